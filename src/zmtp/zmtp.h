@@ -1,0 +1,193 @@
+/* The ZMTP wire codec: greeting, frame headers, commands, metadata and the security mechanisms behind a
+ * table. Pure code: no I/O, no threads, no allocation outside the mechanism's own state. Every length that
+ * comes from the peer is checked against the buffer it claims to live in and against configured limits
+ * before anyone copies or allocates with it.
+ *
+ * Wire references: RFC 23 (ZMTP 3.0), RFC 37 (ZMTP 3.1), RFC 15 (ZMTP 2.0 fallback).
+ *
+ * Return convention for parsers (picohttpparser style):
+ *   > 0   bytes consumed (or the value asked for)
+ *   0     need more bytes; nothing consumed
+ *   < 0   a ZMTP_E_* code; the connection must be closed with zmtp_strerror(code) as the reason
+ */
+#ifndef ZINC_ZMTP_H
+#define ZINC_ZMTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- errors --------------------------------------------------------------------------------------- */
+enum {
+    ZMTP_E_SIGNATURE = -1,     /* first 10 bytes are not a ZMTP 2.0+ signature */
+    ZMTP_E_VERSION = -2,       /* major version we do not speak */
+    ZMTP_E_MECHANISM = -3,     /* unknown mechanism, or different from ours */
+    ZMTP_E_FLAGS = -4,         /* reserved flag bits set, or COMMAND with MORE */
+    ZMTP_E_TOO_LARGE = -5,     /* frame larger than the configured limit (ZMQ_MAXMSGSIZE) */
+    ZMTP_E_MALFORMED = -6,     /* a length points outside its frame */
+    ZMTP_E_COMMAND = -7,       /* unknown or unexpected command */
+    ZMTP_E_SOCKET_TYPE = -8,   /* peer socket type missing or incompatible */
+    ZMTP_E_METADATA = -9,      /* bad property name or value */
+    ZMTP_E_AUTH = -10,         /* the mechanism refused the peer */
+    ZMTP_E_ERROR_CMD = -11,    /* the peer sent ERROR */
+};
+const char *zmtp_strerror(int code);
+
+/* ---- greeting (RFC 23 section "The Greeting") ------------------------------------------------------- */
+#define ZMTP_SIGNATURE_SIZE 10
+#define ZMTP_GREETING_SIZE 64
+#define ZMTP_MECHANISM_SIZE 20
+/* Offsets inside the 64-byte greeting. */
+#define ZMTP_GREETING_MAJOR 10
+#define ZMTP_GREETING_MINOR 11
+#define ZMTP_GREETING_MECH 12
+#define ZMTP_GREETING_AS_SERVER 32
+
+/* Writes the 10-byte signature: FF, 8 bytes big-endian (identity length + 1), 7F. zinc always announces an
+ * empty identity (length + 1 = 1), which a ZMTP 1.0 peer reads as an empty identity frame. */
+void zmtp_signature_write(uint8_t out[ZMTP_SIGNATURE_SIZE]);
+
+/* Checks the peer's first bytes. len may be anything from 1 to 10: returns 0 while the bytes so far can
+ * still start a valid signature and more are needed, ZMTP_SIGNATURE_SIZE once all 10 are valid, or
+ * ZMTP_E_SIGNATURE (a ZMTP 1.0 peer, whose first byte is not FF, is refused this way). */
+int zmtp_signature_check(const uint8_t *in, size_t len);
+
+/* Writes greeting bytes 11..63 (minor, mechanism, as-server, filler): 53 bytes. */
+#define ZMTP_GREETING_TAIL_SIZE (ZMTP_GREETING_SIZE - ZMTP_GREETING_MINOR)
+void zmtp_greeting_tail_write(uint8_t out[ZMTP_GREETING_TAIL_SIZE], uint8_t minor, const char *mechanism,
+                              bool as_server);
+
+struct zmtp_greeting {
+    uint8_t major;                              /* 3 */
+    uint8_t minor;                              /* 0 or 1 (anything higher is treated as 1) */
+    char mechanism[ZMTP_MECHANISM_SIZE + 1];    /* NUL-terminated name, e.g. "NULL" */
+    bool as_server;
+};
+/* Parses a full 64-byte 3.x greeting. Returns ZMTP_GREETING_SIZE or a ZMTP_E_* code. */
+int zmtp_greeting_parse(const uint8_t in[ZMTP_GREETING_SIZE], struct zmtp_greeting *out);
+
+/* ZMTP 2.0 (RFC 15): after the signature, a revision byte (01) and the socket type byte, then the identity
+ * as one short frame. zmtp2_socket_type maps libzmq socket type numbers to the 2.0 byte and back: they
+ * are the same numbers (PAIR 0 ... XSUB 10) so this is just a range check. */
+#define ZMTP2_REVISION 1
+int zmtp2_socket_type_valid(int type);
+
+/* ---- frames (RFC 23 "Framing", RFC 15 for 2.0) -------------------------------------------------------- */
+#define ZMTP_FLAG_MORE 0x01
+#define ZMTP_FLAG_LONG 0x02
+#define ZMTP_FLAG_COMMAND 0x04
+#define ZMTP_FRAME_HEADER_MAX 9
+
+struct zmtp_frame_header {
+    uint8_t flags;  /* ZMTP_FLAG_MORE and/or ZMTP_FLAG_COMMAND; LONG is consumed by the parser */
+    uint64_t size;  /* body size, already checked against max_size */
+};
+/* Parses one frame header. version is 2 or 3 (2 forbids the COMMAND bit). max_size < 0 means no limit.
+ * Returns the header length (2 or 9), 0 if more bytes are needed, or ZMTP_E_FLAGS / ZMTP_E_TOO_LARGE. */
+int zmtp_frame_header_parse(const uint8_t *in, size_t len, int version, int64_t max_size,
+                            struct zmtp_frame_header *out);
+/* Writes a frame header for a body of size bytes; chooses the short form when size < 256. Returns 2 or 9. */
+size_t zmtp_frame_header_write(uint8_t out[ZMTP_FRAME_HEADER_MAX], uint64_t size, uint8_t flags);
+
+/* ---- commands (RFC 23 "Commands", RFC 37 for SUBSCRIBE/CANCEL/PING/PONG) ------------------------------ */
+enum zmtp_command_id {
+    ZMTP_CMD_UNKNOWN = 0,
+    ZMTP_CMD_READY,
+    ZMTP_CMD_ERROR,
+    ZMTP_CMD_SUBSCRIBE,
+    ZMTP_CMD_CANCEL,
+    ZMTP_CMD_PING,
+    ZMTP_CMD_PONG,
+    ZMTP_CMD_HELLO,
+    ZMTP_CMD_WELCOME,
+    ZMTP_CMD_INITIATE,
+    ZMTP_CMD_MESSAGE,
+};
+struct zmtp_command {
+    enum zmtp_command_id id;
+    const uint8_t *name;    /* slice of the input */
+    size_t name_len;
+    const uint8_t *data;    /* slice of the input: everything after the name */
+    size_t data_len;
+};
+/* Parses a command frame body: name-size, name, data. Returns 1 or ZMTP_E_MALFORMED. */
+int zmtp_command_parse(const uint8_t *body, size_t len, struct zmtp_command *out);
+/* Writes name-size + name into out (cap bytes). Returns bytes written or 0 if it does not fit. */
+size_t zmtp_command_name_write(uint8_t *out, size_t cap, const char *name);
+
+/* PING: 2-byte TTL (tenths of a second) + up to 16 bytes of context. */
+#define ZMTP_PING_CONTEXT_MAX 16
+int zmtp_ping_parse(const uint8_t *data, size_t len, uint16_t *ttl, const uint8_t **context,
+                    size_t *context_len);
+
+/* ---- metadata (RFC 23 "The READY command": property = name (1-byte len) value (4-byte len)) ----------- */
+struct zmtp_property {
+    const uint8_t *name;
+    size_t name_len;    /* 1..255 */
+    const uint8_t *value;
+    size_t value_len;
+};
+/* Iterates properties: *pos starts at data, returns 1 with *prop filled, 0 at the end, ZMTP_E_METADATA on a
+ * bad name or a length past end. Names are compared case-insensitively by zmtp_property_is. */
+int zmtp_metadata_next(const uint8_t **pos, const uint8_t *end, struct zmtp_property *prop);
+bool zmtp_property_is(const struct zmtp_property *prop, const char *name);
+/* Appends one property. Returns bytes written, or 0 if cap is too small or the name is invalid. */
+size_t zmtp_metadata_write(uint8_t *out, size_t cap, const char *name, const void *value, size_t value_len);
+
+/* Socket type names as READY carries them ("PAIR", "PUB", ...), indexed by libzmq socket type number. */
+const char *zmtp_socket_type_name(int type);
+int zmtp_socket_type_from_name(const uint8_t *name, size_t len);   /* -1 if unknown */
+/* RFC 23 compatibility table (plus libzmq's: STREAM never handshakes). */
+bool zmtp_socket_types_compatible(int ours, int theirs);
+
+/* ---- mechanisms -------------------------------------------------------------------------------------- */
+/* A mechanism runs the handshake after the greeting: it produces commands to send and consumes commands
+ * received, then (CURVE) wraps and unwraps message frames. It never does I/O. The engine calls:
+ *
+ *   init -> loop { next_command (send what it gives) ; process_command (for each command received) }
+ *   until status() == ZMTP_MECH_READY or ZMTP_MECH_ERROR.
+ *
+ * The mechanism owns the peer properties it received (valid until fini). */
+enum zmtp_mech_status { ZMTP_MECH_HANDSHAKING, ZMTP_MECH_READY, ZMTP_MECH_ERROR };
+
+struct zmtp_mech_config {
+    int socket_type;            /* our libzmq socket type */
+    const uint8_t *identity;    /* our routing id, sent in READY for REQ, DEALER, ROUTER */
+    size_t identity_len;
+    bool as_server;             /* from our own options (PLAIN/CURVE server), never from the peer */
+    /* PLAIN / CURVE credentials go here when those mechanisms land. */
+};
+
+/* Peer metadata as it came in READY/WELCOME/INITIATE. */
+#define ZMTP_PEER_PROPERTIES_MAX 32
+struct zmtp_peer_info {
+    int socket_type;            /* -1 until known */
+    uint8_t identity[255];
+    size_t identity_len;
+    size_t property_count;
+    struct {
+        char name[256];
+        uint8_t *value;         /* owned by the mechanism state (points into its copy of the command) */
+        size_t value_len;
+    } properties[ZMTP_PEER_PROPERTIES_MAX];
+};
+
+struct zmtp_mechanism_ops {
+    const char *name;           /* as in the greeting: "NULL", "PLAIN", "CURVE" */
+    size_t state_size;          /* the engine allocates this many bytes for the state */
+    int (*init)(void *state, const struct zmtp_mech_config *cfg);
+    void (*fini)(void *state);
+    /* Produces the next command body to send (name-size + name + data), if any. Returns its length, 0 if
+     * nothing to send now, or a ZMTP_E_* code. out has cap bytes. */
+    int (*next_command)(void *state, uint8_t *out, size_t cap);
+    /* Consumes one received command body. Returns 0 or a ZMTP_E_* code. */
+    int (*process_command)(void *state, const uint8_t *body, size_t len);
+    enum zmtp_mech_status (*status)(const void *state);
+    const struct zmtp_peer_info *(*peer)(const void *state);
+};
+
+/* The table: NULL (and PLAIN/CURVE once they exist). Looks up by the greeting's mechanism field. */
+const struct zmtp_mechanism_ops *zmtp_mechanism_find(const char *name);
+extern const struct zmtp_mechanism_ops zmtp_mech_null;
+
+#endif
