@@ -1,0 +1,71 @@
+/* The benchmark harness shared by thr, lat, fanout and router: argument parsing, a hard time limit, and
+ * running the two ends of a benchmark as two processes (each with its own context, like real deployments)
+ * or as two threads. Written only against <zmq.h>, so the same source builds against zinc and libzmq. */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What every benchmark program takes on its command line:
+ *   prog [-t seconds] [-m fork|thread] transport size count [extra]  */
+struct bench_args {
+    const char *prog;      /* program name, first word of every output line */
+    const char *transport; /* "tcp", "ipc" or "inproc" */
+    size_t size;           /* message size in bytes, 1 .. 65536 */
+    long count;            /* messages, round trips or requests: each program says which */
+    long extra;            /* program-specific 4th argument (subscribers, dealers); -1 when absent */
+    unsigned timeout;      /* seconds before the run gives up and fails */
+    int use_threads;       /* 1: both ends in one process; always so for inproc */
+};
+
+#define BENCH_MAX_SIZE 65536
+
+/* One end of the benchmark. The parent end binds and passes its endpoint to the child end over the
+ * control pipes, which also carry whatever else the two ends need to agree on outside ZeroMQ. */
+struct bench_end {
+    const struct bench_args *args;
+    void *ctx;    /* this end's context (shared by both ends for inproc) */
+    int ctl_in;   /* read end of the pipe from the other end */
+    int ctl_out;  /* write end of the pipe to the other end */
+    void *user;   /* the program's own data */
+};
+
+typedef int (*bench_end_fn)(struct bench_end *end);
+
+/* Parse argv; usage() names the extra argument (NULL when there is none). Exits on bad arguments. */
+void bench_parse(struct bench_args *args, int argc, char **argv, const char *extra_name,
+                 long extra_default);
+
+/* Run parent_fn and child_fn as the two ends, then terminate the contexts. Arms the time limit first.
+ * Returns the process exit status: 0 when both ends returned 0. */
+int bench_run(const struct bench_args *args, bench_end_fn parent_fn, bench_end_fn child_fn, void *user);
+
+/* A fresh endpoint to bind on this transport (tcp: a free loopback port; ipc: a path in /tmp). */
+void bench_endpoint(const struct bench_args *args, int index, char *buf, size_t len);
+
+/* Control pipe: whole-buffer write and read; a short read (the other end died) is fatal. */
+void bench_ctl_write(int fd, const void *buf, size_t len);
+void bench_ctl_read(int fd, void *buf, size_t len);
+/* 1 when a read on fd would not block, within timeout_ms. */
+int bench_ctl_ready(int fd, int timeout_ms);
+void bench_send_endpoint(struct bench_end *end, const char *endpoint);
+void bench_recv_endpoint(struct bench_end *end, char *buf, size_t len);
+
+/* Fail the whole run: print "error: <what>: <zmq_strerror(errno)>" and exit the process. */
+void bench_fail(const char *what, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/* bench_fail unless rc != -1. */
+void bench_check(int rc, const char *what, ...) __attribute__((format(printf, 2, 3)));
+
+/* Blocking send and receive that retry on EINTR (the harness's SIGCHLD may interrupt them). */
+int bench_msg_recv(void *msg, void *socket, int flags);
+int bench_msg_send(void *msg, void *socket, int flags);
+int bench_send(void *socket, const void *buf, size_t len, int flags);
+
+/* Close a socket after setting ZMQ_LINGER (0: drop what is queued; -1: wait for it to go out). */
+void bench_close(void *socket, int linger);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t bench_now_ns(void);
+
+#endif

@@ -1,0 +1,98 @@
+/* REQ/REP round-trip latency: the client binds a REQ socket, the server connects a REP socket and echoes.
+ * After a warm-up, each of count round trips is timed on its own.
+ * Prints: lat transport=.. size=.. count=.. median_us=.. p99_us=.. mean_us=.. min_us=.. max_us=.. */
+#include "bench.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+/* Round trips before the clock starts: connection set-up, first allocations, caches. */
+static long lat_warmup(const struct bench_args *args)
+{
+    long w = args->count / 10;
+    return w < 10 ? 10 : w > 1000 ? 1000 : w;
+}
+
+static int lat_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int lat_client(struct bench_end *end)
+{
+    const struct bench_args *args = end->args;
+    void *req = zmq_socket(end->ctx, ZMQ_REQ);
+    if (!req)
+        bench_check(-1, "zmq_socket REQ");
+    char endpoint[256];
+    bench_endpoint(args, 0, endpoint, sizeof endpoint);
+    bench_check(zmq_bind(req, endpoint), "zmq_bind %s", endpoint);
+    bench_send_endpoint(end, endpoint);
+
+    char *buf = calloc(1, args->size);
+    uint64_t *samples = malloc((size_t)args->count * sizeof *samples);
+    if (!buf || !samples)
+        bench_fail("out of memory");
+    zmq_msg_t reply;
+    zmq_msg_init(&reply);
+    long warmup = lat_warmup(args);
+    for (long i = -warmup; i < args->count; i++) {
+        uint64_t start = bench_now_ns();
+        bench_check(bench_send(req, buf, args->size, 0), "zmq_send");
+        bench_check(bench_msg_recv(&reply, req, 0), "zmq_msg_recv");
+        uint64_t stop = bench_now_ns();
+        if (zmq_msg_size(&reply) != args->size)
+            bench_fail("reply has %zu bytes, expected %zu", zmq_msg_size(&reply), args->size);
+        if (i >= 0)
+            samples[i] = stop - start;
+    }
+    zmq_msg_close(&reply);
+    bench_close(req, 0);
+
+    qsort(samples, (size_t)args->count, sizeof *samples, lat_cmp);
+    double sum = 0;
+    for (long i = 0; i < args->count; i++)
+        sum += (double)samples[i];
+    size_t n = (size_t)args->count;
+    double median = n % 2 ? (double)samples[n / 2] : ((double)samples[n / 2 - 1] + (double)samples[n / 2]) / 2;
+    size_t p99 = (size_t)((double)(n - 1) * 0.99 + 0.5);
+    printf("%s transport=%s size=%zu count=%ld median_us=%.2f p99_us=%.2f mean_us=%.2f min_us=%.2f "
+           "max_us=%.2f\n",
+           args->prog, args->transport, args->size, args->count, median / 1e3, (double)samples[p99] / 1e3,
+           sum / (double)n / 1e3, (double)samples[0] / 1e3, (double)samples[n - 1] / 1e3);
+    free(samples);
+    free(buf);
+    return 0;
+}
+
+static int lat_server(struct bench_end *end)
+{
+    const struct bench_args *args = end->args;
+    char endpoint[256];
+    bench_recv_endpoint(end, endpoint, sizeof endpoint);
+    void *rep = zmq_socket(end->ctx, ZMQ_REP);
+    if (!rep)
+        bench_check(-1, "zmq_socket REP");
+    bench_check(zmq_connect(rep, endpoint), "zmq_connect %s", endpoint);
+
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    long total = lat_warmup(args) + args->count;
+    for (long i = 0; i < total; i++) {
+        bench_check(bench_msg_recv(&msg, rep, 0), "zmq_msg_recv");
+        bench_check(bench_msg_send(&msg, rep, 0), "zmq_msg_send");
+    }
+    zmq_msg_close(&msg);
+    bench_close(rep, -1); /* the last reply must reach the client */
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct bench_args args;
+    bench_parse(&args, argc, argv, NULL, -1);
+    return bench_run(&args, lat_client, lat_server, NULL);
+}

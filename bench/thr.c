@@ -1,0 +1,69 @@
+/* PUSH -> PULL throughput: the receiver binds a PULL socket and times count messages from the first to the
+ * last; the sender connects a PUSH socket and sends them as fast as it can.
+ * Prints: thr transport=.. size=.. count=.. elapsed_s=.. msgs_s=.. mb_s=..   (MB = 10^6 bytes) */
+#include "bench.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+static int thr_receiver(struct bench_end *end)
+{
+    const struct bench_args *args = end->args;
+    void *pull = zmq_socket(end->ctx, ZMQ_PULL);
+    if (!pull)
+        bench_check(-1, "zmq_socket PULL");
+    char endpoint[256];
+    bench_endpoint(args, 0, endpoint, sizeof endpoint);
+    bench_check(zmq_bind(pull, endpoint), "zmq_bind %s", endpoint);
+    bench_send_endpoint(end, endpoint);
+
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    uint64_t start = 0;
+    for (long i = 0; i < args->count; i++) {
+        bench_check(bench_msg_recv(&msg, pull, 0), "zmq_msg_recv");
+        if (zmq_msg_size(&msg) != args->size)
+            bench_fail("message %ld has %zu bytes, expected %zu", i, zmq_msg_size(&msg), args->size);
+        if (i == 0)
+            start = bench_now_ns();
+    }
+    uint64_t elapsed = bench_now_ns() - start;
+    zmq_msg_close(&msg);
+    bench_close(pull, 0);
+
+    /* The clock starts at the first message, so it covers count - 1 of them. */
+    double secs = (double)(elapsed ? elapsed : 1) / 1e9;
+    double msgs = (double)(args->count > 1 ? args->count - 1 : 1);
+    printf("%s transport=%s size=%zu count=%ld elapsed_s=%.4f msgs_s=%.0f mb_s=%.2f\n", args->prog,
+           args->transport, args->size, args->count, secs, msgs / secs, msgs * (double)args->size / secs / 1e6);
+    return 0;
+}
+
+static int thr_sender(struct bench_end *end)
+{
+    const struct bench_args *args = end->args;
+    char endpoint[256];
+    bench_recv_endpoint(end, endpoint, sizeof endpoint);
+    void *push = zmq_socket(end->ctx, ZMQ_PUSH);
+    if (!push)
+        bench_check(-1, "zmq_socket PUSH");
+    bench_check(zmq_connect(push, endpoint), "zmq_connect %s", endpoint);
+
+    char *buf = calloc(1, args->size);
+    if (!buf)
+        bench_fail("out of memory");
+    for (long i = 0; i < args->count; i++)
+        bench_check(bench_send(push, buf, args->size, 0), "zmq_send");
+    free(buf);
+    bench_close(push, -1); /* linger until every message is out; zmq_ctx_term waits for it */
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct bench_args args;
+    bench_parse(&args, argc, argv, NULL, -1);
+    return bench_run(&args, thr_receiver, thr_sender, NULL);
+}

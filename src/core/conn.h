@@ -1,0 +1,49 @@
+/* A ZMTP connection over a byte stream (tcp, ipc) and the session around it: greeting, mechanism
+ * handshake, then frames between the socket's pipe and the fd. A connecting conn outlives its fd: it
+ * keeps its pipe across reconnects, so messages sent before the peer is up wait in the pipe.
+ * Lives on one I/O thread; see conn.c for its state diagram. */
+#ifndef ZINC_CONN_H
+#define ZINC_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/options.h"
+
+struct conn;
+struct listener;
+struct mailbox;
+struct monitor;
+struct pipe_end;
+struct reactor;
+struct stream_ops;
+
+/* What a conn needs from its socket, copied when the conn is made (the I/O thread never reads the
+ * socket's own options). */
+struct conn_params {
+    struct options opt;
+    struct reactor *io;
+    struct mailbox *sock_mbox;          /* reference held by the conn */
+    struct monitor *monitor;            /* reference held by the conn, or NULL */
+    const struct stream_ops *stream;
+    char endpoint[1024];                /* the uri, for monitor events and reconnects */
+    const char *address;                /* points into endpoint: the part after "scheme://" */
+};
+
+/* Application thread: creates a connecting conn; its pipe end (if not ZMQ_IMMEDIATE, already attached
+ * to the socket by the caller) is given. Starts connecting on the I/O thread. NULL on ENOMEM. */
+struct conn *conn_connect(const struct conn_params *p, struct pipe_end *end);
+/* I/O thread: wraps an accepted fd. */
+struct conn *conn_accepted(const struct conn_params *p, int fd, struct listener *l);
+/* Application thread: the socket is done with this connecting conn (disconnect or close); after this the
+ * socket must forget c. Runs conn_close on the I/O thread io (the one given in conn_params). */
+void conn_close_async(struct reactor *io, struct conn *c, int linger);
+/* I/O thread: same, from the listener. */
+void conn_close(struct conn *c, int linger);
+/* I/O thread: the listener is gone. */
+void conn_forget_listener(struct conn *c);
+
+void listener_conn_gone(struct listener *l, struct conn *c);
+
+#endif

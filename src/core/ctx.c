@@ -1,0 +1,197 @@
+/* Context lifetime, options, I/O threads and the socket list. See ctx.h for the termination sequence. */
+#include "core/ctx.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zmq.h>
+
+#include "core/mailbox.h"
+#include "core/pipe.h"
+#include "core/reactor.h"
+#include "core/socket.h"
+
+struct ctx *ctx_new(void)
+{
+    struct ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->tag = CTX_TAG;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->sockets_closed, NULL);
+    c->io_threads = ZMQ_IO_THREADS_DFLT;
+    c->max_sockets = ZMQ_MAX_SOCKETS_DFLT;
+    c->blocky = 1;
+    c->max_msgsz = 0x7fffffff;
+    c->thread_priority = ZMQ_THREAD_PRIORITY_DFLT;
+    c->thread_sched_policy = ZMQ_THREAD_SCHED_POLICY_DFLT;
+    atomic_init(&c->terminating, false);
+    return c;
+}
+
+/* Called with the lock held. */
+static int ctx_start_io(struct ctx *c)
+{
+    int n = c->io_threads > 0 ? c->io_threads : 1;
+    c->io = calloc((size_t)n, sizeof *c->io);
+    if (!c->io)
+        return -ENOMEM;
+    for (int i = 0; i < n; i++) {
+        int rc = reactor_start(&c->io[i]);
+        if (rc < 0) {
+            while (i--)
+                reactor_stop_and_join(&c->io[i]);
+            free(c->io);
+            c->io = NULL;
+            return rc;
+        }
+    }
+    c->nio = n;
+    return 0;
+}
+
+int ctx_add_socket(struct ctx *c, struct socket *s)
+{
+    pthread_mutex_lock(&c->lock);
+    int rc = 0;
+    if (atomic_load(&c->terminating))
+        rc = -ETERM;
+    else if (c->nsockets >= (size_t)c->max_sockets)
+        rc = -EMFILE;
+    else if (!c->io)
+        rc = ctx_start_io(c);
+    if (rc == 0 && c->nsockets == c->sockets_cap) {
+        size_t cap = c->sockets_cap ? c->sockets_cap * 2 : 16;
+        struct socket **grown = realloc(c->sockets, cap * sizeof *grown);
+        if (!grown)
+            rc = -ENOMEM;
+        else {
+            c->sockets = grown;
+            c->sockets_cap = cap;
+        }
+    }
+    if (rc == 0) {
+        s->slot = c->nsockets;
+        c->sockets[c->nsockets++] = s;
+        s->io = &c->io[c->next_io++ % (unsigned)c->nio];
+    }
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
+void ctx_remove_socket(struct ctx *c, struct socket *s)
+{
+    pthread_mutex_lock(&c->lock);
+    size_t i = s->slot;
+    if (i < c->nsockets && c->sockets[i] == s) {
+        c->sockets[i] = c->sockets[--c->nsockets];
+        c->sockets[i]->slot = i;
+    }
+    /* Forget inproc registrations of this socket. */
+    for (struct inproc_binding **pp = &c->bindings; *pp;) {
+        struct inproc_binding *b = *pp;
+        if (b->s == s) {
+            *pp = b->next;
+            mailbox_unref(b->mbox);
+            free(b->name);
+            free(b);
+        } else {
+            pp = &b->next;
+        }
+    }
+    for (struct inproc_pending *p = c->pending; p; p = p->next)
+        if (p->connector == s)
+            p->connector = NULL;
+    if (c->nsockets == 0)
+        pthread_cond_broadcast(&c->sockets_closed);
+    pthread_mutex_unlock(&c->lock);
+}
+
+int ctx_shutdown(struct ctx *c)
+{
+    pthread_mutex_lock(&c->lock);
+    if (!atomic_exchange(&c->terminating, true))
+        for (size_t i = 0; i < c->nsockets; i++)
+            socket_stop(c->sockets[i]);
+    pthread_mutex_unlock(&c->lock);
+    return 0;
+}
+
+int ctx_term(struct ctx *c)
+{
+    ctx_shutdown(c);
+    pthread_mutex_lock(&c->lock);
+    while (c->nsockets)
+        pthread_cond_wait(&c->sockets_closed, &c->lock);
+    pthread_mutex_unlock(&c->lock);
+    for (int i = 0; i < c->nio; i++)
+        reactor_stop_and_join(&c->io[i]);
+    while (c->pending) {
+        struct inproc_pending *p = c->pending;
+        c->pending = p->next;
+        pipe_close(p->end);
+        free(p->name);
+        free(p);
+    }
+    free(c->io);
+    free(c->sockets);
+    c->tag = 0;
+    pthread_cond_destroy(&c->sockets_closed);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+    return 0;
+}
+
+int ctx_set(struct ctx *c, int option, int value)
+{
+    int rc = 0;
+    pthread_mutex_lock(&c->lock);
+    switch (option) {
+    case ZMQ_IO_THREADS:
+        if (value < 0 || c->io)
+            rc = -EINVAL;   /* the threads already run once a socket exists */
+        else
+            c->io_threads = value;
+        break;
+    case ZMQ_MAX_SOCKETS:
+        if (value < 1)
+            rc = -EINVAL;
+        else
+            c->max_sockets = value;
+        break;
+    case ZMQ_IPV6: c->ipv6 = value != 0; break;
+    case ZMQ_BLOCKY: c->blocky = value != 0; break;
+    case ZMQ_MAX_MSGSZ:
+        if (value < 0)
+            rc = -EINVAL;
+        else
+            c->max_msgsz = value;
+        break;
+    case ZMQ_THREAD_PRIORITY: c->thread_priority = value; break;
+    case ZMQ_THREAD_SCHED_POLICY: c->thread_sched_policy = value; break;
+    case ZMQ_THREAD_AFFINITY_CPU_ADD:
+    case ZMQ_THREAD_AFFINITY_CPU_REMOVE:
+        if (value < 0)
+            rc = -EINVAL;
+        break;
+    default: rc = -EINVAL; break;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
+int ctx_get(struct ctx *c, int option)
+{
+    switch (option) {
+    case ZMQ_IO_THREADS: return c->io_threads;
+    case ZMQ_MAX_SOCKETS: return c->max_sockets;
+    case ZMQ_SOCKET_LIMIT: return 65535;
+    case ZMQ_IPV6: return c->ipv6;
+    case ZMQ_BLOCKY: return c->blocky;
+    case ZMQ_MAX_MSGSZ: return c->max_msgsz;
+    case ZMQ_MSG_T_SIZE: return (int)sizeof(zmq_msg_t);
+    case ZMQ_THREAD_SCHED_POLICY: return c->thread_sched_policy;
+    default: return -EINVAL;
+    }
+}

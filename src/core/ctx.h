@@ -1,0 +1,73 @@
+/* The context: I/O threads, the list of open sockets, the inproc registry, and termination.
+ *
+ * Termination (zmq_ctx_term):
+ *   1. terminating is set and every socket gets CMD_STOP, so blocked calls return ETERM (ctx_shutdown does
+ *      only this much);
+ *   2. term waits until the application has closed every socket;
+ *   3. each I/O thread is stopped, which waits for its lingering connections (bounded by ZMQ_LINGER);
+ *   4. the context is freed.
+ * The lock guards the socket list, the inproc registry and the I/O thread start.
+ */
+#ifndef ZINC_CTX_H
+#define ZINC_CTX_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/options.h"
+
+struct reactor;
+struct socket;
+struct pipe_end;
+
+struct inproc_binding {
+    struct inproc_binding *next;
+    char *name;
+    struct socket *s;
+    struct mailbox *mbox;               /* the binder's (reference held) */
+    struct options opt;                 /* the binder's options at bind time */
+};
+
+struct inproc_pending {
+    struct inproc_pending *next;
+    char *name;
+    struct pipe_end *end;               /* the binder's future end of the connector's pipe */
+    struct socket *connector;
+    struct options opt;                 /* the connector's options at connect time */
+};
+
+struct ctx {
+    uint32_t tag;                       /* CTX_TAG while alive */
+    pthread_mutex_t lock;
+    pthread_cond_t sockets_closed;
+    int io_threads;
+    int max_sockets;
+    int ipv6;
+    int blocky;
+    int max_msgsz;
+    int thread_priority, thread_sched_policy;
+    char thread_name_prefix[16];
+    struct reactor *io;                 /* io_threads reactors, started on first use */
+    int nio;
+    unsigned next_io;
+    struct socket **sockets;
+    size_t nsockets, sockets_cap;
+    atomic_bool terminating;
+    struct inproc_binding *bindings;
+    struct inproc_pending *pending;
+};
+
+#define CTX_TAG 0x7a637478u
+
+struct ctx *ctx_new(void);
+int ctx_term(struct ctx *c);
+int ctx_shutdown(struct ctx *c);
+int ctx_set(struct ctx *c, int option, int value);
+int ctx_get(struct ctx *c, int option);        /* value, or -EINVAL */
+/* Registers a new socket; picks its I/O thread (starting the threads on first use). */
+int ctx_add_socket(struct ctx *c, struct socket *s);
+void ctx_remove_socket(struct ctx *c, struct socket *s);
+
+#endif

@@ -1,0 +1,123 @@
+/* Multi-producer, single-consumer command queue guarded by a mutex, signalled through an eventfd. Commands
+ * are rare (one per batch of messages, or per connection event), so a short lock is cheaper than cleverness. */
+#include "core/mailbox.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "core/pipe.h"
+#include "core/util.h"
+
+struct mailbox *mailbox_new(void)
+{
+    struct mailbox *mb = calloc(1, sizeof *mb);
+    if (!mb) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    mb->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (mb->fd < 0) {
+        int err = errno;
+        free(mb);
+        errno = err;
+        return NULL;
+    }
+    atomic_init(&mb->refs, 1);
+    atomic_init(&mb->pending, 0);
+    pthread_mutex_init(&mb->lock, NULL);
+    return mb;
+}
+
+void mailbox_ref(struct mailbox *mb)
+{
+    atomic_fetch_add_explicit(&mb->refs, 1, memory_order_relaxed);
+}
+
+void mailbox_unref(struct mailbox *mb)
+{
+    if (atomic_fetch_sub_explicit(&mb->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    mailbox_close(mb);
+    close(mb->fd);
+    pthread_mutex_destroy(&mb->lock);
+    free(mb->cmds);
+    free(mb);
+}
+
+void cmd_release(struct cmd *cmd)
+{
+    if (cmd->end)
+        pipe_unref(cmd->end->pipe);
+    cmd->end = NULL;
+}
+
+static void mailbox_signal(struct mailbox *mb)
+{
+    uint64_t one = 1;
+    ssize_t n = write(mb->fd, &one, sizeof one);
+    /* EAGAIN means the counter is already huge: the reader is certainly going to wake. */
+    if (n < 0 && errno != EAGAIN)
+        ZN_PANIC("eventfd write failed");
+}
+
+int mailbox_post(struct mailbox *mb, const struct cmd *cmd)
+{
+    pthread_mutex_lock(&mb->lock);
+    if (mb->closed) {
+        pthread_mutex_unlock(&mb->lock);
+        return 0;
+    }
+    if (mb->count == mb->cap) {
+        size_t cap = mb->cap ? mb->cap * 2 : 16;
+        struct cmd *grown = realloc(mb->cmds, cap * sizeof *grown);
+        if (!grown) {
+            pthread_mutex_unlock(&mb->lock);
+            return -ENOMEM;
+        }
+        mb->cmds = grown;
+        mb->cap = cap;
+    }
+    if (cmd->end)
+        pipe_ref(cmd->end->pipe);
+    mb->cmds[mb->count++] = *cmd;
+    bool was_empty = mb->count == 1;
+    atomic_store_explicit(&mb->pending, mb->count, memory_order_release);
+    pthread_mutex_unlock(&mb->lock);
+    if (was_empty)
+        mailbox_signal(mb);
+    return 0;
+}
+
+size_t mailbox_take(struct mailbox *mb, struct cmd **out)
+{
+    uint64_t value;
+    /* Drain the eventfd before looking: a post that lands after this read signals again. */
+    while (read(mb->fd, &value, sizeof value) < 0 && errno == EINTR)
+        ;
+    pthread_mutex_lock(&mb->lock);
+    size_t n = mb->count;
+    *out = mb->cmds;
+    mb->cmds = NULL;
+    mb->count = mb->cap = 0;
+    atomic_store_explicit(&mb->pending, 0, memory_order_release);
+    pthread_mutex_unlock(&mb->lock);
+    return n;
+}
+
+void mailbox_close(struct mailbox *mb)
+{
+    pthread_mutex_lock(&mb->lock);
+    mb->closed = true;
+    struct cmd *cmds = mb->cmds;
+    size_t n = mb->count;
+    mb->cmds = NULL;
+    mb->count = mb->cap = 0;
+    atomic_store_explicit(&mb->pending, 0, memory_order_release);
+    pthread_mutex_unlock(&mb->lock);
+    for (size_t i = 0; i < n; i++)
+        cmd_release(&cmds[i]);
+    free(cmds);
+}

@@ -1,0 +1,62 @@
+/* The mailbox: how one thread asks another to act. Many threads post commands; one thread (a socket's
+ * user, or an I/O thread) takes them. An eventfd is readable while commands may be waiting; it is what a
+ * socket's ZMQ_FD returns and what an I/O thread's epoll watches.
+ *
+ * Invariants:
+ *  1. The eventfd is written only when a post finds the queue empty (one wake per batch).
+ *  2. A closed mailbox drops new posts, releasing the pipe reference they carried, so nothing posted
+ *     after the owner is gone can leak or touch freed memory.
+ *  3. The mailbox is refcounted: its owner and every pipe end that wakes it hold a reference.
+ */
+#ifndef ZINC_MAILBOX_H
+#define ZINC_MAILBOX_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct pipe_end;
+
+enum cmd_type {
+    CMD_PIPE_WAKE = 1,   /* end: data, room or close happened on this pipe end */
+    CMD_PIPE_ATTACH,     /* end: a new pipe for this socket (handshake done, inproc connect) */
+    CMD_PIPE_HICCUP,     /* end: the connection behind this pipe was replaced (resend subscriptions) */
+    CMD_STOP,            /* the context is shutting down */
+    CMD_IO_CALL,         /* an I/O-thread job: fn(arg) */
+};
+
+struct cmd {
+    enum cmd_type type;
+    struct pipe_end *end;              /* holds a pipe reference while queued */
+    void (*fn)(void *arg);             /* CMD_IO_CALL */
+    void *arg;
+};
+
+struct mailbox {
+    atomic_int refs;
+    int fd;                            /* eventfd, readable while commands may wait */
+    pthread_mutex_t lock;
+    struct cmd *cmds;                  /* guarded by lock */
+    size_t count, cap;
+    atomic_size_t pending;             /* == count, readable without the lock */
+    bool closed;                       /* guarded by lock */
+};
+
+struct mailbox *mailbox_new(void);     /* NULL with errno on failure (EMFILE, ENOMEM) */
+void mailbox_ref(struct mailbox *mb);
+void mailbox_unref(struct mailbox *mb);
+/* Posts a command. Takes a pipe reference for cmd->end. Returns 0, or -ENOMEM (nothing queued). */
+int mailbox_post(struct mailbox *mb, const struct cmd *cmd);
+/* Moves every queued command into *out (caller frees *out). Drains the eventfd first. */
+size_t mailbox_take(struct mailbox *mb, struct cmd **out);
+static inline bool mailbox_has_pending(struct mailbox *mb)
+{
+    return atomic_load_explicit(&mb->pending, memory_order_acquire) != 0;
+}
+/* Closes the mailbox to new posts and releases what is queued. */
+void mailbox_close(struct mailbox *mb);
+/* Releases the references a taken command holds. */
+void cmd_release(struct cmd *cmd);
+
+#endif

@@ -1,0 +1,174 @@
+/* Message lifetime: inline, large (refcounted content, user free callbacks) and const payloads, and the
+ * refcounted peer metadata that received messages carry. */
+#include "core/msg.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void msg_init(struct msg *m)
+{
+    memset(m, 0, sizeof *m);
+    m->type = MSG_INLINE;
+}
+
+int msg_init_size(struct msg *m, size_t size)
+{
+    msg_init(m);
+    if (size <= MSG_INLINE_MAX) {
+        m->inline_size = (uint8_t)size;
+        return 0;
+    }
+    if (size > SIZE_MAX - sizeof(struct msg_content))
+        return -ENOMEM;
+    /* One block: the content header followed by the payload. */
+    struct msg_content *c = malloc(sizeof *c + size);
+    if (!c)
+        return -ENOMEM;
+    atomic_init(&c->refs, 1);
+    c->data = c + 1;
+    c->size = size;
+    c->ffn = NULL;
+    c->hint = NULL;
+    m->type = MSG_LARGE;
+    m->u.large.content = c;
+    m->u.large.data = c->data;
+    m->u.large.size = size;
+    return 0;
+}
+
+int msg_init_data(struct msg *m, void *data, size_t size, msg_free_fn *ffn, void *hint)
+{
+    msg_init(m);
+    if (!ffn) {
+        /* libzmq treats a NULL free function as "the application keeps it alive": a const message. */
+        return msg_init_const(m, data, size);
+    }
+    struct msg_content *c = malloc(sizeof *c);
+    if (!c)
+        return -ENOMEM;
+    atomic_init(&c->refs, 1);
+    c->data = data;
+    c->size = size;
+    c->ffn = ffn;
+    c->hint = hint;
+    m->type = MSG_LARGE;
+    m->u.large.content = c;
+    m->u.large.data = data;
+    m->u.large.size = size;
+    return 0;
+}
+
+int msg_init_const(struct msg *m, const void *data, size_t size)
+{
+    msg_init(m);
+    m->type = MSG_CONST;
+    m->u.cnst.data = data;
+    m->u.cnst.size = size;
+    return 0;
+}
+
+static void content_unref(struct msg_content *c)
+{
+    if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    if (c->ffn)
+        c->ffn(c->data, c->hint);
+    free(c);
+}
+
+int msg_close(struct msg *m)
+{
+    if (!msg_valid(m))
+        return -EFAULT;
+    if (m->type == MSG_LARGE)
+        content_unref(m->u.large.content);
+    if (m->meta)
+        msg_meta_unref(m->meta);
+    m->meta = NULL;
+    m->type = MSG_CLOSED;
+    return 0;
+}
+
+int msg_copy(struct msg *dst, struct msg *src)
+{
+    if (!msg_valid(src))
+        return -EFAULT;
+    if (dst != src) {
+        if (msg_valid(dst))
+            msg_close(dst);
+        if (src->type == MSG_LARGE)
+            atomic_fetch_add_explicit(&src->u.large.content->refs, 1, memory_order_relaxed);
+        if (src->meta)
+            msg_meta_ref(src->meta);
+        memcpy(dst, src, sizeof *dst);
+    }
+    return 0;
+}
+
+int msg_move(struct msg *dst, struct msg *src)
+{
+    if (!msg_valid(src))
+        return -EFAULT;
+    if (dst != src) {
+        if (msg_valid(dst))
+            msg_close(dst);
+        memcpy(dst, src, sizeof *dst);
+        msg_init(src);
+    }
+    return 0;
+}
+
+bool msg_is_shared(const struct msg *m)
+{
+    if (m->type == MSG_CONST)
+        return true;
+    return m->type == MSG_LARGE &&
+           atomic_load_explicit(&m->u.large.content->refs, memory_order_relaxed) > 1;
+}
+
+struct msg_meta *msg_meta_new(size_t count)
+{
+    struct msg_meta *meta = calloc(1, sizeof *meta + count * sizeof meta->props[0]);
+    if (!meta)
+        return NULL;
+    atomic_init(&meta->refs, 1);
+    meta->count = 0;
+    return meta;
+}
+
+void msg_meta_ref(struct msg_meta *meta)
+{
+    atomic_fetch_add_explicit(&meta->refs, 1, memory_order_relaxed);
+}
+
+void msg_meta_unref(struct msg_meta *meta)
+{
+    if (atomic_fetch_sub_explicit(&meta->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    for (size_t i = 0; i < meta->count; i++) {
+        free(meta->props[i].name);
+        free(meta->props[i].value);
+    }
+    free(meta);
+}
+
+const char *msg_meta_get(const struct msg_meta *meta, const char *name)
+{
+    for (size_t i = 0; meta && i < meta->count; i++)
+        if (strcasecmp(meta->props[i].name, name) == 0)
+            return meta->props[i].value;
+    return NULL;
+}
+
+void msg_set_meta(struct msg *m, struct msg_meta *meta)
+{
+    if (m->meta == meta)
+        return;
+    if (meta)
+        msg_meta_ref(meta);
+    if (m->meta)
+        msg_meta_unref(m->meta);
+    m->meta = meta;
+}

@@ -1,0 +1,117 @@
+/* The message: libzmq's 64-byte zmq_msg_t, laid out our way. Small payloads live inside the struct;
+ * large ones live in a reference-counted content block shared by copies and freed (through the user's
+ * callback, on whatever thread drops the last reference) when the last copy closes.
+ *
+ * Invariants:
+ *  1. sizeof(struct msg) == 64 == sizeof(zmq_msg_t); a msg may be moved with memcpy (no self pointers).
+ *  2. type == MSG_CLOSED only after msg_close; every other operation on a closed msg fails with EFAULT.
+ *  3. A LARGE msg holds exactly one reference on its content; meta holds one reference if non-NULL.
+ */
+#ifndef ZINC_MSG_H
+#define ZINC_MSG_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MSG_INLINE_MAX 48
+
+enum msg_type {
+    MSG_CLOSED = 0,  /* closed or never initialised */
+    MSG_INLINE = 1,  /* payload in u.inline_data, size in inline_size */
+    MSG_LARGE = 2,   /* payload in a refcounted content block */
+    MSG_CONST = 3,   /* payload owned by the application forever (zmq_send_const) */
+};
+
+enum msg_flags {
+    MSGF_MORE = 0x01,     /* another frame of this message follows */
+    MSGF_COMMAND = 0x02,  /* internal: a ZMTP command travelling on a pipe (e.g. PING), not user data */
+    MSGF_SUBSCRIBE = 0x04,/* internal: tags a SUBSCRIBE/CANCEL that arrived as a ZMTP 3.1 command */
+};
+
+typedef void (msg_free_fn)(void *data, void *hint);
+
+struct msg_content {
+    atomic_int refs;     /* copies sharing this block */
+    void *data;          /* the payload */
+    size_t size;
+    msg_free_fn *ffn;    /* NULL when data was allocated with the block */
+    void *hint;
+};
+
+/* Peer properties attached to received messages (zmq_msg_gets). Immutable once built; refcounted. */
+struct msg_meta {
+    atomic_int refs;
+    size_t count;
+    struct {
+        char *name;
+        char *value;     /* NUL-terminated copy of the property value */
+        size_t value_len;
+    } props[];
+};
+
+struct msg {
+    union {
+        uint8_t inline_data[MSG_INLINE_MAX];
+        struct {
+            struct msg_content *content;
+            uint8_t *data;
+            size_t size;
+        } large;
+        struct {
+            const void *data;
+            size_t size;
+        } cnst;
+    } u;
+    struct msg_meta *meta;   /* peer properties, or NULL */
+    uint32_t routing_id;     /* peer id for server-style sockets; 0 if none */
+    uint8_t inline_size;
+    uint8_t type;            /* enum msg_type */
+    uint8_t flags;           /* enum msg_flags */
+    uint8_t reserved;
+};
+
+_Static_assert(sizeof(struct msg) == 64, "msg must be libzmq's zmq_msg_t size");
+
+void msg_init(struct msg *m);
+int msg_init_size(struct msg *m, size_t size);           /* 0 or -ENOMEM */
+int msg_init_data(struct msg *m, void *data, size_t size, msg_free_fn *ffn, void *hint);
+int msg_init_const(struct msg *m, const void *data, size_t size);
+int msg_close(struct msg *m);                            /* 0 or -EFAULT */
+int msg_copy(struct msg *dst, struct msg *src);          /* shares large content */
+int msg_move(struct msg *dst, struct msg *src);          /* src becomes an empty message */
+bool msg_is_shared(const struct msg *m);
+
+static inline bool msg_valid(const struct msg *m)
+{
+    return m->type >= MSG_INLINE && m->type <= MSG_CONST;
+}
+static inline void *msg_data(struct msg *m)
+{
+    switch (m->type) {
+    case MSG_INLINE: return m->u.inline_data;
+    case MSG_LARGE: return m->u.large.data;
+    case MSG_CONST: return (void *)m->u.cnst.data;
+    default: return NULL;
+    }
+}
+static inline size_t msg_size(const struct msg *m)
+{
+    switch (m->type) {
+    case MSG_INLINE: return m->inline_size;
+    case MSG_LARGE: return m->u.large.size;
+    case MSG_CONST: return m->u.cnst.size;
+    default: return 0;
+    }
+}
+static inline bool msg_more(const struct msg *m) { return (m->flags & MSGF_MORE) != 0; }
+
+/* Metadata. */
+struct msg_meta *msg_meta_new(size_t count);
+void msg_meta_ref(struct msg_meta *meta);
+void msg_meta_unref(struct msg_meta *meta);
+const char *msg_meta_get(const struct msg_meta *meta, const char *name);
+void msg_set_meta(struct msg *m, struct msg_meta *meta);   /* takes a new reference */
+
+#endif

@@ -1,0 +1,263 @@
+/* Lock-free SPSC frame queues in chunks of PIPE_CHUNK_ITEMS messages, with batched publication and the
+ * asleep/waiting handshakes described in pipe.h. */
+#include "core/pipe.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mailbox.h"
+
+static struct pipe_chunk *chunk_get(struct pipe_queue *q)
+{
+    struct pipe_chunk *c = atomic_exchange_explicit(&q->spare, NULL, memory_order_acquire);
+    if (!c)
+        c = malloc(sizeof *c);
+    if (c)
+        c->next = NULL;
+    return c;
+}
+
+static void chunk_recycle(struct pipe_queue *q, struct pipe_chunk *c)
+{
+    free(atomic_exchange_explicit(&q->spare, c, memory_order_acq_rel));
+}
+
+static int queue_init(struct pipe_queue *q, uint64_t hwm)
+{
+    memset(q, 0, sizeof *q);
+    struct pipe_chunk *c = malloc(sizeof *c);
+    if (!c)
+        return -ENOMEM;
+    c->next = NULL;
+    q->w_chunk = q->f_chunk = q->r_chunk = c;
+    q->hwm = hwm;
+    q->lwm = hwm ? (hwm + 1) / 2 : UINT64_MAX;
+    atomic_init(&q->published, 0);
+    atomic_init(&q->msgs_read, 0);
+    atomic_init(&q->reader_asleep, 0);
+    atomic_init(&q->writer_waiting, 0);
+    atomic_init(&q->spare, NULL);
+    return 0;
+}
+
+/* Closes count frames starting at (chunk, pos). */
+static void close_frames(struct pipe_chunk *chunk, unsigned pos, uint64_t count)
+{
+    while (count--) {
+        if (pos == PIPE_CHUNK_ITEMS) {
+            chunk = chunk->next;
+            pos = 0;
+        }
+        msg_close(&chunk->items[pos++]);
+    }
+}
+
+static void queue_fini(struct pipe_queue *q)
+{
+    close_frames(q->r_chunk, q->r_pos, q->w_count - q->r_count);
+    struct pipe_chunk *c = q->r_chunk;
+    while (c) {
+        struct pipe_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    free(atomic_load(&q->spare));
+}
+
+struct pipe *pipe_new(uint64_t hwm0, uint64_t hwm1)
+{
+    struct pipe *p = aligned_alloc(ZN_CACHELINE, (sizeof *p + ZN_CACHELINE - 1) / ZN_CACHELINE * ZN_CACHELINE);
+    if (!p)
+        return NULL;
+    memset(p, 0, sizeof *p);
+    if (queue_init(&p->queue[0], hwm0) < 0)
+        goto fail_queue0;
+    if (queue_init(&p->queue[1], hwm1) < 0)
+        goto fail_queue1;
+    for (int i = 0; i < 2; i++) {
+        p->end[i].pipe = p;
+        p->end[i].index = i;
+        p->end[i].zmtp_minor = -1;
+    }
+    atomic_init(&p->refs, 2);
+    atomic_init(&p->closed_mask, 0);
+    return p;
+fail_queue1:
+    free(p->queue[0].r_chunk);
+fail_queue0:
+    free(p);
+    return NULL;
+}
+
+void pipe_ref(struct pipe *p)
+{
+    atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);
+}
+
+void pipe_unref(struct pipe *p)
+{
+    if (atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    queue_fini(&p->queue[0]);
+    queue_fini(&p->queue[1]);
+    for (int i = 0; i < 2; i++)
+        if (p->end[i].mbox)
+            mailbox_unref(p->end[i].mbox);
+    free(p);
+}
+
+void pipe_end_set_mailbox(struct pipe_end *e, struct mailbox *mb)
+{
+    mailbox_ref(mb);
+    if (e->mbox)
+        mailbox_unref(e->mbox);
+    e->mbox = mb;
+}
+
+static void wake(struct pipe_end *e)
+{
+    if (!e->mbox)
+        return;
+    struct cmd cmd = {.type = CMD_PIPE_WAKE, .end = e};
+    /* On ENOMEM the wake is lost; the owner re-checks every pipe when it next blocks (socket_wait). */
+    (void)mailbox_post(e->mbox, &cmd);
+}
+
+bool pipe_check_write(struct pipe_end *e)
+{
+    struct pipe_queue *q = &e->pipe->queue[e->index];
+    if (!q->hwm)
+        return true;
+    uint64_t queued = q->w_msgs + q->w_msgs_pending;
+    if (queued - q->w_msgs_read_seen < q->hwm)
+        return true;
+    q->w_msgs_read_seen = atomic_load_explicit(&q->msgs_read, memory_order_acquire);
+    if (queued - q->w_msgs_read_seen < q->hwm)
+        return true;
+    atomic_store_explicit(&q->writer_waiting, 1, memory_order_seq_cst);
+    q->w_msgs_read_seen = atomic_load_explicit(&q->msgs_read, memory_order_seq_cst);
+    return queued - q->w_msgs_read_seen < q->hwm;
+}
+
+int pipe_write(struct pipe_end *e, struct msg *m)
+{
+    struct pipe_queue *q = &e->pipe->queue[e->index];
+    if (q->w_pos == PIPE_CHUNK_ITEMS) {
+        /* After a rollback the next chunk may already be linked; reuse it. */
+        struct pipe_chunk *next = q->w_chunk->next;
+        if (!next) {
+            next = chunk_get(q);
+            if (!next)
+                return -ENOMEM;
+            q->w_chunk->next = next;
+        }
+        q->w_chunk = next;
+        q->w_pos = 0;
+    }
+    memcpy(&q->w_chunk->items[q->w_pos++], m, sizeof *m);
+    if (!(m->flags & MSGF_MORE))
+        q->w_msgs_pending++;
+    q->w_count++;
+    msg_init(m);
+    return 0;
+}
+
+void pipe_flush(struct pipe_end *e)
+{
+    struct pipe_queue *q = &e->pipe->queue[e->index];
+    if (q->w_count == q->f_count)
+        return;
+    q->f_chunk = q->w_chunk;
+    q->f_pos = q->w_pos;
+    q->f_count = q->w_count;
+    q->w_msgs += q->w_msgs_pending;
+    q->w_msgs_pending = 0;
+    atomic_store_explicit(&q->published, q->w_count, memory_order_seq_cst);
+    if (atomic_load_explicit(&q->reader_asleep, memory_order_seq_cst) &&
+        atomic_exchange_explicit(&q->reader_asleep, 0, memory_order_acq_rel))
+        wake(pipe_peer_end(e));
+}
+
+void pipe_rollback(struct pipe_end *e)
+{
+    struct pipe_queue *q = &e->pipe->queue[e->index];
+    close_frames(q->f_chunk, q->f_pos, q->w_count - q->f_count);
+    q->w_chunk = q->f_chunk;
+    q->w_pos = q->f_pos;
+    q->w_count = q->f_count;
+    q->w_msgs_pending = 0;
+}
+
+/* Reader: is there a published frame beyond r_count? If not, go to sleep (arming the writer's wake). */
+static bool queue_refresh(struct pipe_queue *q)
+{
+    q->r_limit = atomic_load_explicit(&q->published, memory_order_acquire);
+    if (q->r_count < q->r_limit)
+        return true;
+    atomic_store_explicit(&q->reader_asleep, 1, memory_order_seq_cst);
+    q->r_limit = atomic_load_explicit(&q->published, memory_order_seq_cst);
+    if (q->r_count < q->r_limit) {
+        atomic_store_explicit(&q->reader_asleep, 0, memory_order_relaxed);
+        return true;
+    }
+    return false;
+}
+
+/* Reader: tell a writer held back by the high-water mark how far we got. */
+static void queue_report(struct pipe_queue *q, struct pipe_end *writer)
+{
+    q->r_msgs_reported = q->r_msgs;
+    atomic_store_explicit(&q->msgs_read, q->r_msgs, memory_order_seq_cst);
+    if (atomic_load_explicit(&q->writer_waiting, memory_order_seq_cst) &&
+        atomic_exchange_explicit(&q->writer_waiting, 0, memory_order_acq_rel))
+        wake(writer);
+}
+
+bool pipe_check_read(struct pipe_end *e)
+{
+    struct pipe_queue *q = &e->pipe->queue[1 - e->index];
+    return q->r_count < q->r_limit || queue_refresh(q);
+}
+
+bool pipe_read(struct pipe_end *e, struct msg *m)
+{
+    struct pipe_queue *q = &e->pipe->queue[1 - e->index];
+    if (q->r_count == q->r_limit && !queue_refresh(q)) {
+        if (q->r_msgs != q->r_msgs_reported)
+            queue_report(q, pipe_peer_end(e));
+        return false;
+    }
+    if (q->r_pos == PIPE_CHUNK_ITEMS) {
+        struct pipe_chunk *done = q->r_chunk;
+        q->r_chunk = done->next;
+        q->r_pos = 0;
+        chunk_recycle(q, done);
+    }
+    memcpy(m, &q->r_chunk->items[q->r_pos++], sizeof *m);
+    q->r_count++;
+    if (!(m->flags & MSGF_MORE)) {
+        q->r_msgs++;
+        if (q->r_msgs - q->r_msgs_reported >= q->lwm || q->r_count == q->r_limit)
+            queue_report(q, pipe_peer_end(e));
+    }
+    return true;
+}
+
+bool pipe_peer_closed(struct pipe_end *e)
+{
+    return atomic_load_explicit(&e->pipe->closed_mask, memory_order_acquire) & (1 << (1 - e->index));
+}
+
+void pipe_close(struct pipe_end *e)
+{
+    if (e->closed)
+        return;
+    e->closed = true;
+    struct pipe *p = e->pipe;
+    pipe_flush(e);
+    int old = atomic_fetch_or_explicit(&p->closed_mask, 1 << e->index, memory_order_seq_cst);
+    if (!(old & (1 << (1 - e->index))))
+        wake(pipe_peer_end(e));
+    pipe_unref(p);
+}

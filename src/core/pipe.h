@@ -1,0 +1,118 @@
+/* The pipe: a bidirectional link between two ends (a socket and a connection, or two sockets for inproc),
+ * made of two lock-free single-producer/single-consumer queues of message frames. Each end owns the
+ * write side of one queue and the read side of the other.
+ *
+ * Batching: frames written are invisible to the reader until pipe_flush publishes them, which the writer
+ * does at message boundaries (so a message arrives whole or not at all) and once per batch. A reader that
+ * finds its queue empty marks itself asleep; the flush that sees that mark posts exactly one CMD_PIPE_WAKE
+ * to the reader's mailbox. The same handshake runs backwards for a writer stopped by the high-water mark.
+ *
+ * State of one queue:
+ *
+ *     writer: write* -> flush -> (reader asleep? wake it)        reader: read until empty -> sleep
+ *
+ * Invariants:
+ *  1. Only the owning end's thread touches its w_* (writer) or r_* (reader) fields.
+ *  2. published only grows, and only at message boundaries; items < published are fully written.
+ *  3. Sleep/wake use a seq_cst store then a seq_cst load on each side (Dekker), so a wake is never lost.
+ *  4. The high-water mark counts whole messages: msgs_written - msgs_read < hwm admits a new message.
+ *  5. The pipe is freed when both ends have closed and no queued command holds a reference.
+ */
+#ifndef ZINC_PIPE_H
+#define ZINC_PIPE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/msg.h"
+#include "core/util.h"
+
+#define PIPE_CHUNK_ITEMS 256
+
+struct mailbox;
+
+struct pipe_chunk {
+    struct msg items[PIPE_CHUNK_ITEMS];
+    struct pipe_chunk *next;
+};
+
+struct pipe_queue {
+    /* writer's side */
+    struct pipe_chunk *w_chunk;
+    unsigned w_pos;
+    uint64_t w_count;                    /* frames written, flushed or not */
+    uint64_t w_msgs;                     /* whole messages flushed */
+    uint64_t w_msgs_pending;             /* whole messages written since the last flush */
+    uint64_t w_msgs_read_seen;           /* cached copy of msgs_read */
+    struct pipe_chunk *f_chunk;          /* write position at the last flush (for rollback) */
+    unsigned f_pos;
+    uint64_t f_count;
+    uint64_t hwm;                        /* 0: no limit */
+    uint64_t lwm;                        /* reader reports progress every lwm messages */
+
+    /* shared, each on its own line */
+    _Alignas(ZN_CACHELINE) atomic_uint_fast64_t published;  /* frames readable */
+    _Alignas(ZN_CACHELINE) atomic_uint_fast64_t msgs_read;  /* messages consumed, as last reported */
+    _Alignas(ZN_CACHELINE) atomic_int reader_asleep;
+    atomic_int writer_waiting;
+    _Atomic(struct pipe_chunk *) spare;  /* one recycled chunk */
+
+    /* reader's side */
+    _Alignas(ZN_CACHELINE) struct pipe_chunk *r_chunk;
+    unsigned r_pos;
+    uint64_t r_count;                    /* frames read */
+    uint64_t r_limit;                    /* cached copy of published */
+    uint64_t r_msgs;                     /* messages read */
+    uint64_t r_msgs_reported;
+};
+
+struct pipe;
+
+struct pipe_end {
+    struct pipe *pipe;
+    int index;                           /* 0 or 1: writes queue[index], reads queue[1 - index] */
+    struct mailbox *mbox;                /* who is woken for this end (holds a reference) */
+    void *owner;                         /* the socket or connection using this end */
+    void *proto_data;                    /* the socket type's per-pipe state */
+    uint32_t routing_id;                 /* id the owner knows this pipe by (ROUTER, STREAM, ...) */
+    uint8_t peer_id[256];                /* routing id bytes announced by / assigned to the peer */
+    uint8_t peer_id_len;
+    size_t in_slot;                      /* owner-private: index in the fair-queue set */
+    size_t out_slot;                     /* owner-private: index in the load-balance / distribute set */
+    size_t sock_slot;                    /* owner-private: index in the socket's pipe list */
+    bool closed;                         /* this end called pipe_close */
+    int zmtp_minor;                      /* set by the connection: peer speaks ZMTP 3.<minor>; -1: 2.0/inproc */
+};
+
+struct pipe {
+    struct pipe_queue queue[2];
+    struct pipe_end end[2];
+    atomic_int refs;
+    atomic_int closed_mask;              /* bit i: end i closed */
+};
+
+/* Creates a pipe. hwm[i] limits queue i (written by end i). Both ends start with refs held by their owners.
+ * Returns NULL on ENOMEM. */
+struct pipe *pipe_new(uint64_t hwm0, uint64_t hwm1);
+void pipe_ref(struct pipe *p);
+void pipe_unref(struct pipe *p);
+/* Binds an end to the mailbox that should be woken for it. */
+void pipe_end_set_mailbox(struct pipe_end *e, struct mailbox *mb);
+static inline struct pipe_end *pipe_peer_end(struct pipe_end *e) { return &e->pipe->end[1 - e->index]; }
+
+/* Writer side. */
+bool pipe_check_write(struct pipe_end *e);   /* room for a new message? (arms the room wake if not) */
+int pipe_write(struct pipe_end *e, struct msg *m); /* moves m in; 0 or -ENOMEM */
+void pipe_flush(struct pipe_end *e);
+void pipe_rollback(struct pipe_end *e);      /* drops frames written since the last flush */
+/* Reader side. */
+bool pipe_read(struct pipe_end *e, struct msg *m);  /* false when empty (and marks the reader asleep) */
+bool pipe_check_read(struct pipe_end *e);           /* like read without taking */
+/* Both. */
+bool pipe_peer_closed(struct pipe_end *e);
+/* This end is done: the peer is woken; unread inbound frames are dropped when the pipe is freed; frames
+ * already flushed outbound stay readable by the peer (linger). Drops the owner's reference. */
+void pipe_close(struct pipe_end *e);
+
+#endif

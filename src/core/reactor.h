@@ -1,0 +1,69 @@
+/* The I/O thread: one epoll reactor with a timer heap and a mailbox. Connections and listeners live here
+ * and are only ever touched by this thread; other threads reach them by posting CMD_IO_CALL jobs or by
+ * waking the pipe ends they own (CMD_PIPE_WAKE).
+ *
+ * Invariants:
+ *  1. Every io_handle, io_timer and object passed to io_defer_free belongs to exactly one reactor and is
+ *     touched only on its thread.
+ *  2. Objects are freed by io_defer_free at the end of a loop turn, so events already fetched for them in
+ *     the same turn see a dead handle (fd < 0) instead of freed memory.
+ *  3. The thread exits once stop was requested and no live object (connection, listener) remains.
+ */
+#ifndef ZINC_REACTOR_H
+#define ZINC_REACTOR_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mailbox;
+struct pipe_end;
+
+struct io_handle {
+    int fd;                                   /* -1 once removed */
+    uint32_t events;                          /* EPOLLIN / EPOLLOUT currently asked for */
+    void (*on_event)(struct io_handle *h, uint32_t events);
+};
+
+struct io_timer {
+    uint64_t deadline_ms;
+    size_t heap_index;                        /* SIZE_MAX when not armed */
+    void (*on_expire)(struct io_timer *t);
+};
+
+struct reactor {
+    int epfd;
+    struct mailbox *mbox;
+    struct io_handle mbox_handle;
+    pthread_t thread;
+    struct io_timer **heap;                   /* min-heap on deadline_ms */
+    size_t heap_len, heap_cap;
+    struct deferred { void (*fn)(void *); void *arg; } *deferred;
+    size_t deferred_len, deferred_cap;
+    size_t live;                              /* connections + listeners alive on this thread */
+    bool stopping;
+    bool running;
+};
+
+int reactor_start(struct reactor *r);         /* 0 or -errno */
+/* Asks the thread to exit once its live objects are gone, and joins it. */
+void reactor_stop_and_join(struct reactor *r);
+
+/* Any thread: run fn(arg) on the reactor's thread. 0 or -ENOMEM. */
+int reactor_call(struct reactor *r, void (*fn)(void *), void *arg);
+
+/* Reactor thread only. */
+int io_add(struct reactor *r, struct io_handle *h, uint32_t events);
+void io_set_events(struct reactor *r, struct io_handle *h, uint32_t events);
+void io_remove(struct reactor *r, struct io_handle *h);   /* does not close the fd */
+void io_timer_init(struct io_timer *t, void (*on_expire)(struct io_timer *));
+void io_timer_start(struct reactor *r, struct io_timer *t, uint64_t after_ms);
+void io_timer_cancel(struct reactor *r, struct io_timer *t);
+static inline bool io_timer_armed(const struct io_timer *t) { return t->heap_index != (size_t)-1; }
+void io_defer_free(struct reactor *r, void (*fn)(void *), void *arg);
+
+/* Implemented by the connection module: a pipe end owned by this thread was woken. */
+void conn_on_pipe_wake(struct pipe_end *end);
+
+#endif

@@ -1,0 +1,80 @@
+/* The socket: what zmq_socket returns. It owns its pipes' socket-side ends, its endpoints, its mailbox and
+ * the socket type's private state, and is used by one application thread at a time (as in libzmq).
+ *
+ * Lifetime:
+ *     socket_new -> (bind/connect/send/recv ...) -> socket_close
+ *   socket_close closes every pipe end (flushed outbound frames stay for the connection to send within
+ *   ZMQ_LINGER), tells the I/O thread to close its listeners and connecters, closes the mailbox to further
+ *   commands and frees the socket. Nothing on an I/O thread points at the socket itself: connections reach
+ *   it only through its refcounted mailbox, which outlives it as long as a pipe end holds it.
+ *
+ * Invariants:
+ *  1. pipes[i]->sock_slot == i; a pipe end is in pipes exactly between attach and detach.
+ *  2. Pipe ends whose peer went away are detached only between operations (socket_reap_dead), so socket
+ *     types may mark pipes dead while iterating their route sets.
+ */
+#ifndef ZINC_SOCKET_H
+#define ZINC_SOCKET_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/options.h"
+#include "proto/proto.h"
+
+struct ctx;
+struct mailbox;
+struct msg;
+struct pipe_end;
+struct reactor;
+struct endpoint;
+
+struct socket {
+    uint32_t tag;                       /* SOCKET_TAG while alive: catches bad handles */
+    struct ctx *ctx;
+    const struct proto_ops *ops;
+    void *proto;                        /* ops->size bytes, inline after the struct */
+    struct options opt;
+    struct mailbox *mbox;
+    struct reactor *io;                 /* the I/O thread for this socket's connections */
+    struct pipe_end **pipes;
+    size_t npipes, pipes_cap;
+    struct pipe_end **dead;             /* ends whose peer closed, detached by socket_reap_dead */
+    size_t ndead, dead_cap;
+    struct endpoint *endpoints;         /* bound and connected endpoints, newest first */
+    char last_endpoint[1024];
+    bool rcvmore;                       /* last frame received had MORE */
+    bool stopped;                       /* the context is terminating: ETERM */
+    uint32_t next_routing_id;           /* for generated 5-byte routing ids */
+    unsigned ops_since_commands;        /* throttle for mailbox checks on the fast path */
+    struct monitor *monitor;            /* zmq_socket_monitor, or NULL */
+    size_t slot;                        /* index in the context's socket list */
+};
+
+#define SOCKET_TAG 0x5a494e43u
+
+struct socket *socket_new(struct ctx *ctx, int type, int *err);
+int socket_close(struct socket *s);
+int socket_bind(struct socket *s, const char *endpoint);
+int socket_connect(struct socket *s, const char *endpoint);
+int socket_unbind(struct socket *s, const char *endpoint);
+int socket_disconnect(struct socket *s, const char *endpoint);
+int socket_send(struct socket *s, struct msg *m, int flags);
+int socket_recv(struct socket *s, struct msg *m, int flags);
+int socket_setopt(struct socket *s, int option, const void *value, size_t len);
+int socket_getopt(struct socket *s, int option, void *value, size_t *len);
+/* Process queued commands without blocking (ZMQ_EVENTS, zmq_poll). */
+int socket_process_commands(struct socket *s, int timeout_ms);
+/* ZMQ_POLLIN / ZMQ_POLLOUT bits. */
+int socket_events(struct socket *s);
+
+/* For socket types and transports. */
+int socket_attach_pipe(struct socket *s, struct pipe_end *e);   /* the socket now owns e */
+void socket_pipe_dead(struct socket *s, struct pipe_end *e);    /* e's peer is gone and e is drained */
+void socket_reap_dead(struct socket *s);
+uint32_t socket_next_routing_id(struct socket *s);
+void socket_stop(struct socket *s);                             /* context shutdown: ETERM from now on */
+
+#endif

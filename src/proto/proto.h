@@ -1,0 +1,40 @@
+/* The socket-type table. Each socket type (pair.c, push.c, ...) is one const proto_ops whose private state
+ * the socket allocates inline (size bytes, zeroed). All hooks run on the thread that owns the socket
+ * (the application thread calling zmq_*), never on an I/O thread, and never block.
+ *
+ * Ownership: send takes the message on success (it leaves *m an empty message) and leaves it untouched on
+ * failure. recv fills an empty *m. A pipe end passed to attach stays valid until detach returns.
+ */
+#ifndef ZINC_PROTO_H
+#define ZINC_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct msg;
+struct pipe_end;
+struct socket;
+
+struct proto_ops {
+    int type;                       /* ZMQ_PAIR, ... */
+    const char *name;               /* "PAIR", as READY carries it */
+    size_t size;                    /* private state bytes */
+    int (*init)(void *self, struct socket *s);                 /* 0 or -errno */
+    void (*fini)(void *self);
+    void (*attach)(void *self, struct pipe_end *e);          /* a new peer */
+    void (*detach)(void *self, struct pipe_end *e);          /* the peer is gone: forget e */
+    void (*read_activated)(void *self, struct pipe_end *e);  /* e may have frames again */
+    void (*write_activated)(void *self, struct pipe_end *e); /* e may have room again */
+    void (*hiccup)(void *self, struct pipe_end *e);          /* e's connection was replaced (optional) */
+    int (*send)(void *self, struct msg *m);                  /* 0, -EAGAIN, -EFSM, -EHOSTUNREACH, ... */
+    int (*recv)(void *self, struct msg *m);                  /* 0, -EAGAIN, -EFSM */
+    bool (*has_in)(void *self);
+    bool (*has_out)(void *self);
+    /* Type-specific options: return -ENOENT for "not mine" so the generic options get a turn. */
+    int (*setopt)(void *self, int option, const void *value, size_t len);
+    int (*getopt)(void *self, int option, void *value, size_t *len);
+};
+
+const struct proto_ops *proto_find(int type);
+
+#endif

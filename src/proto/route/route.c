@@ -1,0 +1,368 @@
+/* Load-balance, fair-queue and distribute over the socket's pipes (see route.h). */
+#include "proto/route/route.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core/msg.h"
+#include "core/pipe.h"
+#include "core/socket.h"
+
+/* ---- the partitioned set ------------------------------------------------------------------------------ */
+static size_t *slot_of(struct route_set *rs, struct pipe_end *e)
+{
+    return rs->out ? &e->out_slot : &e->in_slot;
+}
+
+static void set_swap(struct route_set *rs, size_t a, size_t b)
+{
+    if (a == b)
+        return;
+    struct pipe_end *t = rs->pipes[a];
+    rs->pipes[a] = rs->pipes[b];
+    rs->pipes[b] = t;
+    *slot_of(rs, rs->pipes[a]) = a;
+    *slot_of(rs, rs->pipes[b]) = b;
+}
+
+int route_set_add(struct route_set *rs, struct pipe_end *e, bool active)
+{
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 8;
+        struct pipe_end **grown = realloc(rs->pipes, cap * sizeof *grown);
+        if (!grown)
+            return -ENOMEM;
+        rs->pipes = grown;
+        rs->cap = cap;
+    }
+    *slot_of(rs, e) = rs->n;
+    rs->pipes[rs->n++] = e;
+    if (active)
+        route_set_activate(rs, e);
+    return 0;
+}
+
+static bool set_contains(struct route_set *rs, struct pipe_end *e)
+{
+    size_t i = *slot_of(rs, e);
+    return i < rs->n && rs->pipes[i] == e;
+}
+
+void route_set_activate(struct route_set *rs, struct pipe_end *e)
+{
+    if (!set_contains(rs, e))
+        return;
+    size_t i = *slot_of(rs, e);
+    if (i < rs->active)
+        return;
+    set_swap(rs, i, rs->active);
+    rs->active++;
+}
+
+void route_set_deactivate(struct route_set *rs, struct pipe_end *e)
+{
+    if (!set_contains(rs, e))
+        return;
+    size_t i = *slot_of(rs, e);
+    if (i >= rs->active)
+        return;
+    rs->active--;
+    set_swap(rs, i, rs->active);
+    if (rs->current >= rs->active)
+        rs->current = 0;
+}
+
+void route_set_remove(struct route_set *rs, struct pipe_end *e)
+{
+    if (!set_contains(rs, e))
+        return;
+    route_set_deactivate(rs, e);
+    size_t i = *slot_of(rs, e);
+    set_swap(rs, i, rs->n - 1);
+    rs->n--;
+    *slot_of(rs, e) = (size_t)-1;
+}
+
+void route_set_fini(struct route_set *rs)
+{
+    free(rs->pipes);
+    rs->pipes = NULL;
+    rs->n = rs->active = rs->cap = rs->current = 0;
+}
+
+/* ---- load balance -------------------------------------------------------------------------------------- */
+void lb_init(struct lb *lb)
+{
+    lb->set.out = true;
+}
+
+int lb_attach(struct lb *lb, struct pipe_end *e)
+{
+    return route_set_add(&lb->set, e, true);
+}
+
+void lb_detach(struct lb *lb, struct pipe_end *e)
+{
+    if (lb->sending == e) {
+        lb->sending = NULL;
+        lb->dropping = true;
+    }
+    route_set_remove(&lb->set, e);
+}
+
+void lb_activated(struct lb *lb, struct pipe_end *e)
+{
+    route_set_activate(&lb->set, e);
+}
+
+/* Picks the next pipe with room for a new message, deactivating full or dead ones on the way. */
+static struct pipe_end *lb_pick(struct lb *lb, struct socket *s)
+{
+    struct route_set *rs = &lb->set;
+    while (rs->active > 0) {
+        if (rs->current >= rs->active)
+            rs->current = 0;
+        struct pipe_end *e = rs->pipes[rs->current];
+        if (pipe_peer_closed(e)) {
+            route_set_deactivate(rs, e);
+            if (!pipe_check_read(e))
+                socket_pipe_dead(s, e);
+            continue;
+        }
+        if (pipe_check_write(e))
+            return e;
+        route_set_deactivate(rs, e);
+    }
+    return NULL;
+}
+
+int lb_send(struct lb *lb, struct socket *s, struct msg *m, struct pipe_end **to)
+{
+    bool more = m->flags & MSGF_MORE;
+    if (lb->dropping) {
+        /* The pipe of this multipart message went away: swallow the rest of it. */
+        lb->dropping = more;
+        msg_close(m);
+        msg_init(m);
+        return 0;
+    }
+    struct pipe_end *e = lb->sending;
+    if (!e) {
+        e = lb_pick(lb, s);
+        if (!e)
+            return -EAGAIN;
+    }
+    if (pipe_write(e, m) < 0)
+        return -ENOMEM;
+    if (to)
+        *to = e;
+    if (more) {
+        lb->sending = e;
+        return 0;
+    }
+    lb->sending = NULL;
+    pipe_flush(e);
+    lb->set.current++;
+    return 0;
+}
+
+bool lb_has_out(struct lb *lb, struct socket *s)
+{
+    if (lb->sending || lb->dropping)
+        return true;
+    return lb_pick(lb, s) != NULL;
+}
+
+/* ---- fair queue ---------------------------------------------------------------------------------------- */
+void fq_init(struct fq *fq)
+{
+    fq->set.out = false;
+}
+
+int fq_attach(struct fq *fq, struct pipe_end *e)
+{
+    return route_set_add(&fq->set, e, true);
+}
+
+void fq_detach(struct fq *fq, struct pipe_end *e)
+{
+    if (fq->receiving == e)
+        fq->receiving = NULL;
+    route_set_remove(&fq->set, e);
+}
+
+void fq_activated(struct fq *fq, struct pipe_end *e)
+{
+    route_set_activate(&fq->set, e);
+}
+
+int fq_recv(struct fq *fq, struct socket *s, struct msg *m, struct pipe_end **from)
+{
+    struct route_set *rs = &fq->set;
+    /* A message is whole in the pipe once its first frame is visible, so the rest never waits. */
+    if (fq->receiving) {
+        struct pipe_end *e = fq->receiving;
+        if (pipe_read(e, m)) {
+            if (from)
+                *from = e;
+            if (!(m->flags & MSGF_MORE)) {
+                fq->receiving = NULL;
+                rs->current++;
+            }
+            return 0;
+        }
+        fq->receiving = NULL;
+    }
+    while (rs->active > 0) {
+        if (rs->current >= rs->active)
+            rs->current = 0;
+        struct pipe_end *e = rs->pipes[rs->current];
+        if (pipe_read(e, m)) {
+            if (from)
+                *from = e;
+            if (m->flags & MSGF_MORE)
+                fq->receiving = e;
+            else
+                rs->current++;
+            return 0;
+        }
+        route_set_deactivate(rs, e);
+        if (pipe_peer_closed(e) && !pipe_check_read(e))
+            socket_pipe_dead(s, e);
+    }
+    return -EAGAIN;
+}
+
+bool fq_has_in(struct fq *fq, struct socket *s)
+{
+    struct route_set *rs = &fq->set;
+    if (fq->receiving)
+        return true;
+    while (rs->active > 0) {
+        if (rs->current >= rs->active)
+            rs->current = 0;
+        struct pipe_end *e = rs->pipes[rs->current];
+        if (pipe_check_read(e))
+            return true;
+        route_set_deactivate(rs, e);
+        if (pipe_peer_closed(e))
+            socket_pipe_dead(s, e);
+    }
+    return false;
+}
+
+/* ---- distribute ---------------------------------------------------------------------------------------- */
+void dist_init(struct dist *d)
+{
+    d->set.out = true;
+}
+
+int dist_attach(struct dist *d, struct pipe_end *e)
+{
+    /* A pipe that joins mid-message waits for the next message. */
+    int rc = route_set_add(&d->set, e, !d->more);
+    return rc;
+}
+
+void dist_detach(struct dist *d, struct pipe_end *e)
+{
+    struct route_set *rs = &d->set;
+    size_t i = e->out_slot;
+    if (i < rs->n && rs->pipes[i] == e && i < d->matching) {
+        /* keep [0, matching) a prefix of the active pipes */
+        d->matching--;
+        set_swap(rs, i, d->matching);
+    }
+    route_set_remove(rs, e);
+}
+
+void dist_activated(struct dist *d, struct pipe_end *e)
+{
+    if (!d->more)
+        route_set_activate(&d->set, e);
+}
+
+void dist_match(struct dist *d, struct pipe_end *e)
+{
+    struct route_set *rs = &d->set;
+    size_t i = e->out_slot;
+    if (i >= rs->n || rs->pipes[i] != e || i < d->matching || i >= rs->active)
+        return;
+    set_swap(rs, i, d->matching);
+    d->matching++;
+}
+
+void dist_match_all(struct dist *d)
+{
+    d->matching = d->set.active;
+}
+
+void dist_unmatch(struct dist *d)
+{
+    d->matching = 0;
+}
+
+/* Drops pipe i out of the active (and matching) range. */
+static void dist_deactivate_at(struct dist *d, size_t i)
+{
+    struct route_set *rs = &d->set;
+    d->matching--;
+    set_swap(rs, i, d->matching);
+    rs->active--;
+    set_swap(rs, d->matching, rs->active);
+}
+
+int dist_send_to_matching(struct dist *d, struct socket *s, struct msg *m)
+{
+    struct route_set *rs = &d->set;
+    bool more = m->flags & MSGF_MORE;
+    /* First frame: pipes without room for a whole new message are skipped (PUB drops, never blocks). */
+    if (!d->more) {
+        for (size_t i = 0; i < d->matching;) {
+            struct pipe_end *e = rs->pipes[i];
+            if (pipe_peer_closed(e) || !pipe_check_write(e)) {
+                if (pipe_peer_closed(e) && !pipe_check_read(e))
+                    socket_pipe_dead(s, e);
+                dist_deactivate_at(d, i);
+                continue;
+            }
+            i++;
+        }
+    }
+    if (d->matching == 0) {
+        msg_close(m);
+    } else {
+        for (size_t i = 0; i + 1 < d->matching; i++) {
+            struct msg copy;
+            msg_init(&copy);
+            msg_copy(&copy, m);
+            if (pipe_write(rs->pipes[i], &copy) < 0)
+                msg_close(&copy);
+            if (!more)
+                pipe_flush(rs->pipes[i]);
+        }
+        struct pipe_end *last = rs->pipes[d->matching - 1];
+        if (pipe_write(last, m) < 0)
+            msg_close(m);
+        if (!more)
+            pipe_flush(last);
+    }
+    msg_init(m);
+    d->more = more;
+    if (!more)
+        d->matching = 0;
+    return 0;
+}
+
+int dist_send_to_all(struct dist *d, struct socket *s, struct msg *m)
+{
+    if (!d->more)
+        dist_match_all(d);
+    return dist_send_to_matching(d, s, m);
+}
+
+bool dist_has_out(struct dist *d)
+{
+    (void)d;
+    return true;
+}

@@ -1,0 +1,193 @@
+/* inproc:// between sockets of one context: a pipe joins the two sockets directly, with no I/O thread and
+ * no copy of message bodies (frames move through the pipe by ownership). Connecting before the bind works:
+ * the connector's pipe waits in the context's pending list until the name is bound. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zmq.h>
+
+#include "core/ctx.h"
+#include "core/mailbox.h"
+#include "core/pipe.h"
+#include "core/socket.h"
+#include "transport/transport.h"
+#include "zmtp/zmtp.h"
+
+/* HWM of an inproc queue: the writer's SNDHWM plus the reader's RCVHWM (0 if either is unlimited). */
+static uint64_t inproc_hwm(int sndhwm, int rcvhwm)
+{
+    return sndhwm == 0 || rcvhwm == 0 ? 0 : (uint64_t)sndhwm + (uint64_t)rcvhwm;
+}
+
+static void set_peer_id(struct pipe_end *e, const struct options *peer)
+{
+    memcpy(e->peer_id, peer->routing_id, peer->routing_id_len);
+    e->peer_id_len = peer->routing_id_len;
+}
+
+/* Hands the binder its end: directly if the binder is the caller, by command otherwise. */
+static void give_to_binder(struct socket *caller, struct socket *binder, struct mailbox *mbox,
+                           struct pipe_end *end)
+{
+    pipe_end_set_mailbox(end, mbox);
+    if (caller == binder) {
+        if (socket_attach_pipe(binder, end) < 0)
+            pipe_close(end);
+        return;
+    }
+    struct cmd cmd = {.type = CMD_PIPE_ATTACH, .end = end};
+    if (mailbox_post(mbox, &cmd) < 0)
+        pipe_close(end);
+}
+
+static int inproc_bind(struct socket *s, const char *name, struct endpoint *ep)
+{
+    struct ctx *c = s->ctx;
+    struct inproc_binding *b = calloc(1, sizeof *b);
+    if (!b || !(b->name = strdup(name))) {
+        free(b);
+        return -ENOMEM;
+    }
+    b->s = s;
+    b->mbox = s->mbox;
+    b->opt = s->opt;
+    mailbox_ref(b->mbox);
+    pthread_mutex_lock(&c->lock);
+    for (struct inproc_binding *x = c->bindings; x; x = x->next) {
+        if (strcmp(x->name, name) == 0) {
+            pthread_mutex_unlock(&c->lock);
+            mailbox_unref(b->mbox);
+            free(b->name);
+            free(b);
+            return -EADDRINUSE;
+        }
+    }
+    b->next = c->bindings;
+    c->bindings = b;
+    /* Connectors that came first: their pipes are waiting. */
+    struct inproc_pending *ready = NULL;
+    for (struct inproc_pending **pp = &c->pending; *pp;) {
+        struct inproc_pending *p = *pp;
+        if (strcmp(p->name, name) == 0) {
+            *pp = p->next;
+            p->next = ready;
+            ready = p;
+        } else {
+            pp = &p->next;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    while (ready) {
+        struct inproc_pending *p = ready;
+        ready = p->next;
+        set_peer_id(p->end, &p->opt);
+        set_peer_id(pipe_peer_end(p->end), &s->opt);
+        give_to_binder(s, s, s->mbox, p->end);
+        free(p->name);
+        free(p);
+    }
+    ep->impl = b;
+    ep->resolved = strdup(ep->uri);
+    return ep->resolved ? 0 : -ENOMEM;
+}
+
+static int inproc_connect(struct socket *s, const char *name, struct endpoint *ep)
+{
+    struct ctx *c = s->ctx;
+    pthread_mutex_lock(&c->lock);
+    struct inproc_binding *b = c->bindings;
+    while (b && strcmp(b->name, name) != 0)
+        b = b->next;
+    int bind_rcv = b ? b->opt.rcvhwm : s->opt.rcvhwm;
+    int bind_snd = b ? b->opt.sndhwm : s->opt.sndhwm;
+    if (b && !zmtp_socket_types_compatible(s->opt.type, b->opt.type)) {
+        pthread_mutex_unlock(&c->lock);
+        return -ECONNREFUSED;
+    }
+    struct pipe *pipe = pipe_new(inproc_hwm(s->opt.sndhwm, bind_rcv), inproc_hwm(bind_snd, s->opt.rcvhwm));
+    struct inproc_pending *pending = b ? NULL : calloc(1, sizeof *pending);
+    if (!pipe || (!b && (!pending || !(pending->name = strdup(name))))) {
+        pthread_mutex_unlock(&c->lock);
+        if (pipe) {
+            pipe_close(&pipe->end[0]);
+            pipe_close(&pipe->end[1]);
+        }
+        free(pending);
+        return -ENOMEM;
+    }
+    struct pipe_end *mine = &pipe->end[0], *theirs = &pipe->end[1];
+    pipe_end_set_mailbox(mine, s->mbox);
+    if (s->opt.connect_routing_id_set) {
+        memcpy(mine->peer_id, s->opt.connect_routing_id, s->opt.connect_routing_id_len);
+        mine->peer_id_len = s->opt.connect_routing_id_len;
+    }
+    set_peer_id(theirs, &s->opt);
+    if (b) {
+        if (!s->opt.connect_routing_id_set)
+            set_peer_id(mine, &b->opt);
+        mailbox_ref(b->mbox);
+        struct mailbox *bmbox = b->mbox;
+        struct socket *binder = b->s;
+        pthread_mutex_unlock(&c->lock);
+        give_to_binder(s, binder, bmbox, theirs);
+        mailbox_unref(bmbox);
+    } else {
+        pending->end = theirs;
+        pending->connector = s;
+        pending->opt = s->opt;
+        pending->next = c->pending;
+        c->pending = pending;
+        pthread_mutex_unlock(&c->lock);
+    }
+    int rc = socket_attach_pipe(s, mine);
+    if (rc < 0) {
+        pipe_close(mine);
+        return rc;
+    }
+    ep->end = mine;
+    ep->resolved = strdup(ep->uri);
+    return ep->resolved ? 0 : -ENOMEM;
+}
+
+static void inproc_close(struct socket *s, struct endpoint *ep, int linger)
+{
+    (void)linger;
+    if (!ep->is_bind)
+        return;   /* the socket closes the connector's pipe end itself */
+    struct ctx *c = s->ctx;
+    pthread_mutex_lock(&c->lock);
+    for (struct inproc_binding **pp = &c->bindings; *pp; pp = &(*pp)->next) {
+        if (*pp == ep->impl) {
+            struct inproc_binding *b = *pp;
+            *pp = b->next;
+            mailbox_unref(b->mbox);
+            free(b->name);
+            free(b);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    ep->impl = NULL;
+}
+
+const struct transport_ops transport_inproc = {
+    .scheme = "inproc",
+    .stream = NULL,
+    .bind = inproc_bind,
+    .connect = inproc_connect,
+    .close = inproc_close,
+};
+
+const struct transport_ops *transport_find(const char *uri, const char **addr)
+{
+    static const struct transport_ops *const all[] = {&transport_tcp, &transport_ipc, &transport_inproc};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        size_t n = strlen(all[i]->scheme);
+        if (strncmp(uri, all[i]->scheme, n) == 0 && strncmp(uri + n, "://", 3) == 0) {
+            *addr = uri + n + 3;
+            return all[i];
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,147 @@
+/* ipc:// over Unix domain stream sockets: filesystem paths (mode from the umask, a stale file replaced on
+ * bind, the file removed when the listener closes), the abstract namespace ("ipc://@name"), and a "*" address
+ * which binds a fresh path under the temporary directory. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "core/options.h"
+#include "core/socket.h"
+#include "transport/transport.h"
+
+/* Fills sun from a path; "@name" is abstract (leading NUL). Returns the address length or -EINVAL. */
+static int ipc_sockaddr(const char *path, struct sockaddr_un *sun)
+{
+    size_t len = strlen(path);
+    memset(sun, 0, sizeof *sun);
+    sun->sun_family = AF_UNIX;
+    if (len == 0 || len >= sizeof sun->sun_path)
+        return -ENAMETOOLONG;
+    memcpy(sun->sun_path, path, len);
+    if (path[0] == '@')
+        sun->sun_path[0] = 0;
+    return (int)(offsetof(struct sockaddr_un, sun_path) + len + (path[0] == '@' ? 0 : 1));
+}
+
+static int ipc_listen(const char *addr, const struct options *o, int *fd_out, char *resolved, size_t cap)
+{
+    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    if (strcmp(addr, "*") == 0) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(path, sizeof path, "%s/zinc-ipc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        int tfd = mkstemp(path);
+        if (tfd < 0)
+            return -errno;
+        close(tfd);
+        unlink(path);
+    } else {
+        if (strlen(addr) >= sizeof path)
+            return -ENAMETOOLONG;
+        strcpy(path, addr);
+    }
+    struct sockaddr_un sun;
+    int len = ipc_sockaddr(path, &sun);
+    if (len < 0)
+        return len;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    if (path[0] != '@') {
+        /* A socket file left by a dead process would make bind fail: replace it, as libzmq does. */
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+            unlink(path);
+    }
+    if (bind(fd, (struct sockaddr *)&sun, (socklen_t)len) < 0 || listen(fd, o->backlog) < 0) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
+    snprintf(resolved, cap, "ipc://%s", path);
+    *fd_out = fd;
+    return 0;
+}
+
+static int ipc_connect(const char *addr, const struct options *o, int *fd_out)
+{
+    (void)o;
+    struct sockaddr_un sun;
+    int len = ipc_sockaddr(addr, &sun);
+    if (len < 0)
+        return len;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    *fd_out = fd;
+    if (connect(fd, (struct sockaddr *)&sun, (socklen_t)len) == 0)
+        return 0;
+    if (errno == EINPROGRESS || errno == EAGAIN)
+        return -EINPROGRESS;
+    int rc = -errno;
+    close(fd);
+    *fd_out = -1;
+    return rc;
+}
+
+static void ipc_tune(int fd, const struct options *o)
+{
+    if (o->sndbuf >= 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &o->sndbuf, sizeof o->sndbuf);
+    if (o->rcvbuf >= 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &o->rcvbuf, sizeof o->rcvbuf);
+}
+
+static void ipc_peer_address(int fd, char *buf, size_t cap)
+{
+    (void)fd;
+    if (cap)
+        buf[0] = 0;
+}
+
+static void ipc_unlisten(const char *resolved)
+{
+    const char *path = resolved + strlen("ipc://");
+    if (path[0] != '@')
+        unlink(path);
+}
+
+static int ipc_check_connect(const char *addr, const struct options *o)
+{
+    (void)o;
+    struct sockaddr_un sun;
+    if (strcmp(addr, "*") == 0)
+        return -EINVAL;
+    return ipc_sockaddr(addr, &sun) < 0 ? -EINVAL : 0;
+}
+
+const struct stream_ops stream_ipc = {
+    .listen = ipc_listen,
+    .connect = ipc_connect,
+    .tune = ipc_tune,
+    .peer_address = ipc_peer_address,
+    .unlisten = ipc_unlisten,
+    .check_connect = ipc_check_connect,
+};
+
+static int ipc_bind(struct socket *s, const char *addr, struct endpoint *ep)
+{
+    return stream_bind(s, &stream_ipc, "ipc", addr, ep);
+}
+
+static int ipc_connect_ep(struct socket *s, const char *addr, struct endpoint *ep)
+{
+    return stream_connect(s, &stream_ipc, "ipc", addr, ep);
+}
+
+const struct transport_ops transport_ipc = {
+    .scheme = "ipc",
+    .stream = &stream_ipc,
+    .bind = ipc_bind,
+    .connect = ipc_connect_ep,
+    .close = stream_close,
+};
