@@ -1159,10 +1159,14 @@ static void conn_on_event(struct io_handle *h, uint32_t events)
         return;
     }
     if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
-        if (!c->in_paused)
+        if (!c->in_paused) {
             conn_input(c);
-        else if (events & (EPOLLERR | EPOLLHUP))
-            conn_fail(c, ZMQ_EVENT_DISCONNECTED, "connection error");
+        } else if (events & (EPOLLERR | EPOLLHUP)) {
+            /* The peer hung up while we wait for pipe room: what it sent is still in the kernel. Leave
+             * epoll until the socket makes room; reading then finds the data, and the end of file. */
+            io_set_events(c->p.io, &c->h, 0);
+            return;
+        }
     }
     if (c->h.fd >= 0 && (events & EPOLLOUT))
         conn_output(c);

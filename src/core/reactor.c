@@ -111,6 +111,9 @@ static void run_timers(struct reactor *r)
 /* ---- fds ------------------------------------------------------------------------------------------- */
 int io_add(struct reactor *r, struct io_handle *h, uint32_t events)
 {
+    h->events = 0;
+    if (!events)
+        return 0;
     struct epoll_event ev = {.events = events, .data.ptr = h};
     if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, h->fd, &ev) < 0)
         return -errno;
@@ -122,17 +125,21 @@ void io_set_events(struct reactor *r, struct io_handle *h, uint32_t events)
 {
     if (h->fd < 0 || h->events == events)
         return;
+    /* No interest at all means out of epoll: EPOLLHUP and EPOLLERR cannot be masked, and a paused
+     * connection whose peer hung up would otherwise wake the loop forever. */
+    int op = h->events == 0 ? EPOLL_CTL_ADD : events == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
     struct epoll_event ev = {.events = events, .data.ptr = h};
-    if (epoll_ctl(r->epfd, EPOLL_CTL_MOD, h->fd, &ev) < 0)
-        ZN_PANIC("epoll_ctl MOD failed");
+    if (epoll_ctl(r->epfd, op, h->fd, &ev) < 0)
+        ZN_PANIC("epoll_ctl failed");
     h->events = events;
 }
 
 void io_remove(struct reactor *r, struct io_handle *h)
 {
-    if (h->fd >= 0)
+    if (h->fd >= 0 && h->events)
         epoll_ctl(r->epfd, EPOLL_CTL_DEL, h->fd, NULL);
     h->fd = -1;
+    h->events = 0;
 }
 
 void io_defer_free(struct reactor *r, void (*fn)(void *), void *arg)

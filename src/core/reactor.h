@@ -22,7 +22,7 @@ struct pipe_end;
 
 struct io_handle {
     int fd;                                   /* -1 once removed */
-    uint32_t events;                          /* EPOLLIN / EPOLLOUT currently asked for */
+    uint32_t events;                          /* EPOLLIN / EPOLLOUT asked for; 0: not in epoll at all */
     void (*on_event)(struct io_handle *h, uint32_t events);
 };
 
