@@ -161,6 +161,13 @@ int options_set(struct options *o, int option, const void *value, size_t len)
         return 0;
     }
     switch (option) {
+    case ZMQ_IPV4ONLY:   /* deprecated inverse of ZMQ_IPV6 */
+        if ((rc = opt_get_int(value, len, &v)) < 0)
+            return rc;
+        if (v < 0 || v > 1)
+            return -EINVAL;
+        o->ipv6 = !v;
+        return 0;
     case ZMQ_HEARTBEAT_TTL:
         if ((rc = opt_get_int(value, len, &v)) < 0)
             return rc;
@@ -248,6 +255,7 @@ int options_get(const struct options *o, int option, void *value, size_t *len)
         return opt_put_int(value, len, *field);
     switch (option) {
     case ZMQ_TYPE: return opt_put_int(value, len, o->type);
+    case ZMQ_IPV4ONLY: return opt_put_int(value, len, !o->ipv6);
     case ZMQ_HEARTBEAT_TTL: return opt_put_int(value, len, o->heartbeat_ttl);
     case ZMQ_MAXMSGSIZE: return opt_put_bytes(value, len, &o->maxmsgsize, sizeof o->maxmsgsize);
     case ZMQ_AFFINITY: return opt_put_bytes(value, len, &o->affinity, sizeof o->affinity);

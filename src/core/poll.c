@@ -79,6 +79,9 @@ int poll_items(zmq_pollitem_t *items, int nitems, long timeout_ms)
     }
     if (!items)
         return -EFAULT;
+    for (int i = 0; i < nitems; i++)
+        if (items[i].socket && ((struct socket *)items[i].socket)->tag != SOCKET_TAG)
+            return -ENOTSOCK;
     struct pollfd stack[POLL_STACK_ITEMS];
     struct pollfd *pfds = nitems <= POLL_STACK_ITEMS ? stack : malloc((size_t)nitems * sizeof *pfds);
     if (!pfds)
