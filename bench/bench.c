@@ -22,11 +22,13 @@
 #include <unistd.h>
 #include <zmq.h>
 
-static volatile pid_t bench_child_pid;          /* forked child end, 0 when none */
+static volatile pid_t bench_child_pid;           /* forked child end, 0 when none */
 static volatile sig_atomic_t bench_child_reaped; /* set by bench_on_child once it has waited for it */
 static volatile int bench_child_status;          /* wait status, valid once reaped */
 static char bench_timeout_msg[64];               /* prepared before alarm() so the handler only writes */
 static char bench_ipc_paths[8][96];              /* ipc files this process bound, removed at the end */
+
+volatile long bench_progress = -1;
 
 static void bench_write_str(const char *s)
 {
@@ -34,12 +36,36 @@ static void bench_write_str(const char *s)
     (void)rc;
 }
 
+/* Remove the ipc files this process bound. Async-signal-safe: the time limit calls it too. */
+static void bench_remove_ipc_files(void)
+{
+    for (size_t i = 0; i < sizeof bench_ipc_paths / sizeof bench_ipc_paths[0]; i++)
+        if (bench_ipc_paths[i][0])
+            unlink(bench_ipc_paths[i]);
+}
+
 static void bench_on_alarm(int sig)
 {
     (void)sig;
     bench_write_str(bench_timeout_msg);
-    if (bench_child_pid > 0)
-        kill(bench_child_pid, SIGKILL);
+    if (bench_progress >= 0) {
+        /* Async-signal-safe formatting of " (progress N)". */
+        char digits[24], *p = digits + sizeof digits;
+        *--p = '\0';
+        long v = bench_progress;
+        do
+            *--p = (char)('0' + v % 10);
+        while ((v /= 10) > 0 && p > digits);
+        bench_write_str(" (progress ");
+        bench_write_str(p);
+        bench_write_str(")");
+    }
+    bench_write_str("\n");
+    bench_remove_ipc_files();
+    pid_t child = bench_child_pid;
+    bench_child_pid = 0; /* bench_on_child must not report the kill below as the other end's failure */
+    if (child > 0)
+        kill(child, SIGKILL);
     _exit(3);
 }
 
@@ -59,10 +85,13 @@ static void bench_on_child(int sig)
             digits[0] = (char)('0' + signo / 10);
             digits[1] = (char)('0' + signo % 10);
             bench_write_str(msg);
+            bench_remove_ipc_files();
             _exit(1);
         }
-        if (WEXITSTATUS(status) != 0)
+        if (WEXITSTATUS(status) != 0) {
+            bench_remove_ipc_files();
             _exit(WEXITSTATUS(status)); /* the child has printed its own error */
+        }
     }
     errno = saved_errno;
 }
@@ -77,6 +106,7 @@ void bench_fail(const char *what, ...)
     va_end(ap);
     fflush(stdout);
     fflush(stderr);
+    bench_remove_ipc_files();
     /* _exit, not exit: library threads are still running and the forked child must not run the
      * parent's atexit handlers. */
     _exit(1);
@@ -95,14 +125,17 @@ void bench_check(int rc, const char *what, ...)
     bench_fail("%s: %s", buf, zmq_strerror(err));
 }
 
+static const char *bench_about;
+
 static void bench_usage(const char *prog, const char *extra_name)
 {
     fprintf(stderr,
+            "%s\n"
             "usage: %s [-t seconds] [-m fork|thread] tcp|ipc|inproc size count%s%s%s\n"
             "  size 1..%d bytes; -t: fail after this many seconds (default 60);\n"
             "  -m: the two ends in two processes (default) or two threads with their own contexts\n"
             "  (inproc always uses two threads on one context)\n",
-            prog, extra_name ? " [" : "", extra_name ? extra_name : "", extra_name ? "]" : "",
+            bench_about, prog, extra_name ? " [" : "", extra_name ? extra_name : "", extra_name ? "]" : "",
             BENCH_MAX_SIZE);
     exit(2);
 }
@@ -117,9 +150,10 @@ static long bench_parse_long(const char *s, const char *prog, const char *extra_
     return v;
 }
 
-void bench_parse(struct bench_args *args, int argc, char **argv, const char *extra_name,
+void bench_parse(struct bench_args *args, int argc, char **argv, const char *about, const char *extra_name,
                  long extra_default)
 {
+    bench_about = about;
     const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
     memset(args, 0, sizeof *args);
     args->timeout = 60;
@@ -143,8 +177,7 @@ void bench_parse(struct bench_args *args, int argc, char **argv, const char *ext
     if (nargs < 3 || nargs > (extra_name ? 4 : 3))
         bench_usage(prog, extra_name);
     args->transport = argv[optind];
-    if (strcmp(args->transport, "tcp") && strcmp(args->transport, "ipc") &&
-        strcmp(args->transport, "inproc"))
+    if (strcmp(args->transport, "tcp") && strcmp(args->transport, "ipc") && strcmp(args->transport, "inproc"))
         bench_usage(prog, extra_name);
     long size = bench_parse_long(argv[optind + 1], prog, extra_name);
     if (size < 1 || size > BENCH_MAX_SIZE)
@@ -273,10 +306,27 @@ int bench_send(void *socket, const void *buf, size_t len, int flags)
     return rc;
 }
 
-void bench_close(void *socket, int linger)
+void bench_close(void *socket)
 {
+    int linger = 0;
     bench_check(zmq_setsockopt(socket, ZMQ_LINGER, &linger, sizeof linger), "setsockopt ZMQ_LINGER");
     bench_check(zmq_close(socket), "zmq_close");
+}
+
+void bench_stamp(void *buf, size_t size, uint64_t seq)
+{
+    unsigned char *p = buf;
+    for (size_t i = 0; i < size && i < 8; i++)
+        p[i] = (unsigned char)(seq >> (8 * i));
+}
+
+int bench_stamp_ok(const void *data, size_t size, uint64_t seq)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < size && i < 8; i++)
+        if (p[i] != (unsigned char)(seq >> (8 * i)))
+            return 0;
+    return 1;
 }
 
 uint64_t bench_now_ns(void)
@@ -372,8 +422,11 @@ static int bench_run_fork(const struct bench_args *args, bench_end_fn parent_fn,
         alarm(args->timeout); /* pending alarms are not inherited */
         close(to_child[1]);
         close(to_parent[0]);
-        struct bench_end end = {
-            .args = args, .ctx = bench_new_ctx(), .ctl_in = to_child[0], .ctl_out = to_parent[1], .user = user};
+        struct bench_end end = {.args = args,
+                                .ctx = bench_new_ctx(),
+                                .ctl_in = to_child[0],
+                                .ctl_out = to_parent[1],
+                                .user = user};
         int rc = child_fn(&end);
         bench_term_ctx(end.ctx);
         fflush(stdout);
@@ -399,15 +452,17 @@ static int bench_run_fork(const struct bench_args *args, bench_end_fn parent_fn,
     }
     bench_child_pid = 0;
     if (WIFSIGNALED(status))
-        bench_fail("the other end was killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+        bench_fail("the other end was killed by signal %d (%s)", WTERMSIG(status),
+                   strsignal(WTERMSIG(status)));
     return rc || WEXITSTATUS(status) != 0;
 }
 
 int bench_run(const struct bench_args *args, bench_end_fn parent_fn, bench_end_fn child_fn, void *user)
 {
-    snprintf(bench_timeout_msg, sizeof bench_timeout_msg, "error: timeout after %u s\n", args->timeout);
+    snprintf(bench_timeout_msg, sizeof bench_timeout_msg, "error: timeout after %u s", args->timeout);
     struct sigaction sa = {.sa_handler = bench_on_alarm};
     sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGCHLD);
     sigaction(SIGALRM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     alarm(args->timeout);
@@ -418,9 +473,7 @@ int bench_run(const struct bench_args *args, bench_end_fn parent_fn, bench_end_f
     int rc = args->use_threads ? bench_run_threads(args, parent_fn, child_fn, user, to_child, to_parent)
                                : bench_run_fork(args, parent_fn, child_fn, user, to_child, to_parent);
     alarm(0);
-    for (size_t i = 0; i < sizeof bench_ipc_paths / sizeof bench_ipc_paths[0]; i++)
-        if (bench_ipc_paths[i][0])
-            unlink(bench_ipc_paths[i]);
+    bench_remove_ipc_files();
     fflush(stdout);
     return rc ? 1 : 0;
 }

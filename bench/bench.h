@@ -25,16 +25,17 @@ struct bench_args {
  * control pipes, which also carry whatever else the two ends need to agree on outside ZeroMQ. */
 struct bench_end {
     const struct bench_args *args;
-    void *ctx;    /* this end's context (shared by both ends for inproc) */
-    int ctl_in;   /* read end of the pipe from the other end */
-    int ctl_out;  /* write end of the pipe to the other end */
-    void *user;   /* the program's own data */
+    void *ctx;   /* this end's context (shared by both ends for inproc) */
+    int ctl_in;  /* read end of the pipe from the other end */
+    int ctl_out; /* write end of the pipe to the other end */
+    void *user;  /* the program's own data */
 };
 
 typedef int (*bench_end_fn)(struct bench_end *end);
 
-/* Parse argv; usage() names the extra argument (NULL when there is none). Exits on bad arguments. */
-void bench_parse(struct bench_args *args, int argc, char **argv, const char *extra_name,
+/* Parse argv. about: one line on what the program measures and what count counts; extra_name names the
+ * optional 4th argument (NULL when there is none). Prints usage and exits on bad arguments. */
+void bench_parse(struct bench_args *args, int argc, char **argv, const char *about, const char *extra_name,
                  long extra_default);
 
 /* Run parent_fn and child_fn as the two ends, then terminate the contexts. Arms the time limit first.
@@ -62,8 +63,17 @@ int bench_msg_recv(void *msg, void *socket, int flags);
 int bench_msg_send(void *msg, void *socket, int flags);
 int bench_send(void *socket, const void *buf, size_t len, int flags);
 
-/* Close a socket after setting ZMQ_LINGER (0: drop what is queued; -1: wait for it to go out). */
-void bench_close(void *socket, int linger);
+/* Close a socket with ZMQ_LINGER 0. The ends never count on linger to deliver their last messages (it
+ * does not promise that): whoever sends last waits on the control pipe until the other end has them. */
+void bench_close(void *socket);
+
+/* Write seq into the first min(size, 8) bytes of buf; check that data carries it. The receiving ends check
+ * every message, so an implementation that loses, repeats or reorders messages fails instead of winning. */
+void bench_stamp(void *buf, size_t size, uint64_t seq);
+int bench_stamp_ok(const void *data, size_t size, uint64_t seq);
+
+/* How far this end has got (messages, round trips, ...): a timeout prints it. -1: not shown. */
+extern volatile long bench_progress;
 
 /* Monotonic clock in nanoseconds. */
 uint64_t bench_now_ns(void);

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <zmq.h>
 
-#define FANOUT_WINDOW 400  /* data messages the publisher may be ahead of the slowest subscriber */
+#define FANOUT_WINDOW   400 /* data messages the publisher may be ahead of the slowest subscriber */
 #define FANOUT_ACK_STEP 100 /* the subscribers report progress when the slowest has moved this far */
 
 static int fanout_publisher(struct bench_end *end)
@@ -58,6 +58,7 @@ static int fanout_publisher(struct bench_end *end)
                 bench_ctl_read(end->ctl_in, &acked, sizeof acked);
         }
         bench_check(bench_send(pub, buf, args->size, 0), "zmq_send");
+        bench_progress = i + 1; /* in this process: data messages published */
     }
 
     /* Progress reports may still be in the pipe ahead of the final one, which is UINT64_MAX. */
@@ -71,7 +72,7 @@ static int fanout_publisher(struct bench_end *end)
         }
     } while (reply != UINT64_MAX);
     free(buf);
-    bench_close(pub, 0);
+    bench_close(pub);
     return 0;
 }
 
@@ -105,6 +106,7 @@ static int fanout_subscribers(struct bench_end *end)
 
     zmq_msg_t msg;
     zmq_msg_init(&msg);
+    bench_progress = 0; /* data messages delivered, all subscribers together */
     long ready = 0, done = 0;
     uint64_t first = 0, last = 0;
     uint64_t reported = 0; /* progress of the slowest subscriber last told to the publisher */
@@ -130,6 +132,7 @@ static int fanout_subscribers(struct bench_end *end)
                     if (!first)
                         first = last;
                     sub->got++;
+                    bench_progress++;
                 } else if (kind == 'P' && !sub->ready) {
                     sub->ready = 1;
                     if (++ready == n) {
@@ -167,16 +170,18 @@ static int fanout_subscribers(struct bench_end *end)
     long delivered = 0;
     for (long i = 0; i < n; i++) {
         delivered += subs[i].got;
-        bench_close(subs[i].socket, 0);
+        bench_close(subs[i].socket);
     }
     if (delivered < 2)
         bench_fail("only %ld messages delivered", delivered);
     double secs = (double)(last - first) / 1e9;
     if (secs <= 0)
         secs = 1e-9;
-    printf("%s transport=%s size=%zu count=%ld subs=%ld elapsed_s=%.4f msgs_s=%.0f mb_s=%.2f delivered=%.3f\n",
-           args->prog, args->transport, args->size, args->count, n, secs, (double)delivered / secs,
-           (double)delivered * (double)args->size / secs / 1e6, (double)delivered / ((double)args->count * (double)n));
+    printf(
+        "%s transport=%s size=%zu count=%ld subs=%ld elapsed_s=%.4f msgs_s=%.0f mb_s=%.2f delivered=%.3f\n",
+        args->prog, args->transport, args->size, args->count, n, secs, (double)delivered / secs,
+        (double)delivered * (double)args->size / secs / 1e6,
+        (double)delivered / ((double)args->count * (double)n));
     free(items);
     free(subs);
     return 0;
@@ -185,7 +190,10 @@ static int fanout_subscribers(struct bench_end *end)
 int main(int argc, char **argv)
 {
     struct bench_args args;
-    bench_parse(&args, argc, argv, "subscribers", 1);
+    bench_parse(
+        &args, argc, argv,
+        "1 PUB -> N SUBs, total delivered rate; count: messages published; subscribers: N (default 1)",
+        "subscribers", 1);
     if (args.extra < 1 || args.extra > 1000)
         bench_fail("subscribers must be 1..1000");
     return bench_run(&args, fanout_publisher, fanout_subscribers, NULL);

@@ -40,24 +40,30 @@ static int lat_client(struct bench_end *end)
     zmq_msg_init(&reply);
     long warmup = lat_warmup(args);
     for (long i = -warmup; i < args->count; i++) {
+        bench_stamp(buf, args->size, (uint64_t)(i + warmup));
         uint64_t start = bench_now_ns();
         bench_check(bench_send(req, buf, args->size, 0), "zmq_send");
         bench_check(bench_msg_recv(&reply, req, 0), "zmq_msg_recv");
         uint64_t stop = bench_now_ns();
         if (zmq_msg_size(&reply) != args->size)
             bench_fail("reply has %zu bytes, expected %zu", zmq_msg_size(&reply), args->size);
+        if (!bench_stamp_ok(zmq_msg_data(&reply), args->size, (uint64_t)(i + warmup)))
+            bench_fail("reply %ld does not echo its request", i + warmup);
         if (i >= 0)
             samples[i] = stop - start;
+        bench_progress = i + warmup + 1;
     }
+    bench_ctl_write(end->ctl_out, "d", 1); /* the server may close now */
     zmq_msg_close(&reply);
-    bench_close(req, 0);
+    bench_close(req);
 
     qsort(samples, (size_t)args->count, sizeof *samples, lat_cmp);
     double sum = 0;
     for (long i = 0; i < args->count; i++)
         sum += (double)samples[i];
     size_t n = (size_t)args->count;
-    double median = n % 2 ? (double)samples[n / 2] : ((double)samples[n / 2 - 1] + (double)samples[n / 2]) / 2;
+    double median =
+        n % 2 ? (double)samples[n / 2] : ((double)samples[n / 2 - 1] + (double)samples[n / 2]) / 2;
     size_t p99 = (size_t)((double)(n - 1) * 0.99 + 0.5);
     printf("%s transport=%s size=%zu count=%ld median_us=%.2f p99_us=%.2f mean_us=%.2f min_us=%.2f "
            "max_us=%.2f\n",
@@ -85,14 +91,17 @@ static int lat_server(struct bench_end *end)
         bench_check(bench_msg_recv(&msg, rep, 0), "zmq_msg_recv");
         bench_check(bench_msg_send(&msg, rep, 0), "zmq_msg_send");
     }
+    /* Close only once the client has the last reply (ZMQ_LINGER does not promise delivery). */
+    char done;
+    bench_ctl_read(end->ctl_in, &done, 1);
     zmq_msg_close(&msg);
-    bench_close(rep, -1); /* the last reply must reach the client */
+    bench_close(rep);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
     struct bench_args args;
-    bench_parse(&args, argc, argv, NULL, -1);
+    bench_parse(&args, argc, argv, "REQ/REP round-trip latency; count: timed round trips", NULL, -1);
     return bench_run(&args, lat_client, lat_server, NULL);
 }
