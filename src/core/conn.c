@@ -297,7 +297,9 @@ static void send_ping(struct conn *c)
     ttl[0] = (uint8_t)(tenths >> 8);
     ttl[1] = (uint8_t)tenths;
     out_command(c, "PING", ttl, sizeof ttl);
-    c->ping_sent_ms = zn_now_ms();
+    /* The timeout runs from the oldest PING that no traffic has answered yet. */
+    if (!c->ping_sent_ms || c->last_rx_ms >= c->ping_sent_ms)
+        c->ping_sent_ms = zn_now_ms();
     conn_output(c);
 }
 
@@ -368,9 +370,43 @@ static int build_meta(struct conn *c, const struct zmtp_peer_info *peer)
     return 0;
 }
 
+/* STREAM: an empty frame tells the socket the peer connected or went away (raw reads are never empty).
+ * Written past the high-water mark like libzmq's, and flushed at once, which is safe as raw messages are
+ * always single frames. */
+static void raw_notify(struct conn *c)
+{
+    struct msg m;
+    msg_init(&m);
+    if (c->meta)
+        msg_set_meta(&m, c->meta);
+    if (pipe_write(c->end, &m) < 0)
+        msg_close(&m);
+    pipe_flush(c->end);
+}
+
+/* ROUTER, on a pipe made before the handshake: the peer's routing id goes to the socket in band, ahead of
+ * the peer's messages (the socket already owns the pipe end, so its peer_id is not ours to write). */
+static void push_routing_id(struct conn *c, const uint8_t *id, size_t len)
+{
+    struct msg m;
+    if (msg_init_size(&m, len) < 0)
+        return;   /* the socket then generates an id */
+    if (len)
+        memcpy(msg_data(&m), id, len);
+    m.flags = MSGF_ROUTING_ID;
+    if (pipe_write(c->end, &m) < 0)
+        msg_close(&m);
+    pipe_flush(c->end);
+}
+
 /* The handshake is complete: make or reuse the pipe and start moving messages. */
 static void conn_ready(struct conn *c, const uint8_t *peer_id, size_t peer_id_len)
 {
+    /* Our own connect named its peer (ZMQ_CONNECT_ROUTING_ID): that wins over what the peer announced. */
+    if (c->connecter && c->p.opt.connect_routing_id_set) {
+        peer_id = c->p.opt.connect_routing_id;
+        peer_id_len = c->p.opt.connect_routing_id_len;
+    }
     io_timer_cancel(c->p.io, &c->handshake_timer);
     c->state = CONN_ACTIVE;
     c->reconnect_ivl = c->p.opt.reconnect_ivl;
@@ -386,7 +422,8 @@ static void conn_ready(struct conn *c, const uint8_t *peer_id, size_t peer_id_le
         c->end->owner = c;
         pipe_end_set_mailbox(c->end, c->p.io->mbox);
         pipe_end_set_mailbox(sock_end, c->p.sock_mbox);
-        memcpy(sock_end->peer_id, peer_id, peer_id_len);
+        if (peer_id_len)
+            memcpy(sock_end->peer_id, peer_id, peer_id_len);
         sock_end->peer_id_len = (uint8_t)peer_id_len;
         sock_end->zmtp_minor = c->version == 3 ? c->minor : -1;
         struct cmd cmd = {.type = CMD_PIPE_ATTACH, .end = sock_end};
@@ -398,13 +435,17 @@ static void conn_ready(struct conn *c, const uint8_t *peer_id, size_t peer_id_le
     } else {
         struct pipe_end *sock_end = pipe_peer_end(c->end);
         sock_end->zmtp_minor = c->version == 3 ? c->minor : -1;
+        if (c->p.opt.type == ZMQ_ROUTER && !c->raw)
+            push_routing_id(c, peer_id, peer_id_len);
         if (c->ever_ready) {
             struct cmd cmd = {.type = CMD_PIPE_HICCUP, .end = sock_end};
             (void)mailbox_post(c->p.sock_mbox, &cmd);
         }
     }
     c->ever_ready = true;
-    if (!c->raw)
+    if (c->raw)
+        raw_notify(c);
+    else
         conn_event(c, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0);
     if (c->p.opt.heartbeat_ivl > 0 && c->version == 3)
         io_timer_start(c->p.io, &c->heartbeat_timer, (uint64_t)c->p.opt.heartbeat_ivl);
@@ -1010,15 +1051,20 @@ static void conn_fail(struct conn *c, int event, const char *reason)
     ZN_UNUSED(reason);
     if (c->state == CONN_DEAD)
         return;
-    bool was_open = c->h.fd >= 0;
+    int fd = c->h.fd;
+    bool was_open = fd >= 0;
+    if (c->raw && c->state == CONN_ACTIVE && c->end)
+        raw_notify(c);   /* after the data already read: it flushes those too */
     conn_close_fd(c);
     if (was_open) {
-        conn_event(c, event, event == ZMQ_EVENT_DISCONNECTED ? 0 : (uint64_t)EPROTO);
+        /* libzmq's values: the fd for DISCONNECTED, an error code for the handshake failures */
+        conn_event(c, event, event == ZMQ_EVENT_DISCONNECTED ? (uint64_t)fd : (uint64_t)EPROTO);
         if (event != ZMQ_EVENT_DISCONNECTED)
-            conn_event(c, ZMQ_EVENT_DISCONNECTED, 0);
+            conn_event(c, ZMQ_EVENT_DISCONNECTED, (uint64_t)fd);
     }
-    if (c->connecter && !c->closing && c->p.opt.reconnect_ivl >= 0 &&
-        !(c->end && pipe_peer_closed(c->end))) {
+    /* A connecter retries, even after the socket closed, while it still has messages to deliver within
+     * ZMQ_LINGER (the linger timer ends that). */
+    if (c->connecter && c->p.opt.reconnect_ivl >= 0 && !(c->closing && (c->linger == 0 || conn_drained(c)))) {
         conn_schedule_reconnect(c);
         return;
     }
@@ -1092,7 +1138,7 @@ static void conn_start_stream(struct conn *c, int fd)
 
 static void conn_start_connect(struct conn *c)
 {
-    if (c->closing && (!c->end || !pipe_check_read(c->end))) {
+    if (c->closing && (c->linger == 0 || conn_drained(c))) {
         conn_terminate(c);
         return;
     }
@@ -1136,10 +1182,6 @@ static void conn_connected(struct conn *c)
     if (err) {
         close(fd);
         c->state = CONN_WAIT_RECONNECT;
-        if (c->closing) {
-            conn_terminate(c);
-            return;
-        }
         if (c->p.opt.reconnect_ivl < 0) {
             conn_terminate(c);
             return;

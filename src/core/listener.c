@@ -76,6 +76,10 @@ static void on_accept(struct io_handle *h, uint32_t events)
             }
             return;
         }
+        if (!options_accept_peer(&l->p.opt, fd)) {
+            close(fd);   /* refused by ZMQ_TCP_ACCEPT_FILTER / ZMQ_IPC_FILTER_* */
+            continue;
+        }
         struct listener_conn *entry = malloc(sizeof *entry);
         struct conn *c = entry ? conn_accepted(&l->p, fd, l) : NULL;
         if (!c) {
@@ -104,12 +108,8 @@ static void listener_close_run(void *arg)
     io_remove(l->p.io, &l->h);
     io_timer_cancel(l->p.io, &l->resume_timer);
     close(fd);
-    if (l->p.stream->unlisten)
-        l->p.stream->unlisten(l->resolved);
-    if (l->p.monitor) {
-        monitor_emit(l->p.monitor, ZMQ_EVENT_CLOSED, (uint64_t)fd, l->resolved);
+    if (l->p.monitor)
         monitor_unref(l->p.monitor);
-    }
     /* End the connections accepted here. conn_close may remove entries, so detach the list first. */
     struct listener_conn *list = l->conns;
     l->conns = NULL;
@@ -193,10 +193,11 @@ int stream_connect(struct socket *s, const struct stream_ops *st, const char *sc
         return rc;
     struct conn_params p;
     stream_params(s, st, scheme, addr, &p);
-    /* The pipe exists before the connection does, so messages queue up while connecting; except with
-     * ZMQ_IMMEDIATE, and for socket types that need the peer's identity to route (ROUTER, STREAM). */
+    /* The pipe exists before the connection does, so messages queue up (and a ZMQ_PROBE_ROUTER probe
+     * waits) while connecting; except with ZMQ_IMMEDIATE, and for STREAM unless ZMQ_CONNECT_ROUTING_ID
+     * names the peer. A ROUTER learns the peer's id from the conn, in band (MSGF_ROUTING_ID). */
     struct pipe_end *sock_end = NULL, *conn_end = NULL;
-    bool early = !s->opt.immediate && s->opt.type != ZMQ_ROUTER && s->opt.type != ZMQ_STREAM;
+    bool early = !s->opt.immediate && (s->opt.type != ZMQ_STREAM || s->opt.connect_routing_id_set);
     if (early) {
         struct pipe *pipe = pipe_new((uint64_t)s->opt.sndhwm, (uint64_t)s->opt.rcvhwm);
         if (!pipe)
@@ -208,6 +209,7 @@ int stream_connect(struct socket *s, const struct stream_ops *st, const char *sc
             memcpy(sock_end->peer_id, s->opt.connect_routing_id, s->opt.connect_routing_id_len);
             sock_end->peer_id_len = s->opt.connect_routing_id_len;
         }
+        sock_end->id_in_band = s->opt.type == ZMQ_ROUTER;
     }
     struct conn *c = conn_connect(&p, conn_end);
     if (!c) {
@@ -234,6 +236,15 @@ int stream_connect(struct socket *s, const struct stream_ops *st, const char *sc
 void stream_close(struct socket *s, struct endpoint *ep, int linger)
 {
     if (ep->is_bind) {
+        /* Remove an ipc socket file now, on this thread: a bind of the same path right after the unbind
+         * must not lose its fresh file to the I/O thread's later cleanup. */
+        struct listener *l = ep->impl;
+        if (l->p.stream->unlisten)
+            l->p.stream->unlisten(l->resolved);
+        /* CLOSED is reported here, before zmq_unbind or zmq_close returns (and before MONITOR_STOPPED). The
+         * fd number is fixed for the listener's life; only the I/O thread closes it, later. */
+        if (s->monitor)
+            monitor_emit(s->monitor, ZMQ_EVENT_CLOSED, (uint64_t)l->h.fd, l->resolved);
         struct listener_close_job *job = malloc(sizeof *job);
         while (!job) {
             usleep(1000);

@@ -28,6 +28,7 @@ enum msg_flags {
     MSGF_MORE = 0x01,     /* another frame of this message follows */
     MSGF_COMMAND = 0x02,  /* internal: a ZMTP command travelling on a pipe (e.g. PING), not user data */
     MSGF_SUBSCRIBE = 0x04,/* internal: tags a SUBSCRIBE/CANCEL that arrived as a ZMTP 3.1 command */
+    MSGF_ROUTING_ID = 0x08,/* internal: the peer's routing id, put on a ROUTER's connect pipe by its conn */
 };
 
 typedef void (msg_free_fn)(void *data, void *hint);

@@ -2,9 +2,13 @@
  * (doc/zmq_setsockopt.txt, doc/zmq_getsockopt.txt). */
 #include "core/options.h"
 
+#include <arpa/inet.h>
+#include <net/if.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <zmq.h>
 
@@ -105,6 +109,99 @@ static int get_key(const uint8_t key[32], void *value, size_t *len)
     return -EINVAL;
 }
 
+/* "10.0.0.0/8", "::1", "192.168.1.7": an address with an optional prefix length. */
+static int parse_accept_filter(const void *value, size_t len, struct accept_filter *f)
+{
+    char text[64];
+    if (len == 0 || len >= sizeof text)
+        return -EINVAL;
+    memcpy(text, value, len);
+    text[len] = 0;
+    char *slash = strchr(text, '/');
+    if (slash)
+        *slash = 0;
+    memset(f, 0, sizeof *f);
+    if (inet_pton(AF_INET, text, f->addr) == 1) {
+        f->family = AF_INET;
+        f->bits = 32;
+    } else if (inet_pton(AF_INET6, text, f->addr) == 1) {
+        f->family = AF_INET6;
+        f->bits = 128;
+    } else {
+        return -EINVAL;
+    }
+    if (slash) {
+        char *end;
+        long bits = strtol(slash + 1, &end, 10);
+        if (*end || bits < 0 || bits > f->bits)
+            return -EINVAL;
+        f->bits = (int)bits;
+    }
+    return 0;
+}
+
+static bool filter_matches(const struct accept_filter *f, const struct sockaddr_storage *ss)
+{
+    const uint8_t *a;
+    if (ss->ss_family == AF_INET && f->family == AF_INET)
+        a = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+    else if (ss->ss_family == AF_INET6 && f->family == AF_INET6)
+        a = (const uint8_t *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+    else
+        return false;
+    int full = f->bits / 8, rest = f->bits % 8;
+    if (memcmp(a, f->addr, (size_t)full) != 0)
+        return false;
+    uint8_t mask = (uint8_t)(0xff << (8 - rest));
+    return rest == 0 || (a[full] & mask) == (f->addr[full] & mask);
+}
+
+bool options_accept_peer(const struct options *o, int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        return false;
+    if (ss.ss_family == AF_UNIX) {
+        if (!o->ipc_uid_count && !o->ipc_gid_count && !o->ipc_pid_count)
+            return true;
+        struct ucred cred;
+        socklen_t clen = sizeof cred;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0)
+            return false;
+        for (int i = 0; i < o->ipc_uid_count; i++)
+            if (o->ipc_uids[i] == cred.uid)
+                return true;
+        for (int i = 0; i < o->ipc_gid_count; i++)
+            if (o->ipc_gids[i] == cred.gid)
+                return true;
+        for (int i = 0; i < o->ipc_pid_count; i++)
+            if (o->ipc_pids[i] == cred.pid)
+                return true;
+        return false;
+    }
+    if (!o->tcp_filter_count)
+        return true;
+    len = sizeof ss;
+    if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
+        return false;
+    for (int i = 0; i < o->tcp_filter_count; i++)
+        if (filter_matches(&o->tcp_filters[i], &ss))
+            return true;
+    return false;
+}
+
+static int add_id_filter(void *list, int *count, size_t item, const void *value, size_t len)
+{
+    if (len != sizeof(int) || !value)
+        return -EINVAL;
+    if (*count >= OPT_FILTERS_MAX)
+        return -EINVAL;
+    memcpy((uint8_t *)list + (size_t)*count * item, value, item);
+    (*count)++;
+    return 0;
+}
+
 /* Integer options with a lower bound; returns a pointer to the field or NULL. */
 static int *int_field(struct options *o, int option, int *min)
 {
@@ -155,6 +252,10 @@ int options_set(struct options *o, int option, const void *value, size_t len)
             return -EINVAL;
         if (option == ZMQ_TCP_KEEPALIVE && v > 1)
             return -EINVAL;
+        bool is_flag = option == ZMQ_IMMEDIATE || option == ZMQ_IPV6 || option == ZMQ_CONFLATE ||
+                       option == ZMQ_INVERT_MATCHING || option == ZMQ_GSSAPI_PLAINTEXT;
+        if (is_flag && v > 1)
+            return -EINVAL;
         if (option == ZMQ_TOS && v > 255)
             return -EINVAL;
         *field = v;
@@ -194,14 +295,31 @@ int options_set(struct options *o, int option, const void *value, size_t len)
         memcpy(o->routing_id, value, len);
         o->routing_id_len = (uint8_t)len;
         return 0;
+    case ZMQ_TCP_ACCEPT_FILTER:
+        if (!value || len == 0) {
+            o->tcp_filter_count = 0;
+            return 0;
+        }
+        if (o->tcp_filter_count >= OPT_FILTERS_MAX)
+            return -EINVAL;
+        if ((rc = parse_accept_filter(value, len, &o->tcp_filters[o->tcp_filter_count])) < 0)
+            return rc;
+        o->tcp_filter_count++;
+        return 0;
+    case ZMQ_IPC_FILTER_UID: return add_id_filter(o->ipc_uids, &o->ipc_uid_count, sizeof(uint32_t), value, len);
+    case ZMQ_IPC_FILTER_GID: return add_id_filter(o->ipc_gids, &o->ipc_gid_count, sizeof(uint32_t), value, len);
+    case ZMQ_IPC_FILTER_PID: return add_id_filter(o->ipc_pids, &o->ipc_pid_count, sizeof(int32_t), value, len);
     case ZMQ_CONNECT_ROUTING_ID:
+        /* libzmq takes it on the types that route by id (REP is built on ROUTER there) */
+        if (o->type != ZMQ_ROUTER && o->type != ZMQ_REP && o->type != ZMQ_STREAM)
+            return -EINVAL;
         if (len < 1 || len > 255 || !value || ((const uint8_t *)value)[0] == 0)
             return -EINVAL;
         memcpy(o->connect_routing_id, value, len);
         o->connect_routing_id_len = (uint8_t)len;
         o->connect_routing_id_set = true;
         return 0;
-    case ZMQ_BINDTODEVICE: return set_string(o->bindtodevice, sizeof o->bindtodevice, value, len);
+    case ZMQ_BINDTODEVICE: return set_string(o->bindtodevice, IF_NAMESIZE, value, len);
     case ZMQ_SOCKS_PROXY: return set_string(o->socks_proxy, sizeof o->socks_proxy, value, len);
     case ZMQ_ZAP_DOMAIN: return set_string(o->zap_domain, sizeof o->zap_domain, value, len);
     case ZMQ_PLAIN_USERNAME:

@@ -9,6 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define OPT_FILTERS_MAX 16
+
+/* One ZMQ_TCP_ACCEPT_FILTER entry: an address and a prefix length. */
+struct accept_filter {
+    int family;                 /* AF_INET or AF_INET6 */
+    uint8_t addr[16];
+    int bits;
+};
+
 struct options {
     int type;
     int sndhwm, rcvhwm;
@@ -43,6 +52,11 @@ struct options {
     char zap_domain[256];
     char plain_username[256];
     char plain_password[256];
+    struct accept_filter tcp_filters[OPT_FILTERS_MAX];   /* deprecated libzmq accept filters */
+    int tcp_filter_count;
+    uint32_t ipc_uids[OPT_FILTERS_MAX], ipc_gids[OPT_FILTERS_MAX];
+    int32_t ipc_pids[OPT_FILTERS_MAX];
+    int ipc_uid_count, ipc_gid_count, ipc_pid_count;
     uint8_t curve_public[32], curve_secret[32], curve_server_key[32];
     bool curve_public_set, curve_secret_set, curve_server_key_set;
 };
@@ -52,6 +66,10 @@ void options_init(struct options *o, int type);
 int options_set(struct options *o, int option, const void *value, size_t len);
 /* 0, -EINVAL. *len is in/out as in zmq_getsockopt. */
 int options_get(const struct options *o, int option, void *value, size_t *len);
+
+/* Whether a freshly accepted connection passes the accept filters (tcp: peer address; ipc: peer
+ * credentials). */
+bool options_accept_peer(const struct options *o, int fd);
 
 /* Helpers for socket types' own options. */
 int opt_get_int(const void *value, size_t len, int *out);       /* -EINVAL unless len == sizeof(int) */

@@ -78,6 +78,8 @@ struct pipe_end {
     uint32_t routing_id;                 /* id the owner knows this pipe by (ROUTER, STREAM, ...) */
     uint8_t peer_id[256];                /* routing id bytes announced by / assigned to the peer */
     uint8_t peer_id_len;
+    bool id_in_band;                     /* ROUTER connect pipe made before the handshake: the peer's id
+                                          * comes as a MSGF_ROUTING_ID message, after each handshake */
     size_t in_slot;                      /* owner-private: index in the fair-queue set */
     size_t out_slot;                     /* owner-private: index in the load-balance / distribute set */
     size_t sock_slot;                    /* owner-private: index in the socket's pipe list */

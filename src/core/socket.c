@@ -39,6 +39,8 @@ struct socket *socket_new(struct ctx *ctx, int type, int *err)
     s->proto = (char *)s + head;
     options_init(&s->opt, type);
     s->opt.ipv6 = ctx->ipv6;
+    if (!ctx->blocky)
+        s->opt.linger = 0;   /* ZMQ_BLOCKY off: sockets do not hold zmq_ctx_term up */
     s->next_routing_id = (uint32_t)rand();
     s->mbox = mailbox_new();
     if (!s->mbox) {
@@ -331,6 +333,8 @@ static int socket_add_endpoint(struct socket *s, const char *uri, bool is_bind)
     }
     ep->next = s->endpoints;
     s->endpoints = ep;
+    if (!is_bind)
+        s->opt.connect_routing_id_set = false;   /* ZMQ_CONNECT_ROUTING_ID names one connect only */
     const char *shown = ep->resolved ? ep->resolved : ep->uri;
     snprintf(s->last_endpoint, sizeof s->last_endpoint, "%s", shown);
     return 0;
@@ -355,8 +359,9 @@ static int socket_remove_endpoint(struct socket *s, const char *uri, bool is_bin
     int found = 0;
     for (struct endpoint **pp = &s->endpoints; *pp;) {
         struct endpoint *ep = *pp;
-        bool match = ep->is_bind == is_bind &&
-                     (strcmp(ep->uri, uri) == 0 || (ep->resolved && strcmp(ep->resolved, uri) == 0));
+        /* A wildcard bind is known by its resolved endpoint only (ZMQ_LAST_ENDPOINT), as in libzmq. */
+        bool by_uri = strcmp(ep->uri, uri) == 0 && !(is_bind && strchr(uri, '*'));
+        bool match = ep->is_bind == is_bind && (by_uri || (ep->resolved && strcmp(ep->resolved, uri) == 0));
         if (!match) {
             pp = &ep->next;
             continue;
@@ -436,7 +441,6 @@ int socket_getopt(struct socket *s, int option, void *value, size_t *len)
 int socket_close(struct socket *s)
 {
     s->tag = 0;
-    monitor_stop(s);
     /* Endpoints first: the I/O thread learns the linger value before it sees the pipes close. */
     while (s->endpoints) {
         struct endpoint *ep = s->endpoints;
@@ -444,6 +448,7 @@ int socket_close(struct socket *s)
         ep->tp->close(s, ep, s->opt.linger);
         endpoint_free(ep);
     }
+    monitor_stop(s);   /* after the endpoints' CLOSED events */
     /* Let commands already queued (attaches) land, so their pipes are closed below rather than leaked. */
     struct cmd *cmds;
     size_t n = mailbox_take(s->mbox, &cmds);

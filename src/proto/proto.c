@@ -6,11 +6,8 @@
 #include "proto/proto.h"
 
 extern const struct proto_ops proto_pair, proto_push, proto_pull;
-/* Weak so each socket type can land in its own file without touching this table again. */
-extern const struct proto_ops proto_pub __attribute__((weak)), proto_sub __attribute__((weak)),
-    proto_req __attribute__((weak)), proto_rep __attribute__((weak)), proto_dealer __attribute__((weak)),
-    proto_router __attribute__((weak)), proto_xpub __attribute__((weak)), proto_xsub __attribute__((weak)),
-    proto_stream __attribute__((weak));
+extern const struct proto_ops proto_req, proto_rep, proto_dealer, proto_router, proto_stream;
+extern const struct proto_ops proto_pub, proto_sub, proto_xpub, proto_xsub;
 
 const struct proto_ops *proto_find(int type)
 {

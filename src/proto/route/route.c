@@ -259,9 +259,9 @@ void dist_init(struct dist *d)
 
 int dist_attach(struct dist *d, struct pipe_end *e)
 {
-    /* A pipe that joins mid-message waits for the next message. */
-    int rc = route_set_add(&d->set, e, !d->more);
-    return rc;
+    /* Active at once, even mid-message: only [0, matching) get frames, and matching is chosen at a
+     * message's first frame, so a pipe joining mid-message waits for the next one all the same. */
+    return route_set_add(&d->set, e, true);
 }
 
 void dist_detach(struct dist *d, struct pipe_end *e)
@@ -278,8 +278,8 @@ void dist_detach(struct dist *d, struct pipe_end *e)
 
 void dist_activated(struct dist *d, struct pipe_end *e)
 {
-    if (!d->more)
-        route_set_activate(&d->set, e);
+    /* Safe mid-message for the reason given in dist_attach; skipping it then would lose the wake for good. */
+    route_set_activate(&d->set, e);
 }
 
 void dist_match(struct dist *d, struct pipe_end *e)
@@ -300,6 +300,16 @@ void dist_match_all(struct dist *d)
 void dist_unmatch(struct dist *d)
 {
     d->matching = 0;
+}
+
+void dist_reverse_match(struct dist *d)
+{
+    /* Swap the matched prefix with the unmatched tail of the active range, pair by pair from both ends. */
+    struct route_set *rs = &d->set;
+    size_t unmatched = rs->active - d->matching;
+    for (size_t i = 0; i < d->matching && i < unmatched; i++)
+        set_swap(rs, i, rs->active - 1 - i);
+    d->matching = unmatched;
 }
 
 /* Drops pipe i out of the active (and matching) range. */

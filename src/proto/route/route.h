@@ -67,6 +67,7 @@ void dist_activated(struct dist *d, struct pipe_end *e);
 void dist_match(struct dist *d, struct pipe_end *e);   /* add e to the current message's targets */
 void dist_match_all(struct dist *d);
 void dist_unmatch(struct dist *d);
+void dist_reverse_match(struct dist *d);               /* targets := active pipes not matched */
 /* Sends one frame to the matching pipes; pipes at HWM are skipped for the whole message. Always 0. */
 int dist_send_to_matching(struct dist *d, struct socket *s, struct msg *m);
 int dist_send_to_all(struct dist *d, struct socket *s, struct msg *m);
