@@ -9,8 +9,8 @@
  *              always) -- libzmq's rules, checked against it;
  *   a pipe going away cancels its topics the same way.
  * Other frames are queued for the application as they are (a PUB drops them). Pipes are read whenever they
- * are read-activated, so subscriptions apply even if the application never receives; the queue holds at
- * most ZMQ_RCVHWM upstream data messages, after which those pipes wait (in stalled) for the application.
+ * are read-activated, so subscriptions apply even if the application never receives; once the queue holds
+ * ZMQ_RCVHWM upstream data messages, pipes that bring more wait (in stalled) for the application.
  *
  * ZMQ_XPUB_MANUAL: subscriptions are queued but not applied; the application applies them with
  * ZMQ_SUBSCRIBE / ZMQ_UNSUBSCRIBE on the XPUB, to the pipe the last subscription it received came from.
@@ -20,6 +20,14 @@
  * get the whole message through dist, which skips pipes at their high-water mark (dropped, unless
  * ZMQ_XPUB_NODROP: then the send fails with EAGAIN until they all have room). A message the application
  * sends that starts with 0x01 / 0x00 is just data.
+ *
+ * Invariants:
+ *  1. An attached pipe has its xpub_pipe in proto_data and is in dist and in stalled; it is active in
+ *     stalled only while it was left unread with input (xpub_drain), and recv, has_in and send resume it.
+ *  2. Otherwise a pipe is read until empty, so its reader sleeps and its next frame brings a wake
+ *     (xpub_read_activated): no subscription waits for the application.
+ *  3. q_data_msgs counts the queued frames that end an upstream data message.
+ *  4. A queued entry's from is NULL or an attached pipe (xpub_detach clears it), and so is last_pipe.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -122,8 +130,8 @@ static void queue_cancel(struct xpub *x, const uint8_t *topic, size_t len)
 }
 
 /* ---- reading subscribers -------------------------------------------------------------------------------- */
-/* One frame from pipe e; takes m. */
-static void xpub_frame(struct xpub *x, struct pipe_end *e, struct xpub_pipe *p, struct msg *m)
+/* One frame from pipe e; takes m. Returns true if it completed an upstream data message in the queue. */
+static bool xpub_frame(struct xpub *x, struct pipe_end *e, struct xpub_pipe *p, struct msg *m)
 {
     bool first = !p->more_in;
     bool more = msg_more(m);
@@ -138,11 +146,11 @@ static void xpub_frame(struct xpub *x, struct pipe_end *e, struct xpub_pipe *p, 
         if (!x->is_pub && queue_push(x, m, NULL, false) == 0) {
             if (!more)
                 x->q_data_msgs++;
-            return;
+            return !more;
         }
         msg_close(m);
         msg_init(m);
-        return;
+        return false;
     }
     bool subscribe = d[0] == 1;
     const uint8_t *topic = d + 1;
@@ -163,28 +171,34 @@ static void xpub_frame(struct xpub *x, struct pipe_end *e, struct xpub_pipe *p, 
     /* the message is its own notification: same bytes, and it keeps the peer's properties */
     m->flags &= (uint8_t)~MSGF_MORE;
     if (notify && !x->is_pub && queue_push(x, m, x->manual ? e : NULL, true) == 0)
-        return;
+        return false;
     msg_close(m);
     msg_init(m);
+    return false;
 }
 
-/* Reads e until it is empty, or until the application's queue is full (then e waits in stalled). */
+/* Has the application's queue as many upstream data messages as ZMQ_RCVHWM allows? */
+static bool queue_full(struct xpub *x)
+{
+    int hwm = x->s->opt.rcvhwm;
+    return hwm > 0 && x->q_data_msgs >= (size_t)hwm;
+}
+
+/* Reads e until it is empty, or until a data message fills the application's queue: then e waits in
+ * stalled until the application reads. Subscriptions never stall a pipe, so a pipe that carries only
+ * those is always read to the end; the queue may overshoot by one message per pipe. */
 static void xpub_drain(struct xpub *x, struct pipe_end *e)
 {
     struct xpub_pipe *p = e->proto_data;
     if (!p)
         return;
-    size_t limit = x->s->opt.rcvhwm > 0 ? (size_t)x->s->opt.rcvhwm : 0;
     struct msg m;
     msg_init(&m);
-    for (;;) {
-        if (limit && !p->more_in && x->q_data_msgs >= limit) {
+    while (pipe_read(e, &m)) {
+        if (xpub_frame(x, e, p, &m) && queue_full(x)) {
             route_set_activate(&x->stalled, e);
             return;
         }
-        if (!pipe_read(e, &m))
-            break;
-        xpub_frame(x, e, p, &m);
     }
     route_set_deactivate(&x->stalled, e);
     if (pipe_peer_closed(e) && !pipe_check_read(e))
@@ -193,12 +207,8 @@ static void xpub_drain(struct xpub *x, struct pipe_end *e)
 
 static void drain_stalled(struct xpub *x)
 {
-    while (x->stalled.active > 0) {
-        size_t before = x->stalled.active;
+    while (x->stalled.active > 0 && !queue_full(x))
         xpub_drain(x, x->stalled.pipes[0]);
-        if (x->stalled.active == before)
-            return;   /* still full */
-    }
 }
 
 /* ---- pipes ---------------------------------------------------------------------------------------------- */
@@ -357,7 +367,7 @@ int xpub_recv(void *self, struct msg *m)
     } else if (!msg_more(&p->m)) {
         x->q_data_msgs--;
     }
-    msg_move(m, &p->m);
+    *m = p->m;   /* m is empty, maybe uninitialised: a plain move */
     return 0;
 }
 

@@ -10,6 +10,14 @@
  * One-frame subscriptions are written to every pipe whatever its high-water mark: they are few, the
  * application made them, and a dropped subscription would go silently unanswered. Other messages go out
  * through dist, dropped for pipes at the high-water mark (XSUB never blocks).
+ *
+ * Invariants:
+ *  1. subs holds what the application subscribed minus what it cancelled, counted. Every pipe was sent a
+ *     subscribe per topic of subs when it attached or hiccuped (resend_all), and every change since.
+ *  2. Subscriptions are written to a pipe only at a message boundary: at once when the application is not
+ *     mid-message (more_send false), else when that message ends (resend, resend_deferred).
+ *  3. has_message: message holds the next frame the application gets, already filtered; more_recv is
+ *     false while it waits (next_frame sets it when the frame is handed over).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -256,7 +264,8 @@ static int next_frame(struct xsub *x, struct msg *m)
 {
     if (!x->has_message)
         return fetch_frame(x, m);
-    msg_move(m, &x->message);
+    *m = x->message;   /* m is empty, maybe uninitialised: a plain move */
+    msg_init(&x->message);
     x->has_message = false;
     x->more_recv = msg_more(m);
     return 0;

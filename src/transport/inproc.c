@@ -26,6 +26,20 @@ static void set_peer_id(struct pipe_end *e, const struct options *peer)
     e->peer_id_len = peer->routing_id_len;
 }
 
+/* Writes our routing id to a connector's ROUTER as a MSGF_ROUTING_ID message, ahead of any message. */
+static void push_routing_id(struct pipe_end *e, const struct options *ours)
+{
+    struct msg m;
+    if (msg_init_size(&m, ours->routing_id_len) < 0)
+        return;   /* the ROUTER then generates an id */
+    if (ours->routing_id_len)
+        memcpy(msg_data(&m), ours->routing_id, ours->routing_id_len);
+    m.flags = MSGF_ROUTING_ID;
+    if (pipe_write(e, &m) < 0)
+        msg_close(&m);
+    pipe_flush(e);
+}
+
 /* Hands the binder its end: directly if the binder is the caller, by command otherwise. */
 static void give_to_binder(struct socket *caller, struct socket *binder, struct mailbox *mbox,
                            struct pipe_end *end)
@@ -82,7 +96,10 @@ static int inproc_bind(struct socket *s, const char *name, struct endpoint *ep)
         struct inproc_pending *p = ready;
         ready = p->next;
         set_peer_id(p->end, &p->opt);
-        set_peer_id(pipe_peer_end(p->end), &s->opt);
+        /* The connector owns its end already: a ROUTER there learns our id in band, from the queue we
+         * write (see id_in_band); nothing else reads a connector's peer_id. */
+        if (pipe_peer_end(p->end)->id_in_band)
+            push_routing_id(p->end, &s->opt);
         give_to_binder(s, s, s->mbox, p->end);
         free(p->name);
         free(p);
@@ -133,6 +150,7 @@ static int inproc_connect(struct socket *s, const char *name, struct endpoint *e
         give_to_binder(s, binder, bmbox, theirs);
         mailbox_unref(bmbox);
     } else {
+        mine->id_in_band = s->opt.type == ZMQ_ROUTER && !s->opt.connect_routing_id_set;
         pending->end = theirs;
         pending->connector = s;
         pending->opt = s->opt;

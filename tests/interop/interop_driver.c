@@ -2,7 +2,8 @@
  * against one peer program (libzmq in C, pyzmq, JeroMQ), every case with the driver binding and with the
  * peer binding, over tcp on 127.0.0.1 with an ephemeral port. Written only against <zmq.h>.
  *
- *   interop_driver --peer NAME --pattern P [--expect-lib PATH] [--skip-unless PATH]... -- PEER-COMMAND...
+ *   interop_driver --peer NAME --pattern P [--expect-lib PATH] [--skip-unless PATH]... [--peer-connects-only]
+ *                  -- PEER-COMMAND...
  *
  * The peer command gets four more arguments: SOCKET-TYPE bind|connect ENDPOINT|- STEPS. Control protocol
  * (lines; peer stdout -> driver, driver -> peer stdin):
@@ -24,6 +25,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,11 +237,93 @@ static int check_hello(struct peer *peer, const char *expect_lib)
     return 0;
 }
 
+/* Connection events of the driver's socket (zmq_socket_monitor), printed when a case fails: a
+ * disconnect and reconnect in the middle of a case explains lost messages. Optional: if the library under
+ * test has no monitor the cases still run. */
+struct monitor {
+    void *pair;   /* receives the events; NULL when monitoring is unavailable */
+};
+
+static void monitor_start(struct monitor *mon, void *ctx, void *sock)
+{
+    static int counter = 0;
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "inproc://interop-monitor-%d", counter++);
+    mon->pair = NULL;
+    if (zmq_socket_monitor(sock, endpoint, ZMQ_EVENT_ALL) < 0)
+        return;
+    mon->pair = zmq_socket(ctx, ZMQ_PAIR);
+    if (mon->pair && zmq_connect(mon->pair, endpoint) < 0) {
+        zmq_close(mon->pair);
+        mon->pair = NULL;
+    }
+}
+
+static const char *event_name(unsigned event)
+{
+    switch (event) {
+    case ZMQ_EVENT_CONNECTED: return "CONNECTED";
+    case ZMQ_EVENT_CONNECT_DELAYED: return "CONNECT_DELAYED";
+    case ZMQ_EVENT_CONNECT_RETRIED: return "CONNECT_RETRIED";
+    case ZMQ_EVENT_LISTENING: return "LISTENING";
+    case ZMQ_EVENT_BIND_FAILED: return "BIND_FAILED";
+    case ZMQ_EVENT_ACCEPTED: return "ACCEPTED";
+    case ZMQ_EVENT_ACCEPT_FAILED: return "ACCEPT_FAILED";
+    case ZMQ_EVENT_CLOSED: return "CLOSED";
+    case ZMQ_EVENT_CLOSE_FAILED: return "CLOSE_FAILED";
+    case ZMQ_EVENT_DISCONNECTED: return "DISCONNECTED";
+    case ZMQ_EVENT_MONITOR_STOPPED: return "MONITOR_STOPPED";
+    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL: return "HANDSHAKE_FAILED_NO_DETAIL";
+    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: return "HANDSHAKE_SUCCEEDED";
+    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL: return "HANDSHAKE_FAILED_PROTOCOL";
+    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: return "HANDSHAKE_FAILED_AUTH";
+    default: return "?";
+    }
+}
+
+/* Drains the events; prints them when verbose. Returns how many DISCONNECTED events there were. */
+static int monitor_drain(struct monitor *mon, int verbose)
+{
+    int disconnects = 0;
+    if (!mon->pair)
+        return 0;
+    for (;;) {
+        unsigned char head[6];
+        char endpoint[256];
+        int n = zmq_recv(mon->pair, head, sizeof head, ZMQ_DONTWAIT);
+        if (n < 0)
+            break;
+        int m = zmq_recv(mon->pair, endpoint, sizeof endpoint - 1, ZMQ_DONTWAIT);
+        endpoint[m < 0 ? 0 : (m < (int)sizeof endpoint - 1 ? m : (int)sizeof endpoint - 1)] = '\0';
+        uint16_t event;
+        uint32_t value;
+        memcpy(&event, head, sizeof event);
+        memcpy(&value, head + 2, sizeof value);
+        if (event == ZMQ_EVENT_DISCONNECTED)
+            disconnects++;
+        if (verbose)
+            fprintf(stderr, "driver: socket event %s (value %u) %s\n", event_name(event), value, endpoint);
+    }
+    return disconnects;
+}
+
+static void monitor_stop(struct monitor *mon, void *sock)
+{
+    if (!mon->pair)
+        return;
+    zmq_socket_monitor(sock, NULL, 0);
+    int linger = 0;
+    zmq_setsockopt(mon->pair, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_close(mon->pair);
+    mon->pair = NULL;
+}
+
 struct options {
     const char *peer_name;
     const char *expect_lib;
     char **command;
     int ncommand;
+    int peer_connects_only;   /* skip the cases in which the peer binds (JeroMQ, see README.md) */
 };
 
 static int run_case(const struct options *opt, const struct pattern *pat, const struct pattern_case *c,
@@ -263,6 +347,8 @@ static int run_case(const struct options *opt, const struct pattern *pat, const 
         interop_fail("zmq_socket(%s): %s", c->driver_type, zmq_strerror(errno));
         goto close_ctx;
     }
+    struct monitor mon;
+    monitor_start(&mon, ctx, sock);
     if (interop_socket_setup(sock, c->driver_steps) < 0)
         goto close_socket;
 
@@ -304,6 +390,9 @@ static int run_case(const struct options *opt, const struct pattern *pat, const 
         goto kill;
     if (interop_ctl_expect(&peer.ctl, "OK", PEER_OK_TIMEOUT_MS) < 0)
         goto kill;
+    /* A reconnect is legal, but in these tests it means messages may have been dropped: say so. */
+    if (monitor_drain(&mon, 0) > 0)
+        fprintf(stderr, "driver: note: the connection was dropped and re-established during %s\n", label);
     if (interop_ctl_send(&peer.ctl, "DONE") < 0)
         goto kill;
     spawned = 0;
@@ -319,6 +408,9 @@ kill:
     if (spawned)
         kill_peer(&peer);
 close_socket:;
+    if (result != 0)
+        monitor_drain(&mon, 1);
+    monitor_stop(&mon, sock);
     int linger = 0;
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_close(sock);
@@ -336,7 +428,7 @@ out:
 static int usage(void)
 {
     fprintf(stderr, "usage: interop_driver --peer NAME --pattern P [--expect-lib PATH] [--skip-unless PATH]..."
-                    " -- PEER-COMMAND...\n");
+                    " [--peer-connects-only] -- PEER-COMMAND...\n");
     return 2;
 }
 
@@ -357,6 +449,8 @@ int main(int argc, char **argv)
             opt.peer_name = argv[++i];
         } else if (strcmp(argv[i], "--pattern") == 0) {
             pattern_name = argv[++i];
+        } else if (strcmp(argv[i], "--peer-connects-only") == 0) {
+            opt.peer_connects_only = 1;
         } else if (strcmp(argv[i], "--expect-lib") == 0) {
             opt.expect_lib = argv[++i];
         } else if (strcmp(argv[i], "--skip-unless") == 0) {
@@ -400,7 +494,7 @@ int main(int argc, char **argv)
 
     int passed = 0, failed = 0;
     for (int c = 0; c < pat->ncases; c++) {
-        for (int driver_binds = 1; driver_binds >= 0; driver_binds--) {
+        for (int driver_binds = 1; driver_binds >= (opt.peer_connects_only ? 1 : 0); driver_binds--) {
             if (run_case(&opt, pat, &pat->cases[c], driver_binds) == 0)
                 passed++;
             else

@@ -534,6 +534,50 @@ static void test_mtrie_100k(void)
     mtrie_fini(&t);
 }
 
+/* A peer's short messages must not make the trie copy a long label each time: one 4 MiB topic, then
+ * 100,000 subscribe/cancel cycles of its first byte (each split and merged the long edge when labels were
+ * moved around; now a split copies only the short upper part, and the long edge is never merged back). */
+static void test_no_work_amplification(void)
+{
+    enum { LONG = 4 << 20, CYCLES = 100000 };
+    uint8_t *topic = malloc(LONG);
+    CHECK(topic != NULL);
+    memset(topic, 'L', LONG);
+    double t0 = now_s();
+    struct trie t;
+    CHECK_EQ(trie_init(&t), 0);
+    CHECK_EQ(trie_add(&t, topic, LONG), 1);
+    int fails = 0;
+    for (int i = 0; i < CYCLES; i++) {
+        fails += trie_add(&t, topic, 1 + (size_t)(i % 3)) != 1;
+        fails += trie_remove(&t, topic, 1 + (size_t)(i % 3)) != 1;
+    }
+    CHECK(trie_match(&t, topic, LONG));
+    CHECK(!trie_match(&t, topic, 2));
+    CHECK_EQ(trie_remove(&t, topic, LONG), 1);
+    CHECK_EQU(t.topics, 0);
+    trie_fini(&t);
+
+    struct mtrie mt;
+    CHECK_EQ(mtrie_init(&mt), 0);
+    int owner;
+    struct mtrie_sub s;
+    mtrie_sub_init(&s, &owner);
+    CHECK_EQ(mtrie_add(&mt, topic, LONG, &s), 1);
+    for (int i = 0; i < CYCLES; i++) {
+        fails += mtrie_add(&mt, topic, 1 + (size_t)(i % 3), &s) != 1;
+        fails += mtrie_remove(&mt, topic, 1 + (size_t)(i % 3), &s) != MTRIE_LAST;
+    }
+    CHECK_EQ(mtrie_remove_sub(&mt, &s, NULL, NULL), 0);
+    CHECK_EQU(mt.topics, 0);
+    mtrie_fini(&mt);
+    double t1 = now_s();
+    CHECK_EQ(fails, 0);
+    fprintf(stderr, "4 MiB topic, 2 x 100k short subscribe/cancel cycles: %.3fs\n", t1 - t0);
+    CHECK(t1 - t0 < 2.0);   /* copying the long edge per cycle would take minutes */
+    free(topic);
+}
+
 /* ---- depth, on a small stack ------------------------------------------------------------------------- */
 enum { DEEP = 10000 };
 
@@ -633,6 +677,7 @@ int main(void)
     test_mtrie_against_model();
     test_trie_100k();
     test_mtrie_100k();
+    test_no_work_amplification();
     test_deep_on_small_stack();
     return unit_summary("test_trie");
 }

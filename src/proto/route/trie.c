@@ -3,11 +3,14 @@
  * Invariants:
  *  1. The root's label is empty; every other node's label is non-empty, and a node's children start with
  *     distinct bytes, kept sorted by that first byte (child_find is a binary search).
- *  2. A non-root node holds a value (count > 0) or has two or more children: tree_prune frees childless
- *     empty nodes and merges an empty node with its only child. (If a merge cannot allocate it is
- *     skipped; the tree stays correct, only less compact.)
+ *  2. A non-root node holds a value (count > 0) or has children: tree_prune frees childless empty nodes,
+ *     and merges an empty node with its only child when that costs no more than the cancel that emptied
+ *     it (see tree_prune), so the tree stays compact without letting a peer's short cancels copy a long
+ *     label over and over. (A merge that cannot allocate is skipped too; the tree stays correct.)
  *  3. Nodes never move, so mtrie memberships may point at them: tree_split keeps the existing node as
- *     the lower half, and a merge keeps the child and grows its label block.
+ *     the lower half (its label just starts later in its block), and a merge keeps the child.
+ *  4. Work is proportional to the bytes of the topic handled: a split copies only the new upper part,
+ *     which is part of the topic being added.
  *  4. trie: count is how many times the topic ending at the node was added minus removed.
  *     mtrie: count == number of members; m->node->members[m->node_idx] == m and
  *     m->sub->members[m->sub_idx] == m for every membership m, and every membership is in the hash.
@@ -22,8 +25,9 @@
 struct trie_node {
     struct trie_node *parent;
     struct trie_node **child;       /* sorted by child->label[0] (invariant 1) */
-    uint8_t *label;                 /* the edge from parent; NULL for the root */
+    uint8_t *label;                 /* the edge from parent, inside label_block; NULL for the root */
     size_t label_len;
+    uint8_t *label_block;           /* the allocation label points into */
     unsigned nchild, child_cap;     /* at most 256 */
     size_t count;                   /* trie: subscriptions of this exact topic; mtrie: members */
     struct mtrie_member **members;  /* mtrie only */
@@ -44,7 +48,7 @@ static struct trie_node *node_new(const uint8_t *label, size_t len)
     if (!n)
         return NULL;
     if (len) {
-        n->label = malloc(len);
+        n->label = n->label_block = malloc(len);
         if (!n->label) {
             free(n);
             return NULL;
@@ -58,7 +62,7 @@ static struct trie_node *node_new(const uint8_t *label, size_t len)
 static void node_free(struct trie_node *n)
 {
     free(n->child);
-    free(n->label);
+    free(n->label_block);
     free(n->members);
     free(n);
 }
@@ -136,7 +140,7 @@ static struct trie_node *tree_split(struct trie_node *c, size_t m)
     (void)found;
     p->child[at] = mid;
     mid->parent = p;
-    memmove(c->label, c->label + m, c->label_len - m);
+    c->label += m;   /* no copy: the tail stays where it is in c's block */
     c->label_len -= m;
     mid->child[0] = c;
     mid->nchild = 1;
@@ -208,15 +212,18 @@ static void tree_prune(struct trie_node *n)
             n = p;
             continue;
         }
-        if (n->nchild == 1) {
-            /* merge: the child keeps its identity and takes n's label in front of its own */
-            struct trie_node *c = n->child[0];
-            uint8_t *label = realloc(c->label, n->label_len + c->label_len);
+        /* Merge with an only child, which keeps its identity and takes n's label in front of its own.
+         * Copying n's label is paid for by the cancel that emptied n (its topic ends with that label);
+         * a long child label is not, so then n stays (empty, one child) until its subtree goes. */
+        struct trie_node *c = n->nchild == 1 ? n->child[0] : NULL;
+        if (c && (c->label_len <= 64 || c->label_len <= n->label_len)) {
+            uint8_t *label = malloc(n->label_len + c->label_len);
             if (!label)
                 return;
-            memmove(label + n->label_len, label, c->label_len);
             memcpy(label, n->label, n->label_len);
-            c->label = label;
+            memcpy(label + n->label_len, c->label, c->label_len);
+            free(c->label_block);
+            c->label = c->label_block = label;
             c->label_len += n->label_len;
             unsigned at;
             struct trie_node *found = child_find(p, n->label[0], &at);
