@@ -239,15 +239,19 @@ struct conn *conn_connect(const struct conn_params *p, struct pipe_end *end)
     return c;
 }
 
-struct conn *conn_accepted(const struct conn_params *p, int fd, struct listener *l)
+struct conn *conn_accepted(const struct conn_params *p, struct listener *l)
 {
     struct conn *c = conn_new(p);
     if (!c)
         return NULL;
     c->listener = l;
     c->p.io->live++;
-    conn_start_stream(c, fd);
     return c;
+}
+
+void conn_start_accepted(struct conn *c, int fd)
+{
+    conn_start_stream(c, fd);
 }
 
 void conn_forget_listener(struct conn *c)

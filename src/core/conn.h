@@ -34,8 +34,11 @@ struct conn_params {
 /* Application thread: creates a connecting conn; its pipe end (if not ZMQ_IMMEDIATE, already attached
  * to the socket by the caller) is given. Starts connecting on the I/O thread. NULL on ENOMEM. */
 struct conn *conn_connect(const struct conn_params *p, struct pipe_end *end);
-/* I/O thread: wraps an accepted fd. */
-struct conn *conn_accepted(const struct conn_params *p, int fd, struct listener *l);
+/* I/O thread: a conn for an accepted fd, in two steps: the listener records the conn before
+ * conn_start_accepted runs, because starting may already fail and end the conn (a peer that reset at
+ * once), which removes it from the listener's list. */
+struct conn *conn_accepted(const struct conn_params *p, struct listener *l);
+void conn_start_accepted(struct conn *c, int fd);
 /* Application thread: the socket is done with this connecting conn (disconnect or close); after this the
  * socket must forget c. Runs conn_close on the I/O thread io (the one given in conn_params). */
 void conn_close_async(struct reactor *io, struct conn *c, int linger);

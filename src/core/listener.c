@@ -81,17 +81,18 @@ static void on_accept(struct io_handle *h, uint32_t events)
             continue;
         }
         struct listener_conn *entry = malloc(sizeof *entry);
-        struct conn *c = entry ? conn_accepted(&l->p, fd, l) : NULL;
+        struct conn *c = entry ? conn_accepted(&l->p, l) : NULL;
         if (!c) {
             free(entry);
             close(fd);
             continue;
         }
-        if (l->p.monitor)
-            monitor_emit(l->p.monitor, ZMQ_EVENT_ACCEPTED, (uint64_t)fd, l->resolved);
         entry->conn = c;
         entry->next = l->conns;
         l->conns = entry;
+        if (l->p.monitor)
+            monitor_emit(l->p.monitor, ZMQ_EVENT_ACCEPTED, (uint64_t)fd, l->resolved);
+        conn_start_accepted(c, fd);   /* may end c at once: it is already listed, so it unlists itself */
     }
 }
 

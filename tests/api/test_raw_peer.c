@@ -136,6 +136,14 @@ static void *bound(void *ctx, int type)
     return s;
 }
 
+static const char *last_endpoint_of(void *s)
+{
+    static char ep[256];
+    size_t len = sizeof ep;
+    CHECK_OK(zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, ep, &len));
+    return ep;
+}
+
 static void bind_tcp(void *s)
 {
     CHECK_OK(zmq_bind(s, "tcp://127.0.0.1:*"));
@@ -280,6 +288,26 @@ static void garbage_greeting_closes_the_connection(void)
     zmq_ctx_term(ctx);
 }
 
+/* Peers that connect and reset at once (an accepted fd that is dead before its first write) are dropped
+ * cleanly, and the socket can still close and serve: this once left a freed connection on the
+ * listener's list. */
+static void peers_that_reset_at_once_leave_no_trace(void)
+{
+    void *ctx = zmq_ctx_new();
+    void *router = bound(ctx, ZMQ_ROUTER);
+    bind_tcp(router);
+    for (int i = 0; i < 200; i++) {
+        int fd = raw_connect(router);
+        struct linger lg = {1, 0};   /* close sends RST */
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        close(fd);
+    }
+    socket_still_serves(ctx, router);
+    CHECK_OK(zmq_unbind(router, last_endpoint_of(router)));
+    zmq_close(router);
+    zmq_ctx_term(ctx);
+}
+
 int main(void)
 {
     test_begin(60);
@@ -290,5 +318,6 @@ int main(void)
     RUN(oversized_frame_closes_only_that_connection);
     RUN(huge_long_frame_size_closes_the_connection);
     RUN(garbage_greeting_closes_the_connection);
+    RUN(peers_that_reset_at_once_leave_no_trace);
     return test_end();
 }
