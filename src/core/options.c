@@ -45,6 +45,15 @@ int opt_get_int(const void *value, size_t len, int *out)
     return 0;
 }
 
+int opt_get_flag(const void *value, size_t len, bool *out)
+{
+    int v;
+    if (opt_get_int(value, len, &v) < 0 || v < 0)
+        return -EINVAL;
+    *out = v != 0;
+    return 0;
+}
+
 int opt_put_int(void *value, size_t *len, int v)
 {
     if (*len < sizeof(int))

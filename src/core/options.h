@@ -73,6 +73,8 @@ bool options_accept_peer(const struct options *o, int fd);
 
 /* Helpers for socket types' own options. */
 int opt_get_int(const void *value, size_t len, int *out);       /* -EINVAL unless len == sizeof(int) */
+/* A boolean option (an int, 0 or positive): 0, or -EINVAL. */
+int opt_get_flag(const void *value, size_t len, bool *out);
 int opt_put_int(void *value, size_t *len, int v);
 int opt_put_bytes(void *value, size_t *len, const void *data, size_t n);
 

@@ -81,11 +81,7 @@ static int dealer_setopt(void *self, int option, const void *value, size_t len)
     struct dealer *d = self;
     if (option != ZMQ_PROBE_ROUTER)
         return -ENOENT;
-    int v;
-    if (opt_get_int(value, len, &v) < 0 || v < 0)
-        return -EINVAL;
-    d->probe_router = v != 0;
-    return 0;
+    return opt_get_flag(value, len, &d->probe_router);
 }
 
 static int dealer_getopt(void *self, int option, void *value, size_t *len)

@@ -217,11 +217,7 @@ static int rep_setopt(void *self, int option, const void *value, size_t len)
     bool *field = rep_flag(self, option);
     if (!field)
         return -ENOENT;
-    int v;
-    if (opt_get_int(value, len, &v) < 0 || v < 0)
-        return -EINVAL;
-    *field = v != 0;
-    return 0;
+    return opt_get_flag(value, len, field);
 }
 
 static int rep_getopt(void *self, int option, void *value, size_t *len)

@@ -202,11 +202,7 @@ static int stream_setopt(void *self, int option, const void *value, size_t len)
     struct stream *st = self;
     if (option != ZMQ_STREAM_NOTIFY)
         return -ENOENT;
-    int v;
-    if (opt_get_int(value, len, &v) < 0 || v < 0)
-        return -EINVAL;
-    st->notify = v != 0;
-    return 0;
+    return opt_get_flag(value, len, &st->notify);
 }
 
 static int stream_getopt(void *self, int option, void *value, size_t *len)

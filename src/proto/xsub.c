@@ -333,11 +333,7 @@ static int xsub_setopt(void *self, int option, const void *value, size_t len)
     struct xsub *x = self;
     if (option != PUBSUB_ONLY_FIRST_SUBSCRIBE)
         return -ENOENT;
-    int v;
-    if (opt_get_int(value, len, &v) < 0 || v < 0)
-        return -EINVAL;
-    x->only_first_subscribe = v != 0;
-    return 0;
+    return opt_get_flag(value, len, &x->only_first_subscribe);
 }
 
 static int xsub_getopt(void *self, int option, void *value, size_t *len)
