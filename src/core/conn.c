@@ -1019,7 +1019,8 @@ static void conn_reset_stream(struct conn *c)
     }
     c->out_more = false;
     if (c->end) {
-        pipe_rollback(c->end);
+        pipe_flush(c->end);      /* whole messages already read still reach the socket */
+        pipe_rollback(c->end);   /* the one cut short does not */
         c->in_more = false;
     }
     io_timer_cancel(c->p.io, &c->handshake_timer);

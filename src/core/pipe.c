@@ -30,7 +30,7 @@ static int queue_init(struct pipe_queue *q, uint64_t hwm)
     if (!c)
         return -ENOMEM;
     c->next = NULL;
-    q->w_chunk = q->f_chunk = q->r_chunk = c;
+    q->w_chunk = q->b_chunk = q->r_chunk = c;
     q->hwm = hwm;
     q->lwm = hwm ? (hwm + 1) / 2 : UINT64_MAX;
     atomic_init(&q->published, 0);
@@ -156,9 +156,13 @@ int pipe_write(struct pipe_end *e, struct msg *m)
         q->w_pos = 0;
     }
     memcpy(&q->w_chunk->items[q->w_pos++], m, sizeof *m);
-    if (!(m->flags & MSGF_MORE))
-        q->w_msgs_pending++;
     q->w_count++;
+    if (!(m->flags & MSGF_MORE)) {
+        q->w_msgs_pending++;
+        q->b_chunk = q->w_chunk;
+        q->b_pos = q->w_pos;
+        q->b_count = q->w_count;
+    }
     msg_init(m);
     return 0;
 }
@@ -166,14 +170,12 @@ int pipe_write(struct pipe_end *e, struct msg *m)
 void pipe_flush(struct pipe_end *e)
 {
     struct pipe_queue *q = &e->pipe->queue[e->index];
-    if (q->w_count == q->f_count)
+    if (q->b_count == q->p_count)
         return;
-    q->f_chunk = q->w_chunk;
-    q->f_pos = q->w_pos;
-    q->f_count = q->w_count;
+    q->p_count = q->b_count;
     q->w_msgs += q->w_msgs_pending;
     q->w_msgs_pending = 0;
-    atomic_store_explicit(&q->published, q->w_count, memory_order_seq_cst);
+    atomic_store_explicit(&q->published, q->b_count, memory_order_seq_cst);
     if (atomic_load_explicit(&q->reader_asleep, memory_order_seq_cst) &&
         atomic_exchange_explicit(&q->reader_asleep, 0, memory_order_acq_rel))
         wake(pipe_peer_end(e));
@@ -182,11 +184,10 @@ void pipe_flush(struct pipe_end *e)
 void pipe_rollback(struct pipe_end *e)
 {
     struct pipe_queue *q = &e->pipe->queue[e->index];
-    close_frames(q->f_chunk, q->f_pos, q->w_count - q->f_count);
-    q->w_chunk = q->f_chunk;
-    q->w_pos = q->f_pos;
-    q->w_count = q->f_count;
-    q->w_msgs_pending = 0;
+    close_frames(q->b_chunk, q->b_pos, q->w_count - q->b_count);
+    q->w_chunk = q->b_chunk;
+    q->w_pos = q->b_pos;
+    q->w_count = q->b_count;
 }
 
 /* Reader: is there a published frame beyond r_count? If not, go to sleep (arming the writer's wake). */

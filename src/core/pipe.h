@@ -44,10 +44,11 @@ struct pipe_queue {
     uint64_t w_count;                    /* frames written, flushed or not */
     uint64_t w_msgs;                     /* whole messages flushed */
     uint64_t w_msgs_pending;             /* whole messages written since the last flush */
+    uint64_t p_count;                    /* frames published by the last flush (writer's copy) */
     uint64_t w_msgs_read_seen;           /* cached copy of msgs_read */
-    struct pipe_chunk *f_chunk;          /* write position at the last flush (for rollback) */
-    unsigned f_pos;
-    uint64_t f_count;
+    struct pipe_chunk *b_chunk;          /* write position after the last whole message: what flush */
+    unsigned b_pos;                      /* publishes and where rollback cuts back to */
+    uint64_t b_count;
     uint64_t hwm;                        /* 0: no limit */
     uint64_t lwm;                        /* reader reports progress every lwm messages */
 
@@ -106,8 +107,8 @@ static inline struct pipe_end *pipe_peer_end(struct pipe_end *e) { return &e->pi
 /* Writer side. */
 bool pipe_check_write(struct pipe_end *e);   /* room for a new message? (arms the room wake if not) */
 int pipe_write(struct pipe_end *e, struct msg *m); /* moves m in; 0 or -ENOMEM */
-void pipe_flush(struct pipe_end *e);
-void pipe_rollback(struct pipe_end *e);      /* drops frames written since the last flush */
+void pipe_flush(struct pipe_end *e);         /* publishes every whole message written; never part of one */
+void pipe_rollback(struct pipe_end *e);      /* drops the frames of a message left unfinished */
 /* Reader side. */
 bool pipe_read(struct pipe_end *e, struct msg *m);  /* false when empty (and marks the reader asleep) */
 bool pipe_check_read(struct pipe_end *e);           /* like read without taking */
