@@ -1,0 +1,116 @@
+/* Private to the connection engine (conn.c, conn_handshake.c, conn_io.c): the conn struct and the
+ * functions those files share. Everything here runs on the conn's I/O thread. */
+#ifndef ZINC_CONN_INT_H
+#define ZINC_CONN_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/conn.h"
+#include "core/msg.h"
+#include "core/reactor.h"
+#include "zmtp/zmtp.h"
+
+#define CONN_IN_CAP (64 * 1024)
+#define CONN_OUT_CAP (64 * 1024)
+#define CONN_BIG_FRAME (8 * 1024)          /* frames this big are written from their own memory */
+#define CONN_HANDSHAKE_FRAME_MAX (64 * 1024) /* command frames during the handshake */
+#define CONN_READS_PER_EVENT 8
+
+enum conn_state {
+    CONN_WAIT_RECONNECT,
+    CONN_CONNECTING,
+    CONN_GREETING,
+    CONN_HANDSHAKE,
+    CONN_IDENTITY,
+    CONN_ACTIVE,
+    CONN_DEAD,
+};
+
+struct conn {
+    struct conn_params p;
+    struct io_handle h;
+    enum conn_state state;
+    bool connecter;
+    bool raw;                        /* STREAM socket: no ZMTP, bytes in both directions */
+    struct listener *listener;
+    struct conn *l_prev, *l_next;    /* the listener's list */
+    struct pipe_end *end;            /* our end of the socket's pipe, or NULL */
+    bool ever_ready;
+    bool closing;                    /* the socket is done with us */
+    bool held;                       /* a connecter the socket may still name: freed by conn_close */
+    int linger;
+    struct io_timer reconnect_timer, handshake_timer, linger_timer, heartbeat_timer, ttl_timer;
+    int reconnect_ivl;
+    uint64_t last_rx_ms, ping_sent_ms;
+    uint64_t peer_ttl_ms;
+
+    /* greeting */
+    uint8_t greet[ZMTP_GREETING_SIZE];
+    size_t greet_len;
+    bool sent_major, sent_tail;
+    int version;                     /* 2 or 3 */
+    int minor;
+
+    /* mechanism */
+    const struct zmtp_mechanism_ops *mech;
+    void *mech_state;
+    struct msg_meta *meta;
+    char peer_address[256];
+
+    /* input */
+    uint8_t *in;
+    size_t in_pos, in_len;
+    struct msg in_frame;             /* a frame being filled straight from the fd, or waiting for room */
+    size_t in_frame_have;
+    bool in_direct;                  /* reading in_frame's body straight from the fd */
+    bool in_pending;                 /* in_frame is complete, waiting for pipe room */
+    bool in_paused;                  /* stopped reading: the pipe is at its high-water mark */
+    bool in_more;                    /* mid-message on the pipe */
+
+    /* output */
+    uint8_t *out;
+    size_t out_pos, out_len;
+    struct msg out_big;
+    size_t out_big_off;
+    bool out_has_big;
+    bool out_more;                   /* last frame taken from the pipe had MORE */
+    bool out_dropping;               /* skipping the rest of a message cut by a reconnect */
+    bool want_out;
+};
+
+#define CONN_OF(ptr, field) ((struct conn *)((char *)(ptr) - offsetof(struct conn, field)))
+
+/* conn.c: lifecycle */
+void conn_event(struct conn *c, int event, uint64_t value);
+void conn_fail(struct conn *c, int event, const char *reason);
+void conn_terminate(struct conn *c);
+
+/* conn_handshake.c */
+/* Consumes greeting bytes from the input buffer, sending our greeting in stages. 0 or a ZMTP_E_ code. */
+int conn_greeting_input(struct conn *c);
+/* One complete command frame during the 3.x handshake. 0 or a ZMTP_E_ code. */
+int conn_handshake_command(struct conn *c, const uint8_t *body, size_t len);
+/* Builds the properties received messages carry (peer may be NULL: only Peer-Address). 0 or -ENOMEM. */
+int conn_build_meta(struct conn *c, const struct zmtp_peer_info *peer);
+/* The handshake is complete (or the conn is raw): make or reuse the pipe, go ACTIVE. */
+void conn_ready(struct conn *c, const uint8_t *peer_id, size_t peer_id_len);
+/* STREAM: an empty message on the pipe tells the socket the peer connected or went away. */
+void conn_raw_notify(struct conn *c);
+/* Ends the mechanism's state (after READY, or on reset). */
+void conn_mech_finish(struct conn *c);
+
+/* conn_io.c */
+bool conn_out_reserve(struct conn *c, size_t n);
+void conn_out_append(struct conn *c, const void *data, size_t n);
+void conn_send_ping(struct conn *c);
+void conn_input(struct conn *c);
+void conn_resume_input(struct conn *c);
+/* Encodes from the pipe and writes until the fd would block or nothing is left. */
+void conn_output(struct conn *c);
+bool conn_drained(struct conn *c);
+/* Terminates a closing conn once its output is drained (or at once with linger 0). */
+void conn_maybe_finish(struct conn *c);
+
+#endif

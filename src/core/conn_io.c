@@ -1,0 +1,481 @@
+/* The connection's traffic once the fd is open: the output buffer and its writes (never raising SIGPIPE),
+ * inbound frames decoded into the pipe with backpressure, outbound frames encoded from it. */
+#include "core/conn_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "core/mailbox.h"
+#include "core/msg.h"
+#include "core/pipe.h"
+#include "core/reactor.h"
+#include "core/util.h"
+#include "zmtp/zmtp.h"
+
+/* ---- output buffer ----------------------------------------------------------------------------------- */
+bool conn_out_reserve(struct conn *c, size_t n)
+{
+    if (c->out_pos == c->out_len) {
+        c->out_pos = c->out_len = 0;
+    } else if (c->out_len + n > CONN_OUT_CAP && c->out_pos > 0) {
+        memmove(c->out, c->out + c->out_pos, c->out_len - c->out_pos);
+        c->out_len -= c->out_pos;
+        c->out_pos = 0;
+    }
+    return c->out_len + n <= CONN_OUT_CAP;
+}
+
+void conn_out_append(struct conn *c, const void *data, size_t n)
+{
+    if (!conn_out_reserve(c, n))
+        return;   /* only control bytes come here, and never more than a few KiB */
+    memcpy(c->out + c->out_len, data, n);
+    c->out_len += n;
+}
+
+/* Appends a command frame whose body is name + data. */
+static void out_command(struct conn *c, const char *name, const void *data, size_t data_len)
+{
+    size_t name_len = strlen(name);
+    size_t body = 1 + name_len + data_len;
+    if (!conn_out_reserve(c, ZMTP_FRAME_HEADER_MAX + body))
+        return;
+    c->out_len += zmtp_frame_header_write(c->out + c->out_len, body, ZMTP_FLAG_COMMAND);
+    c->out_len += zmtp_command_name_write(c->out + c->out_len, 1 + name_len, name);
+    if (data_len)
+        memcpy(c->out + c->out_len, data, data_len);
+    c->out_len += data_len;
+}
+
+void conn_send_ping(struct conn *c)
+{
+    uint8_t ttl[2];
+    unsigned tenths = (unsigned)c->p.opt.heartbeat_ttl / 100;
+    ttl[0] = (uint8_t)(tenths >> 8);
+    ttl[1] = (uint8_t)tenths;
+    out_command(c, "PING", ttl, sizeof ttl);
+    /* The timeout runs from the oldest PING that no traffic has answered yet. */
+    if (!c->ping_sent_ms || c->last_rx_ms >= c->ping_sent_ms)
+        c->ping_sent_ms = zn_now_ms();
+    conn_output(c);
+}
+
+/* ---- inbound traffic ---------------------------------------------------------------------------------- */
+static void pause_input(struct conn *c)
+{
+    c->in_paused = true;
+    io_set_events(c->p.io, &c->h, c->want_out ? EPOLLOUT : 0);
+}
+
+/* Hands one frame to the pipe. false: no room (the frame waits in in_frame and input pauses). */
+static bool deliver(struct conn *c, struct msg *m, bool more)
+{
+    if (!c->in_more && !pipe_check_write(c->end)) {
+        if (m != &c->in_frame)
+            msg_move(&c->in_frame, m);
+        c->in_frame.flags = more ? MSGF_MORE : 0;
+        c->in_pending = true;
+        pause_input(c);
+        return false;
+    }
+    m->flags = more ? MSGF_MORE : 0;
+    if (c->meta)
+        msg_set_meta(m, c->meta);
+    if (pipe_write(c->end, m) < 0) {
+        msg_close(m);
+        conn_fail(c, ZMQ_EVENT_DISCONNECTED, "out of memory");
+        return false;
+    }
+    c->in_more = more;
+    return true;
+}
+
+/* A SUBSCRIBE/CANCEL command becomes the message form publishers read: 0x01/0x00 + topic. */
+static bool deliver_subscription(struct conn *c, bool subscribe, const uint8_t *topic, size_t len)
+{
+    struct msg m;
+    if (msg_init_size(&m, len + 1) < 0) {
+        conn_fail(c, ZMQ_EVENT_DISCONNECTED, "out of memory");
+        return false;
+    }
+    uint8_t *d = msg_data(&m);
+    d[0] = subscribe ? 1 : 0;
+    memcpy(d + 1, topic, len);
+    return deliver(c, &m, false);
+}
+
+/* A command frame on an active connection. Returns false if the connection was dropped or paused. */
+static bool active_command(struct conn *c, const uint8_t *body, size_t len)
+{
+    struct zmtp_command cmd;
+    if (zmtp_command_parse(body, len, &cmd) < 0) {
+        conn_fail(c, ZMQ_EVENT_DISCONNECTED, "malformed command");
+        return false;
+    }
+    switch (cmd.id) {
+    case ZMTP_CMD_PING: {
+        uint16_t ttl;
+        const uint8_t *ctx;
+        size_t ctx_len;
+        if (zmtp_ping_parse(cmd.data, cmd.data_len, &ttl, &ctx, &ctx_len) < 0) {
+            conn_fail(c, ZMQ_EVENT_DISCONNECTED, "malformed PING");
+            return false;
+        }
+        out_command(c, "PONG", ctx, ctx_len);
+        if (ttl) {
+            c->peer_ttl_ms = (uint64_t)ttl * 100;
+            io_timer_start(c->p.io, &c->ttl_timer, c->peer_ttl_ms);
+        }
+        c->want_out = true;
+        return true;
+    }
+    case ZMTP_CMD_PONG:
+        return true;
+    case ZMTP_CMD_SUBSCRIBE:
+    case ZMTP_CMD_CANCEL:
+        if (c->p.opt.type != ZMQ_PUB && c->p.opt.type != ZMQ_XPUB)
+            return true;
+        return deliver_subscription(c, cmd.id == ZMTP_CMD_SUBSCRIBE, cmd.data, cmd.data_len);
+    case ZMTP_CMD_ERROR:
+        conn_fail(c, ZMQ_EVENT_DISCONNECTED, "peer sent ERROR");
+        return false;
+    default:
+        /* RFC 37: unknown commands are ignored; a second READY is a protocol error. */
+        if (cmd.id == ZMTP_CMD_READY) {
+            conn_fail(c, ZMQ_EVENT_DISCONNECTED, "unexpected READY");
+            return false;
+        }
+        return true;
+    }
+}
+
+/* A whole frame (header parsed, body in hand) on a handshaking or active connection. */
+static bool frame_input(struct conn *c, uint8_t flags, struct msg *m, const uint8_t *body, size_t len)
+{
+    if (c->state == CONN_IDENTITY) {
+        if (flags & ZMTP_FLAG_MORE || len > ZMTP_IDENTITY_MAX) {
+            conn_fail(c, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, "bad ZMTP 2.0 identity");
+            return false;
+        }
+        uint8_t id[ZMTP_IDENTITY_MAX];
+        memcpy(id, body, len);
+        if (conn_build_meta(c, NULL) < 0) {
+            conn_fail(c, ZMQ_EVENT_DISCONNECTED, "out of memory");
+            return false;
+        }
+        conn_ready(c, id, len);
+        return c->state == CONN_ACTIVE;
+    }
+    if (c->state == CONN_HANDSHAKE) {
+        int rc = flags & ZMTP_FLAG_COMMAND ? conn_handshake_command(c, body, len) : ZMTP_E_COMMAND;
+        if (rc < 0) {
+            conn_fail(c, rc == ZMTP_E_AUTH ? ZMQ_EVENT_HANDSHAKE_FAILED_AUTH : ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                      zmtp_strerror(rc));
+            return false;
+        }
+        return c->state != CONN_DEAD && c->h.fd >= 0;
+    }
+    if (flags & ZMTP_FLAG_COMMAND)
+        return active_command(c, body, len);
+    struct msg local;
+    if (!m) {
+        if (msg_init_size(&local, len) < 0) {
+            conn_fail(c, ZMQ_EVENT_DISCONNECTED, "out of memory");
+            return false;
+        }
+        memcpy(msg_data(&local), body, len);
+        m = &local;
+    }
+    return deliver(c, m, flags & ZMTP_FLAG_MORE);
+}
+
+/* Decodes as many frames as the input buffer holds. Returns false if the connection stopped (dropped,
+ * paused, or a large frame is now read directly). */
+static bool decode_frames(struct conn *c)
+{
+    while (c->in_pos < c->in_len) {
+        if (c->state == CONN_GREETING) {
+            int rc = conn_greeting_input(c);
+            if (rc < 0) {
+                conn_fail(c, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp_strerror(rc));
+                return false;
+            }
+            conn_output(c);
+            if (c->h.fd < 0)
+                return false;
+            continue;
+        }
+        const uint8_t *p = c->in + c->in_pos;
+        size_t avail = c->in_len - c->in_pos;
+        int64_t max = c->state == CONN_ACTIVE ? c->p.opt.maxmsgsize : CONN_HANDSHAKE_FRAME_MAX;
+        struct zmtp_frame_header hdr;
+        int hlen = zmtp_frame_header_parse(p, avail, c->version, max, &hdr);
+        if (hlen == 0)
+            return true;
+        if (hlen < 0) {
+            conn_fail(c, c->state == CONN_ACTIVE ? ZMQ_EVENT_DISCONNECTED : ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                      zmtp_strerror(hlen));
+            return false;
+        }
+        size_t body_avail = avail - (size_t)hlen;
+        if (hdr.size <= body_avail) {
+            c->in_pos += (size_t)hlen + hdr.size;
+            if (!frame_input(c, hdr.flags, NULL, p + hlen, hdr.size))
+                return false;
+            continue;
+        }
+        if (hdr.size < CONN_IN_CAP / 2)
+            return true;   /* wait for the rest in the buffer */
+        if (c->state != CONN_ACTIVE || (hdr.flags & ZMTP_FLAG_COMMAND)) {
+            conn_fail(c, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, "oversized command");
+            return false;
+        }
+        /* Large frame: size its message once (the codec checked hdr.size against ZMQ_MAXMSGSIZE) and read the
+         * rest of the body straight into it. */
+        if (msg_init_size(&c->in_frame, hdr.size) < 0) {
+            conn_fail(c, ZMQ_EVENT_DISCONNECTED, "out of memory for a large frame");
+            return false;
+        }
+        memcpy(msg_data(&c->in_frame), p + hlen, body_avail);
+        c->in_frame.flags = hdr.flags & ZMTP_FLAG_MORE ? MSGF_MORE : 0;
+        c->in_frame_have = body_avail;
+        c->in_direct = true;
+        c->in_pos = c->in_len = 0;
+        return false;
+    }
+    return true;
+}
+
+/* Raw (STREAM) input: every read is one message. */
+static bool raw_input(struct conn *c)
+{
+    size_t n = c->in_len - c->in_pos;
+    struct msg m;
+    if (msg_init_size(&m, n) < 0) {
+        conn_fail(c, ZMQ_EVENT_DISCONNECTED, "out of memory");
+        return false;
+    }
+    memcpy(msg_data(&m), c->in + c->in_pos, n);
+    c->in_pos = c->in_len = 0;
+    return deliver(c, &m, false);
+}
+
+static void input_done(struct conn *c)
+{
+    if (c->end && c->h.fd >= 0)
+        pipe_flush(c->end);
+}
+
+static bool read_direct(struct conn *c)
+{
+    size_t size = msg_size(&c->in_frame);
+    ssize_t n = read(c->h.fd, (uint8_t *)msg_data(&c->in_frame) + c->in_frame_have, size - c->in_frame_have);
+    if (n == 0) {
+        conn_fail(c, ZMQ_EVENT_DISCONNECTED, "connection closed by peer");
+        return false;
+    }
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EINTR)
+            conn_fail(c, ZMQ_EVENT_DISCONNECTED, strerror(errno));
+        return false;
+    }
+    c->last_rx_ms = zn_now_ms();
+    c->in_frame_have += (size_t)n;
+    if (c->in_frame_have < size)
+        return false;
+    c->in_direct = false;
+    return deliver(c, &c->in_frame, c->in_frame.flags & MSGF_MORE);
+}
+
+void conn_input(struct conn *c)
+{
+    for (int i = 0; i < CONN_READS_PER_EVENT && !c->in_paused && c->h.fd >= 0; i++) {
+        if (c->in_direct) {
+            if (!read_direct(c))
+                break;
+            continue;
+        }
+        if (c->in_pos > 0) {
+            memmove(c->in, c->in + c->in_pos, c->in_len - c->in_pos);
+            c->in_len -= c->in_pos;
+            c->in_pos = 0;
+        }
+        size_t room = CONN_IN_CAP - c->in_len;
+        ssize_t n = read(c->h.fd, c->in + c->in_len, room);
+        if (n == 0) {
+            conn_fail(c, ZMQ_EVENT_DISCONNECTED, "connection closed by peer");
+            return;
+        }
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN)
+                conn_fail(c, ZMQ_EVENT_DISCONNECTED, strerror(errno));
+            break;
+        }
+        c->in_len += (size_t)n;
+        c->last_rx_ms = zn_now_ms();
+        bool go_on = c->raw ? raw_input(c) : decode_frames(c);
+        if (c->h.fd < 0)
+            return;
+        if (!go_on && !c->in_direct)
+            break;
+        if ((size_t)n < room)
+            break;   /* the socket is drained: skip the read that would say EAGAIN */
+    }
+    input_done(c);
+    if (c->want_out)
+        conn_output(c);
+}
+
+/* Resumes input after the socket made room in the pipe. */
+void conn_resume_input(struct conn *c)
+{
+    if (c->in_pending) {
+        if (!deliver(c, &c->in_frame, c->in_frame.flags & MSGF_MORE))
+            return;
+        c->in_pending = false;
+    }
+    c->in_paused = false;
+    io_set_events(c->p.io, &c->h, EPOLLIN | (c->want_out ? EPOLLOUT : 0));
+    if (!c->raw && c->in_pos < c->in_len && !decode_frames(c)) {
+        input_done(c);
+        return;
+    }
+    input_done(c);
+}
+
+/* ---- outbound traffic ---------------------------------------------------------------------------------- */
+/* Converts a subscription message to a 3.1 command if this peer wants those. */
+static bool encode_subscription(struct conn *c, struct msg *m)
+{
+    if ((c->p.opt.type != ZMQ_SUB && c->p.opt.type != ZMQ_XSUB) || c->version != 3 || c->minor < 1 ||
+        c->out_more || (m->flags & MSGF_MORE))
+        return false;
+    size_t size = msg_size(m);
+    const uint8_t *d = msg_data(m);
+    if (size < 1 || d[0] > 1 || size > CONN_BIG_FRAME)
+        return false;
+    out_command(c, d[0] ? "SUBSCRIBE" : "CANCEL", d + 1, size - 1);
+    return true;
+}
+
+/* Moves frames from the pipe into the output buffer until it is full or a big frame is next. */
+static void conn_encode(struct conn *c)
+{
+    struct msg m;
+    while (!c->out_has_big && conn_out_reserve(c, ZMTP_FRAME_HEADER_MAX + 64)) {
+        if (!pipe_read(c->end, &m))
+            return;
+        bool more = m.flags & MSGF_MORE;
+        if (c->out_dropping) {
+            c->out_dropping = more;
+            msg_close(&m);
+            continue;
+        }
+        if (!c->raw && encode_subscription(c, &m)) {
+            msg_close(&m);
+            continue;
+        }
+        size_t size = msg_size(&m);
+        if (c->raw) {
+            if (size == 0) {   /* STREAM: an empty frame means "close this connection" */
+                msg_close(&m);
+                continue;
+            }
+        } else {
+            c->out_len += zmtp_frame_header_write(c->out + c->out_len, size, more ? ZMTP_FLAG_MORE : 0);
+        }
+        c->out_more = more;
+        if (size >= CONN_BIG_FRAME || c->out_len + size > CONN_OUT_CAP) {
+            msg_move(&c->out_big, &m);
+            c->out_big_off = 0;
+            c->out_has_big = true;
+            return;
+        }
+        memcpy(c->out + c->out_len, msg_data(&m), size);
+        c->out_len += size;
+        msg_close(&m);
+    }
+}
+
+static void set_want_out(struct conn *c, bool want)
+{
+    c->want_out = want;
+    if (c->h.fd >= 0 && c->state != CONN_CONNECTING)
+        io_set_events(c->p.io, &c->h, (c->in_paused ? 0 : EPOLLIN) | (want ? EPOLLOUT : 0));
+}
+
+bool conn_drained(struct conn *c)
+{
+    return c->out_pos == c->out_len && !c->out_has_big && (!c->end || !pipe_check_read(c->end));
+}
+
+void conn_maybe_finish(struct conn *c)
+{
+    if (!c->closing || c->state == CONN_DEAD)
+        return;
+    if (c->linger == 0 || conn_drained(c))
+        conn_terminate(c);
+}
+
+void conn_output(struct conn *c)
+{
+    if (c->h.fd < 0 || c->state == CONN_CONNECTING || c->state == CONN_DEAD)
+        return;
+    for (;;) {
+        if (c->state == CONN_ACTIVE && c->end)
+            conn_encode(c);
+        size_t pending = c->out_len - c->out_pos;
+        struct iovec iov[2];
+        int iovcnt = 0;
+        if (pending)
+            iov[iovcnt++] = (struct iovec){c->out + c->out_pos, pending};
+        if (c->out_has_big)
+            iov[iovcnt++] = (struct iovec){(uint8_t *)msg_data(&c->out_big) + c->out_big_off,
+                                           msg_size(&c->out_big) - c->out_big_off};
+        if (!iovcnt)
+            break;
+        /* sendmsg with MSG_NOSIGNAL, never writev: a peer that vanished mid-write must give us EPIPE,
+         * not kill the application with SIGPIPE (and we must not touch its signal handlers). */
+        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)iovcnt};
+        ssize_t n = sendmsg(c->h.fd, &mh, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN) {
+                set_want_out(c, true);
+                return;
+            }
+            conn_fail(c, ZMQ_EVENT_DISCONNECTED, strerror(errno));
+            return;
+        }
+        size_t done = (size_t)n;
+        size_t from_buf = done < pending ? done : pending;
+        c->out_pos += from_buf;
+        done -= from_buf;
+        if (c->out_has_big) {
+            c->out_big_off += done;
+            if (c->out_big_off == msg_size(&c->out_big)) {
+                msg_close(&c->out_big);
+                msg_init(&c->out_big);
+                c->out_has_big = false;
+            }
+        }
+        if (c->out_pos < c->out_len || c->out_has_big) {
+            set_want_out(c, true);
+            return;
+        }
+    }
+    if (c->want_out)
+        set_want_out(c, false);
+    conn_maybe_finish(c);
+}
+
