@@ -408,14 +408,16 @@ int zmq_recv(void *sock, void *buf, size_t len, int flags)
     struct socket *s = as_socket(sock);
     if (!s)
         return fail(ENOTSOCK);
-    if (!buf && len)
-        return fail(EFAULT);
     struct msg m;
     int rc = socket_recv(s, &m, flags);
     if (rc < 0)
-        return fail(-rc);
+        return fail(-rc);   /* libzmq answers EAGAIN/EFSM/... before it looks at buf */
     size_t size = msg_size(&m);
     size_t n = size < len ? size : len;
+    if (!buf && n) {
+        msg_close(&m);      /* libzmq would crash copying into NULL; we refuse instead */
+        return fail(EFAULT);
+    }
     if (n)
         memcpy(buf, msg_data(&m), n);
     msg_close(&m);

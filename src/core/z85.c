@@ -34,7 +34,7 @@ uint8_t *z85_decode(uint8_t *dest, const char *text)
     if (!dest || !text)
         return NULL;
     size_t len = strlen(text);
-    if (len % 5)
+    if (len == 0 || len % 5)   /* libzmq refuses an empty string too */
         return NULL;
     size_t out = 0;
     for (size_t i = 0; i < len; i += 5) {
