@@ -234,6 +234,63 @@ static void deprecated_context_calls(void)
     CHECK_EQ(errno, EINVAL);
 }
 
+static void thread_body(void *arg)
+{
+    *(int *)arg = 42;
+}
+
+/* zmq_threadstart/zmq_threadclose (libzmq's perf tools use them): the function runs, close joins it. */
+static void threadstart_runs_and_joins(void)
+{
+    int seen = 0;
+    void *th = CHECK_PTR(zmq_threadstart(thread_body, &seen));
+    zmq_threadclose(th);
+    CHECK_EQ(seen, 42);
+}
+
+struct device_args {
+    void *front, *back;
+    int rc, err;
+};
+
+static void device_body(void *arg)
+{
+    struct device_args *a = arg;
+    a->rc = zmq_device(ZMQ_QUEUE, a->front, a->back);
+    a->err = errno;
+}
+
+/* zmq_device (deprecated) is zmq_proxy: it forwards both ways and returns -1 ETERM when the context ends. */
+static void device_forwards_until_the_context_ends(void)
+{
+    void *c = CHECK_PTR(zmq_ctx_new());
+    struct device_args a = {CHECK_PTR(zmq_socket(c, ZMQ_ROUTER)), CHECK_PTR(zmq_socket(c, ZMQ_DEALER)), 0, 0};
+    CHECK_OK(zmq_bind(a.front, "inproc://device-front"));
+    CHECK_OK(zmq_bind(a.back, "inproc://device-back"));
+    void *req = CHECK_PTR(zmq_socket(c, ZMQ_REQ)), *rep = CHECK_PTR(zmq_socket(c, ZMQ_REP));
+    CHECK_OK(zmq_connect(req, "inproc://device-front"));
+    CHECK_OK(zmq_connect(rep, "inproc://device-back"));
+    void *th = CHECK_PTR(zmq_threadstart(device_body, &a));
+    char buf[16];
+    CHECK_EQ(zmq_send(req, "ping", 4, 0), 4);
+    CHECK_EQ(zmq_recv(rep, buf, sizeof buf, 0), 4);
+    CHECK_EQ(zmq_send(rep, "pong", 4, 0), 4);
+    CHECK_EQ(zmq_recv(req, buf, sizeof buf, 0), 4);
+    CHECK_MEM(buf, 4, "pong", 4);
+    int zero = 0;
+    CHECK_OK(zmq_setsockopt(req, ZMQ_LINGER, &zero, sizeof zero));
+    CHECK_OK(zmq_setsockopt(rep, ZMQ_LINGER, &zero, sizeof zero));
+    CHECK_OK(zmq_close(req));
+    CHECK_OK(zmq_close(rep));
+    CHECK_OK(zmq_ctx_shutdown(c));
+    zmq_threadclose(th);
+    CHECK_EQ(a.rc, -1);
+    CHECK_EQ(a.err, ETERM);
+    CHECK_OK(zmq_close(a.front));
+    CHECK_OK(zmq_close(a.back));
+    CHECK_OK(zmq_ctx_term(c));
+}
+
 int main(void)
 {
     test_begin(60);
@@ -247,6 +304,8 @@ int main(void)
     RUN(poll_argument_rules);
     RUN(utilities);
     RUN(deprecated_context_calls);
+    RUN(threadstart_runs_and_joins);
+    RUN(device_forwards_until_the_context_ends);
     CHECK_OK(zmq_ctx_term(ctx_));
     return test_end();
 }
