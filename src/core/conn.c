@@ -125,6 +125,7 @@ static struct conn *conn_new(const struct conn_params *p)
     c->reconnect_ivl = p->opt.reconnect_ivl;
     msg_init(&c->in_frame);
     msg_init(&c->out_big);
+    msg_init(&c->out_held);
     io_timer_init(&c->reconnect_timer, on_reconnect_timer);
     io_timer_init(&c->handshake_timer, on_handshake_timer);
     io_timer_init(&c->linger_timer, on_linger_timer);
@@ -211,6 +212,12 @@ static void conn_reset_stream(struct conn *c)
         c->out_dropping = true;
     }
     c->out_more = false;
+    if (c->out_has_held) {   /* a subscription: the socket resends them all after a reconnect (HICCUP) */
+        msg_close(&c->out_held);
+        msg_init(&c->out_held);
+        c->out_has_held = false;
+    }
+    c->ping_pending = c->pong_pending = false;
     if (c->end) {
         pipe_flush(c->end);      /* whole messages already read still reach the socket */
         pipe_rollback(c->end);   /* the one cut short does not */

@@ -77,6 +77,12 @@ struct conn {
     bool out_has_big;
     bool out_more;                   /* last frame taken from the pipe had MORE */
     bool out_dropping;               /* skipping the rest of a message cut by a reconnect */
+    struct msg out_held;             /* a subscription taken from the pipe that did not fit yet */
+    bool out_has_held;
+    bool ping_pending;               /* our PING waits for room in the output buffer */
+    bool pong_pending;               /* a PONG waits for room: input stops until it is buffered */
+    uint8_t pong_ctx[ZMTP_PING_CONTEXT_MAX];
+    uint8_t pong_ctx_len;
     bool want_out;
 };
 

@@ -40,31 +40,53 @@ void conn_out_append(struct conn *c, const void *data, size_t n)
     c->out_len += n;
 }
 
-/* Appends a command frame whose body is name + data. */
-static void out_command(struct conn *c, const char *name, const void *data, size_t data_len)
+/* Appends a command frame whose body is name + data. false: no room yet (nothing written); the caller
+ * keeps the command and retries once output drains, so no command is ever dropped. */
+static bool out_command(struct conn *c, const char *name, const void *data, size_t data_len)
 {
     size_t name_len = strlen(name);
     size_t body = 1 + name_len + data_len;
     if (!conn_out_reserve(c, ZMTP_FRAME_HEADER_MAX + body))
-        return;
+        return false;
     c->out_len += zmtp_frame_header_write(c->out + c->out_len, body, ZMTP_FLAG_COMMAND);
     c->out_len += zmtp_command_name_write(c->out + c->out_len, 1 + name_len, name);
     if (data_len)
         memcpy(c->out + c->out_len, data, data_len);
     c->out_len += data_len;
+    return true;
 }
 
-void conn_send_ping(struct conn *c)
+static bool out_ping(struct conn *c)
 {
     uint8_t ttl[2];
     unsigned tenths = (unsigned)c->p.opt.heartbeat_ttl / 100;
     ttl[0] = (uint8_t)(tenths >> 8);
     ttl[1] = (uint8_t)tenths;
-    out_command(c, "PING", ttl, sizeof ttl);
+    return out_command(c, "PING", ttl, sizeof ttl);
+}
+
+void conn_send_ping(struct conn *c)
+{
+    if (!c->ping_pending && !out_ping(c))
+        c->ping_pending = true;   /* sent by conn_output once the buffer has room */
     /* The timeout runs from the oldest PING that no traffic has answered yet. */
     if (!c->ping_sent_ms || c->last_rx_ms >= c->ping_sent_ms)
         c->ping_sent_ms = zn_now_ms();
     conn_output(c);
+}
+
+/* Buffers the PING/PONG that waited for room. A buffered PONG lets input resume (it stopped so that a
+ * flood of PINGs cannot outrun our answers). false if the connection ended meanwhile. */
+static bool flush_control(struct conn *c)
+{
+    if (c->ping_pending && out_ping(c))
+        c->ping_pending = false;
+    if (c->pong_pending && out_command(c, "PONG", c->pong_ctx, c->pong_ctx_len)) {
+        c->pong_pending = false;
+        if (c->in_paused)
+            conn_resume_input(c);
+    }
+    return c->h.fd >= 0 && c->state == CONN_ACTIVE;
 }
 
 /* ---- inbound traffic ---------------------------------------------------------------------------------- */
@@ -128,7 +150,12 @@ static bool active_command(struct conn *c, const uint8_t *body, size_t len)
             conn_fail(c, ZMQ_EVENT_DISCONNECTED, "malformed PING");
             return false;
         }
-        out_command(c, "PONG", ctx, ctx_len);
+        if (!out_command(c, "PONG", ctx, ctx_len)) {
+            /* No room: keep the answer and stop reading until it is buffered (decode_frames checks). */
+            memcpy(c->pong_ctx, ctx, ctx_len);
+            c->pong_ctx_len = (uint8_t)ctx_len;
+            c->pong_pending = true;
+        }
         if (ttl) {
             c->peer_ttl_ms = (uint64_t)ttl * 100;
             io_timer_start(c->p.io, &c->ttl_timer, c->peer_ttl_ms);
@@ -201,6 +228,10 @@ static bool frame_input(struct conn *c, uint8_t flags, struct msg *m, const uint
 static bool decode_frames(struct conn *c)
 {
     while (c->in_pos < c->in_len) {
+        if (c->pong_pending) {   /* a PING's answer waits for output room: read no further */
+            pause_input(c);
+            return false;
+        }
         if (c->state == CONN_GREETING) {
             int rc = conn_greeting_input(c);
             if (rc < 0) {
@@ -353,26 +384,35 @@ void conn_resume_input(struct conn *c)
 }
 
 /* ---- outbound traffic ---------------------------------------------------------------------------------- */
-/* Converts a subscription message to a 3.1 command if this peer wants those. */
-static bool encode_subscription(struct conn *c, struct msg *m)
+/* Whether m is a subscription this peer wants as a 3.1 SUBSCRIBE/CANCEL command. */
+static bool is_subscription_command(struct conn *c, struct msg *m)
 {
     if ((c->p.opt.type != ZMQ_SUB && c->p.opt.type != ZMQ_XSUB) || c->version != 3 || c->minor < 1 ||
         c->out_more || (m->flags & MSGF_MORE))
         return false;
     size_t size = msg_size(m);
     const uint8_t *d = msg_data(m);
-    if (size < 1 || d[0] > 1 || size > CONN_BIG_FRAME)
-        return false;
-    out_command(c, d[0] ? "SUBSCRIBE" : "CANCEL", d + 1, size - 1);
-    return true;
+    return size >= 1 && d[0] <= 1 && size <= CONN_BIG_FRAME;
 }
 
-/* Moves frames from the pipe into the output buffer until it is full or a big frame is next. */
+/* The next frame to send: one held back for room, else the pipe's next. */
+static bool next_out_frame(struct conn *c, struct msg *m)
+{
+    if (c->out_has_held) {
+        msg_move(m, &c->out_held);
+        c->out_has_held = false;
+        return true;
+    }
+    return pipe_read(c->end, m);
+}
+
+/* Moves frames from the pipe into the output buffer until it is full or a big frame is next. A
+ * subscription command that does not fit waits in out_held: it is never dropped. */
 static void conn_encode(struct conn *c)
 {
     struct msg m;
     while (!c->out_has_big && conn_out_reserve(c, ZMTP_FRAME_HEADER_MAX + 64)) {
-        if (!pipe_read(c->end, &m))
+        if (!next_out_frame(c, &m))
             return;
         bool more = m.flags & MSGF_MORE;
         if (c->out_dropping) {
@@ -380,7 +420,13 @@ static void conn_encode(struct conn *c)
             msg_close(&m);
             continue;
         }
-        if (!c->raw && encode_subscription(c, &m)) {
+        if (!c->raw && is_subscription_command(c, &m)) {
+            const uint8_t *d = msg_data(&m);
+            if (!out_command(c, d[0] ? "SUBSCRIBE" : "CANCEL", d + 1, msg_size(&m) - 1)) {
+                msg_move(&c->out_held, &m);
+                c->out_has_held = true;
+                return;
+            }
             msg_close(&m);
             continue;
         }
@@ -415,7 +461,8 @@ static void set_want_out(struct conn *c, bool want)
 
 bool conn_drained(struct conn *c)
 {
-    return c->out_pos == c->out_len && !c->out_has_big && (!c->end || !pipe_check_read(c->end));
+    return c->out_pos == c->out_len && !c->out_has_big && !c->out_has_held && !c->ping_pending &&
+           !c->pong_pending && (!c->end || !pipe_check_read(c->end));
 }
 
 void conn_maybe_finish(struct conn *c)
@@ -431,6 +478,8 @@ void conn_output(struct conn *c)
     if (c->h.fd < 0 || c->state == CONN_CONNECTING || c->state == CONN_DEAD)
         return;
     for (;;) {
+        if (c->state == CONN_ACTIVE && !flush_control(c))
+            return;
         if (c->state == CONN_ACTIVE && c->end)
             conn_encode(c);
         size_t pending = c->out_len - c->out_pos;
