@@ -127,7 +127,9 @@ int zmq_ctx_get(void *context, int option)
     struct ctx *c = as_ctx(context);
     if (!c)
         return fail(EFAULT);
-    return api_rc(ctx_get(c, option));
+    int value;
+    int rc = ctx_get(c, option, &value);
+    return rc < 0 ? fail(-rc) : value;
 }
 
 void *zmq_init(int io_threads)

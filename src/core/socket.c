@@ -324,6 +324,8 @@ static int socket_add_endpoint(struct socket *s, const char *uri, bool is_bind)
         return strstr(uri, "://") ? -EPROTONOSUPPORT : -EINVAL;
     if (!*addr)
         return -EINVAL;
+    if (tp->stream && s->ctx->io_threads_at_start == 0)
+        return -EMTHREAD;   /* ZMQ_IO_THREADS 0: as in libzmq, only inproc works */
     struct endpoint *ep = endpoint_new(tp, uri, is_bind);
     if (!ep)
         return -ENOMEM;

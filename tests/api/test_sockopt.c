@@ -241,7 +241,6 @@ static void options_shall_have_libzmq_defaults(void)
         {"ZMQ_IPV4ONLY", ZMQ_IPV4ONLY, 1},
         {"ZMQ_MECHANISM", ZMQ_MECHANISM, ZMQ_NULL},
         {"ZMQ_PLAIN_SERVER", ZMQ_PLAIN_SERVER, 0},
-        {"ZMQ_CURVE_SERVER", ZMQ_CURVE_SERVER, 0},
         {"ZMQ_CONFLATE", ZMQ_CONFLATE, 0},
         {"ZMQ_TOS", ZMQ_TOS, 0},
         {"ZMQ_HANDSHAKE_IVL", ZMQ_HANDSHAKE_IVL, 30000},
