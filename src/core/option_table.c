@@ -30,18 +30,22 @@ bool option_mech_available(int mechanism)
 #define FIELD(f) offsetof(struct options, f)
 #define NOMAX INT_MAX
 
-/* A number kept in struct options and valid in min..max. */
-#define NUM(id, kind, field, min, max, dflt, doc)                                                          \
-    {id, #id, kind, HOME_OPTIONS, RW, ZMQ_NULL, ALL, min, max, dflt, FIELD(field), doc}
+/* A number kept in struct options and valid in min..max (NAMED: a draft option, whose ZMQ_ name zmq.h
+ * shows only to draft code). */
+#define NAMED_NUM(id, name, kind, field, min, max, dflt, doc)                                              \
+    {id, name, kind, HOME_OPTIONS, RW, ZMQ_NULL, ALL, min, max, dflt, FIELD(field), doc}
+#define NUM(id, kind, field, min, max, dflt, doc) NAMED_NUM(id, #id, kind, field, min, max, dflt, doc)
 /* A string kept in struct options, of min..max bytes. */
-#define STR(id, field, flags, min, max, mech, doc)                                                         \
-    {id, #id, OPT_STRING, HOME_OPTIONS, RW | (flags), mech, ALL, min, max, 0, FIELD(field), doc}
+#define NAMED_STR(id, name, field, flags, min, max, mech, doc)                                             \
+    {id, name, OPT_STRING, HOME_OPTIONS, RW | (flags), mech, ALL, min, max, 0, FIELD(field), doc}
+#define STR(id, field, flags, min, max, mech, doc) NAMED_STR(id, #id, field, flags, min, max, mech, doc)
 /* An option with a case of its own in options.c. */
 #define CUSTOM(id, flags, mech, types, min, max, doc)                                                      \
     {id, #id, OPT_CUSTOM, HOME_OPTIONS, flags, mech, types, min, max, 0, 0, doc}
 /* A set-only option the socket type keeps. */
-#define PROTO(id, kind, types, min, max, doc)                                                              \
-    {id, #id, kind, HOME_PROTO, OPT_SET, ZMQ_NULL, types, min, max, 0, 0, doc}
+#define NAMED_PROTO(id, name, kind, types, min, max, doc)                                                  \
+    {id, name, kind, HOME_PROTO, OPT_SET, ZMQ_NULL, types, min, max, 0, 0, doc}
+#define PROTO(id, kind, types, min, max, doc) NAMED_PROTO(id, #id, kind, types, min, max, doc)
 /* Socket state, read only. */
 #define STATE(id, kind, doc) {id, #id, kind, HOME_SOCKET, OPT_GET, ZMQ_NULL, ALL, 0, 0, 0, 0, doc}
 
@@ -134,20 +138,20 @@ static const struct opt_desc table[] = {
     CUSTOM(ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE, RW, ZMQ_GSSAPI, ALL, 0, 2, "GSSAPI is not implemented"),
     STR(ZMQ_BINDTODEVICE, bindtodevice, OPT_NULL_CLEARS, 1, OPT_DEVICE_MAX, ZMQ_NULL,
         "interface name, 1..16 bytes; (NULL, 0) clears, \"\" refused"),
-    NUM(OPT_ZAP_ENFORCE_DOMAIN, OPT_FLAG, zap_enforce_domain, INT_MIN, NOMAX, 0,
-        "draft (ZMQ_ZAP_ENFORCE_DOMAIN); any int, read back as 0 or 1"),
-    NUM(OPT_LOOPBACK_FASTPATH, OPT_FLAG, loopback_fastpath, INT_MIN, NOMAX, 0,
-        "draft (ZMQ_LOOPBACK_FASTPATH); Windows only in libzmq; any int, read back as 0 or 1"),
-    NUM(OPT_MULTICAST_LOOP, OPT_FLAG, multicast_loop, INT_MIN, NOMAX, 1,
-        "draft (ZMQ_MULTICAST_LOOP); multicast only; any int, read back as 0 or 1"),
-    PROTO(OPT_XPUB_MANUAL_LAST_VALUE, OPT_INT, XPUBISH, 0, NOMAX, "draft (ZMQ_XPUB_MANUAL_LAST_VALUE)"),
-    STR(OPT_SOCKS_USERNAME, socks_username, OPT_NULL_CLEARS | OPT_EMPTY_OK, 0, OPT_STRING_MAX, ZMQ_NULL,
-        "draft (ZMQ_SOCKS_USERNAME); 0..255 bytes"),
-    STR(OPT_SOCKS_PASSWORD, socks_password, OPT_NULL_CLEARS | OPT_EMPTY_OK, 0, OPT_STRING_MAX, ZMQ_NULL,
-        "draft (ZMQ_SOCKS_PASSWORD); 0..255 bytes"),
-    PROTO(OPT_ONLY_FIRST_SUBSCRIBE, OPT_INT, XPUBISH | T(XSUB), 0, NOMAX, "draft (ZMQ_ONLY_FIRST_SUBSCRIBE)"),
-    NUM(OPT_RECONNECT_STOP, OPT_INT, reconnect_stop, INT_MIN, NOMAX, 0,
-        "draft (ZMQ_RECONNECT_STOP); any int, stored; zinc does not act on it"),
+    NAMED_NUM(OPT_ZAP_ENFORCE_DOMAIN, "ZMQ_ZAP_ENFORCE_DOMAIN", OPT_FLAG, zap_enforce_domain, INT_MIN, NOMAX, 0,
+        "draft; any int, read back as 0 or 1"),
+    NAMED_NUM(OPT_LOOPBACK_FASTPATH, "ZMQ_LOOPBACK_FASTPATH", OPT_FLAG, loopback_fastpath, INT_MIN, NOMAX, 0,
+        "draft; Windows only in libzmq; any int, read back as 0 or 1"),
+    NAMED_NUM(OPT_MULTICAST_LOOP, "ZMQ_MULTICAST_LOOP", OPT_FLAG, multicast_loop, INT_MIN, NOMAX, 1,
+        "draft; multicast only; any int, read back as 0 or 1"),
+    NAMED_PROTO(OPT_XPUB_MANUAL_LAST_VALUE, "ZMQ_XPUB_MANUAL_LAST_VALUE", OPT_INT, XPUBISH, 0, NOMAX, "draft"),
+    NAMED_STR(OPT_SOCKS_USERNAME, "ZMQ_SOCKS_USERNAME", socks_username, OPT_NULL_CLEARS | OPT_EMPTY_OK, 0, OPT_STRING_MAX, ZMQ_NULL,
+        "draft; 0..255 bytes"),
+    NAMED_STR(OPT_SOCKS_PASSWORD, "ZMQ_SOCKS_PASSWORD", socks_password, OPT_NULL_CLEARS | OPT_EMPTY_OK, 0, OPT_STRING_MAX, ZMQ_NULL,
+        "draft; 0..255 bytes"),
+    NAMED_PROTO(OPT_ONLY_FIRST_SUBSCRIBE, "ZMQ_ONLY_FIRST_SUBSCRIBE", OPT_INT, XPUBISH | T(XSUB), 0, NOMAX, "draft"),
+    NAMED_NUM(OPT_RECONNECT_STOP, "ZMQ_RECONNECT_STOP", OPT_INT, reconnect_stop, INT_MIN, NOMAX, 0,
+        "draft; any int, stored; zinc does not act on it"),
 };
 
 const struct opt_desc *option_table(size_t *count)
