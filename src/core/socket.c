@@ -405,9 +405,12 @@ static const struct opt_desc *socket_option(const struct socket *s, int option, 
     return d;
 }
 
+/* As in libzmq, options fail with ETERM only once the socket has seen the context's stop (a blocked or
+ * later call processed it), not as soon as zmq_ctx_shutdown runs: code that sets ZMQ_LINGER right before
+ * zmq_close on a terminating context (cppzmq throws on failure) keeps working. */
 int socket_setopt(struct socket *s, int option, const void *value, size_t len)
 {
-    if (s->stopped || atomic_load(&s->ctx->terminating))
+    if (s->stopped)
         return -ETERM;
     const struct opt_desc *d = socket_option(s, option, OPT_SET);
     if (!d)
@@ -438,7 +441,7 @@ static int socket_get_state(struct socket *s, int option, void *value, size_t *l
 
 int socket_getopt(struct socket *s, int option, void *value, size_t *len)
 {
-    if (s->stopped || atomic_load(&s->ctx->terminating))
+    if (s->stopped)
         return -ETERM;
     const struct opt_desc *d = socket_option(s, option, OPT_GET);
     if (!d)

@@ -140,6 +140,27 @@ static void thread_and_socket_counts_shall_be_fixed_by_the_first_socket(void)
     CHECK_OK(zmq_ctx_term(ctx));
 }
 
+/* After zmq_ctx_shutdown, options still work until the socket has processed the stop (here, by reading
+ * ZMQ_EVENTS); from then on they fail with ETERM. */
+static void options_shall_work_until_the_socket_sees_the_shutdown(void)
+{
+    void *ctx = CHECK_PTR(zmq_ctx_new());
+    void *s = CHECK_PTR(zmq_socket(ctx, ZMQ_DEALER));
+    CHECK_OK(zmq_ctx_shutdown(ctx));
+    int zero = 0, v = -1;
+    size_t sz = sizeof v;
+    CHECK_OK(zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero));
+    CHECK_OK(zmq_getsockopt(s, ZMQ_LINGER, &v, &sz));
+    CHECK_EQ(v, 0);
+    sz = sizeof v;
+    CHECK_ERR(zmq_getsockopt(s, ZMQ_EVENTS, &v, &sz), ETERM);
+    CHECK_ERR(zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero), ETERM);
+    sz = sizeof v;
+    CHECK_ERR(zmq_getsockopt(s, ZMQ_LINGER, &v, &sz), ETERM);
+    CHECK_OK(zmq_close(s));
+    CHECK_OK(zmq_ctx_term(ctx));
+}
+
 /* ZMQ_IO_THREADS 0: no I/O thread, so only inproc works; tcp and ipc fail with EMTHREAD. */
 static void zero_io_threads_shall_leave_only_inproc(void)
 {
@@ -321,6 +342,7 @@ int main(void)
     RUN(ctx_options_shall_take_their_libzmq_ranges);
     RUN(affinity_list_shall_refuse_removing_an_absent_cpu);
     RUN(thread_and_socket_counts_shall_be_fixed_by_the_first_socket);
+    RUN(options_shall_work_until_the_socket_sees_the_shutdown);
     RUN(zero_io_threads_shall_leave_only_inproc);
     RUN(ipv6_and_blocky_shall_seed_new_sockets);
     RUN(io_threads_shall_carry_libzmq_names);
