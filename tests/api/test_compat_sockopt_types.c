@@ -68,7 +68,7 @@ static void check_typed_option(const struct typed_option *o, int type)
 {
     const char *tn = type_names[type];
     void *s = CHECK_PTR(zmq_socket(ctx, type));
-    int zero = 0, minus = -1, max = o->max, over = o->max + 1;
+    int zero = 0, minus = -1, max = o->max, over = o->max < INT_MAX ? o->max + 1 : INT_MAX;
     int64_t wide = 1;
     unsigned char buf[256];
     size_t sz = sizeof(int);
