@@ -13,6 +13,7 @@
 #include "core/ctx.h"
 #include "core/monitor.h"
 #include "core/msg.h"
+#include "core/option_table.h"
 #include "core/poll.h"
 #include "core/proxy.h"
 #include "core/socket.h"
@@ -126,7 +127,9 @@ int zmq_ctx_get(void *context, int option)
     struct ctx *c = as_ctx(context);
     if (!c)
         return fail(EFAULT);
-    return api_rc(ctx_get(c, option));
+    int value;
+    int rc = ctx_get(c, option, &value);
+    return rc < 0 ? fail(-rc) : value;
 }
 
 void *zmq_init(int io_threads)
@@ -514,10 +517,11 @@ int zmq_has(const char *capability)
         return 0;
     if (strcmp(capability, "ipc") == 0)
         return 1;
-#ifdef ZINC_HAVE_SODIUM
+    /* the same switch that lets zmq_setsockopt take the mechanism's options (core/option_table.c) */
     if (strcmp(capability, "curve") == 0)
-        return 0;   /* not yet: the CURVE mechanism has not landed */
-#endif
+        return option_mech_available(ZMQ_CURVE);
+    if (strcmp(capability, "gssapi") == 0)
+        return option_mech_available(ZMQ_GSSAPI);
     return 0;
 }
 

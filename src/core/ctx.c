@@ -24,6 +24,7 @@ struct ctx *ctx_new(void)
     c->max_sockets = ZMQ_MAX_SOCKETS_DFLT;
     c->blocky = 1;
     c->max_msgsz = 0x7fffffff;
+    c->zero_copy_recv = 1;
     c->thread_priority = ZMQ_THREAD_PRIORITY_DFLT;
     c->thread_sched_policy = ZMQ_THREAD_SCHED_POLICY_DFLT;
     atomic_init(&c->terminating, false);
@@ -38,7 +39,9 @@ static int ctx_start_io(struct ctx *c)
     if (!c->io)
         return -ENOMEM;
     for (int i = 0; i < n; i++) {
-        int rc = reactor_start(&c->io[i]);
+        struct thread_params tp;
+        ctx_thread_params(c, i, &tp);
+        int rc = reactor_start(&c->io[i], &tp);
         if (rc < 0) {
             while (i--)
                 reactor_stop_and_join(&c->io[i]);
@@ -48,6 +51,8 @@ static int ctx_start_io(struct ctx *c)
         }
     }
     c->nio = n;
+    c->socket_limit = c->max_sockets;
+    c->io_threads_at_start = c->io_threads;
     return 0;
 }
 
@@ -57,10 +62,10 @@ int ctx_add_socket(struct ctx *c, struct socket *s)
     int rc = 0;
     if (atomic_load(&c->terminating))
         rc = -ETERM;
-    else if (c->nsockets >= (size_t)c->max_sockets)
-        rc = -EMFILE;
     else if (!c->io)
         rc = ctx_start_io(c);
+    if (rc == 0 && c->nsockets >= (size_t)c->socket_limit)
+        rc = -EMFILE;
     if (rc == 0 && c->nsockets == c->sockets_cap) {
         size_t cap = c->sockets_cap ? c->sockets_cap * 2 : 16;
         struct socket **grown = realloc(c->sockets, cap * sizeof *grown);
@@ -136,62 +141,10 @@ int ctx_term(struct ctx *c)
     }
     free(c->io);
     free(c->sockets);
+    free(c->thread_cpus);
     c->tag = 0;
     pthread_cond_destroy(&c->sockets_closed);
     pthread_mutex_destroy(&c->lock);
     free(c);
     return 0;
-}
-
-int ctx_set(struct ctx *c, int option, int value)
-{
-    int rc = 0;
-    pthread_mutex_lock(&c->lock);
-    switch (option) {
-    case ZMQ_IO_THREADS:
-        if (value < 0 || c->io)
-            rc = -EINVAL;   /* the threads already run once a socket exists */
-        else
-            c->io_threads = value;
-        break;
-    case ZMQ_MAX_SOCKETS:
-        if (value < 1)
-            rc = -EINVAL;
-        else
-            c->max_sockets = value;
-        break;
-    case ZMQ_IPV6: c->ipv6 = value != 0; break;
-    case ZMQ_BLOCKY: c->blocky = value != 0; break;
-    case ZMQ_MAX_MSGSZ:
-        if (value < 0)
-            rc = -EINVAL;
-        else
-            c->max_msgsz = value;
-        break;
-    case ZMQ_THREAD_PRIORITY: c->thread_priority = value; break;
-    case ZMQ_THREAD_SCHED_POLICY: c->thread_sched_policy = value; break;
-    case ZMQ_THREAD_AFFINITY_CPU_ADD:
-    case ZMQ_THREAD_AFFINITY_CPU_REMOVE:
-        if (value < 0)
-            rc = -EINVAL;
-        break;
-    default: rc = -EINVAL; break;
-    }
-    pthread_mutex_unlock(&c->lock);
-    return rc;
-}
-
-int ctx_get(struct ctx *c, int option)
-{
-    switch (option) {
-    case ZMQ_IO_THREADS: return c->io_threads;
-    case ZMQ_MAX_SOCKETS: return c->max_sockets;
-    case ZMQ_SOCKET_LIMIT: return 65535;
-    case ZMQ_IPV6: return c->ipv6;
-    case ZMQ_BLOCKY: return c->blocky;
-    case ZMQ_MAX_MSGSZ: return c->max_msgsz;
-    case ZMQ_MSG_T_SIZE: return (int)sizeof(zmq_msg_t);
-    case ZMQ_THREAD_SCHED_POLICY: return c->thread_sched_policy;
-    default: return -EINVAL;
-    }
 }

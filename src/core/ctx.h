@@ -42,15 +42,22 @@ struct ctx {
     uint32_t tag;                       /* CTX_TAG while alive */
     pthread_mutex_t lock;
     pthread_cond_t sockets_closed;
+    /* context options (ctx_options.c); the I/O thread ones apply to threads started afterwards */
     int io_threads;
     int max_sockets;
     int ipv6;
     int blocky;
     int max_msgsz;
-    int thread_priority, thread_sched_policy;
-    char thread_name_prefix[16];
+    int zero_copy_recv;
+    int thread_priority, thread_sched_policy;   /* -1: leave the OS default */
+    int thread_name_prefix;
+    bool thread_name_prefix_set;        /* names are "<prefix>/ZMQbg/IO/<n>" once set */
+    int *thread_cpus;                   /* ZMQ_THREAD_AFFINITY_CPU_ADD/REMOVE, sorted, no duplicates */
+    size_t thread_ncpus, thread_cpus_cap;
     struct reactor *io;                 /* io_threads reactors, started on first use */
     int nio;
+    int socket_limit;                   /* max_sockets when the first socket was made, as libzmq latches it */
+    int io_threads_at_start;            /* io_threads then: 0 leaves only inproc (one reactor runs anyway) */
     unsigned next_io;
     struct socket **sockets;
     size_t nsockets, sockets_cap;
@@ -64,8 +71,12 @@ struct ctx {
 struct ctx *ctx_new(void);
 int ctx_term(struct ctx *c);
 int ctx_shutdown(struct ctx *c);
+/* zmq_ctx_set/zmq_ctx_get (ctx_options.c): 0, -EINVAL or -ENOMEM. */
 int ctx_set(struct ctx *c, int option, int value);
-int ctx_get(struct ctx *c, int option);        /* value, or -EINVAL */
+int ctx_get(struct ctx *c, int option, int *value);
+struct thread_params;
+/* The scheduling, affinity and name the context gives its I/O thread number index. Lock held. */
+void ctx_thread_params(const struct ctx *c, int index, struct thread_params *tp);
 /* Registers a new socket; picks its I/O thread (starting the threads on first use). */
 int ctx_add_socket(struct ctx *c, struct socket *s);
 void ctx_remove_socket(struct ctx *c, struct socket *s);

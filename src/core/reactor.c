@@ -2,6 +2,7 @@
  * run mailbox commands, then free what was retired during the turn. */
 #include "core/reactor.h"
 
+#include <sched.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,7 +207,32 @@ static void on_stop(void *arg)
     ((struct reactor *)arg)->stopping = true;
 }
 
-int reactor_start(struct reactor *r)
+/* Applied from the starting thread, so the settings hold before the first socket call returns. */
+static void apply_thread_params(pthread_t thread, const struct thread_params *tp)
+{
+    (void)pthread_setname_np(thread, tp->name);
+    if (tp->ncpus) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        for (size_t i = 0; i < tp->ncpus; i++)
+            if (tp->cpus[i] >= 0 && tp->cpus[i] < CPU_SETSIZE)
+                CPU_SET(tp->cpus[i], &set);
+        (void)pthread_setaffinity_np(thread, sizeof set, &set);
+    }
+    if (tp->sched_policy != -1 || tp->priority != -1) {
+        int policy;
+        struct sched_param param;
+        if (pthread_getschedparam(thread, &policy, &param) != 0)
+            return;
+        if (tp->sched_policy != -1)
+            policy = tp->sched_policy;
+        if (tp->priority != -1)
+            param.sched_priority = tp->priority;
+        (void)pthread_setschedparam(thread, policy, &param);
+    }
+}
+
+int reactor_start(struct reactor *r, const struct thread_params *tp)
 {
     memset(r, 0, sizeof *r);
     r->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -223,6 +249,8 @@ int reactor_start(struct reactor *r)
     int rc = io_add(r, &r->mbox_handle, EPOLLIN);
     if (rc == 0)
         rc = -pthread_create(&r->thread, NULL, reactor_main, r);
+    if (rc == 0)
+        apply_thread_params(r->thread, tp);
     if (rc < 0) {
         mailbox_unref(r->mbox);
         close(r->epfd);

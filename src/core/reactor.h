@@ -46,7 +46,18 @@ struct reactor {
     bool running;
 };
 
-int reactor_start(struct reactor *r);         /* 0 or -errno */
+/* How an I/O thread is started: the context's ZMQ_THREAD_* options. */
+struct thread_params {
+    char name[16];                            /* pthread_setname_np: at most 15 characters */
+    int sched_policy;                         /* -1: keep the inherited one */
+    int priority;                             /* -1: keep the inherited one */
+    const int *cpus;                          /* CPUs to run on; none: inherit */
+    size_t ncpus;
+};
+
+/* Starts the thread and applies tp; a setting the OS refuses (EPERM for a real-time policy, a CPU that
+ * does not exist) is skipped, never fatal. 0 or -errno. */
+int reactor_start(struct reactor *r, const struct thread_params *tp);
 /* Asks the thread to exit once its live objects are gone, and joins it. */
 void reactor_stop_and_join(struct reactor *r);
 

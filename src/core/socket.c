@@ -14,6 +14,7 @@
 #include "core/mailbox.h"
 #include "core/monitor.h"
 #include "core/msg.h"
+#include "core/option_table.h"
 #include "core/pipe.h"
 #include "core/reactor.h"
 #include "core/util.h"
@@ -323,6 +324,8 @@ static int socket_add_endpoint(struct socket *s, const char *uri, bool is_bind)
         return strstr(uri, "://") ? -EPROTONOSUPPORT : -EINVAL;
     if (!*addr)
         return -EINVAL;
+    if (tp->stream && s->ctx->io_threads_at_start == 0)
+        return -EMTHREAD;   /* ZMQ_IO_THREADS 0: as in libzmq, only inproc works */
     struct endpoint *ep = endpoint_new(tp, uri, is_bind);
     if (!ep)
         return -ENOMEM;
@@ -389,52 +392,63 @@ int socket_disconnect(struct socket *s, const char *uri)
 }
 
 /* ---- options ----------------------------------------------------------------------------------------- */
+/* The option's row if it applies to this socket's type and its mechanism is available, else NULL: libzmq
+ * says EINVAL for an option it does not know, or that this socket type does not take. */
+static const struct opt_desc *socket_option(const struct socket *s, int option, unsigned access)
+{
+    const struct opt_desc *d = option_find(option);
+    if (!d || !(d->flags & access) || !(d->types & OPT_TYPE(s->opt.type)))
+        return NULL;
+    /* PLAIN stays readable: libzmq always has it, so readers expect its (empty) settings */
+    if (!option_mech_available(d->mech) && (access == OPT_SET || d->mech != ZMQ_PLAIN))
+        return NULL;
+    return d;
+}
+
+/* As in libzmq, options fail with ETERM only once the socket has seen the context's stop (a blocked or
+ * later call processed it), not as soon as zmq_ctx_shutdown runs: code that sets ZMQ_LINGER right before
+ * zmq_close on a terminating context (cppzmq throws on failure) keeps working. */
 int socket_setopt(struct socket *s, int option, const void *value, size_t len)
 {
-    if (s->stopped || atomic_load(&s->ctx->terminating))
+    if (s->stopped)
         return -ETERM;
-    if (s->ops->setopt) {
-        int rc = s->ops->setopt(s->proto, option, value, len);
-        if (rc != -ENOENT)
-            return rc;
+    const struct opt_desc *d = socket_option(s, option, OPT_SET);
+    if (!d)
+        return -EINVAL;
+    if (d->home == HOME_OPTIONS)
+        return options_set(&s->opt, d, value, len);
+    int rc = options_check(d, value, len);
+    if (rc == 0)
+        rc = s->ops->setopt ? s->ops->setopt(s->proto, option, value, len) : -ENOENT;
+    return rc == -ENOENT ? -EINVAL : rc;
+}
+
+/* Socket state: read into any buffer of at least sizeof(int) (LAST_ENDPOINT: of its length and NUL). */
+static int socket_get_state(struct socket *s, int option, void *value, size_t *len)
+{
+    switch (option) {
+    case ZMQ_RCVMORE: return opt_put_int(value, len, s->rcvmore);
+    case ZMQ_FD: return opt_put_int(value, len, s->mbox->fd);
+    case ZMQ_EVENTS: {
+        int ev = socket_events(s);
+        return ev < 0 ? ev : opt_put_int(value, len, ev);
     }
-    return options_set(&s->opt, option, value, len);
+    case ZMQ_LAST_ENDPOINT: return opt_put_bytes(value, len, s->last_endpoint, strlen(s->last_endpoint) + 1);
+    case ZMQ_THREAD_SAFE: return opt_put_int(value, len, 0);
+    default: return -EINVAL;
+    }
 }
 
 int socket_getopt(struct socket *s, int option, void *value, size_t *len)
 {
-    if (s->stopped || atomic_load(&s->ctx->terminating))
+    if (s->stopped)
         return -ETERM;
-    switch (option) {
-    case ZMQ_RCVMORE:
-        return opt_put_int(value, len, s->rcvmore);
-    case ZMQ_FD:
-        if (*len < sizeof(int))
-            return -EINVAL;
-        memcpy(value, &s->mbox->fd, sizeof(int));
-        *len = sizeof(int);
-        return 0;
-    case ZMQ_EVENTS: {
-        int ev = socket_events(s);
-        if (ev < 0)
-            return ev;
-        return opt_put_int(value, len, ev);
-    }
-    case ZMQ_LAST_ENDPOINT: {
-        size_t n = strlen(s->last_endpoint) + 1;
-        return opt_put_bytes(value, len, s->last_endpoint, n);
-    }
-    case ZMQ_THREAD_SAFE:
-        return opt_put_int(value, len, 0);
-    default:
-        break;
-    }
-    if (s->ops->getopt) {
-        int rc = s->ops->getopt(s->proto, option, value, len);
-        if (rc != -ENOENT)
-            return rc;
-    }
-    return options_get(&s->opt, option, value, len);
+    const struct opt_desc *d = socket_option(s, option, OPT_GET);
+    if (!d)
+        return -EINVAL;
+    if (d->home == HOME_SOCKET)
+        return socket_get_state(s, option, value, len);
+    return options_get(&s->opt, d, value, len);
 }
 
 /* ---- close ------------------------------------------------------------------------------------------- */

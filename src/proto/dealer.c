@@ -84,14 +84,6 @@ static int dealer_setopt(void *self, int option, const void *value, size_t len)
     return opt_get_flag(value, len, &d->probe_router);
 }
 
-static int dealer_getopt(void *self, int option, void *value, size_t *len)
-{
-    struct dealer *d = self;
-    if (option != ZMQ_PROBE_ROUTER)
-        return -ENOENT;
-    return opt_put_int(value, len, d->probe_router);
-}
-
 const struct proto_ops proto_dealer = {
     .type = ZMQ_DEALER,
     .name = "DEALER",
@@ -107,5 +99,4 @@ const struct proto_ops proto_dealer = {
     .has_in = dealer_has_in,
     .has_out = dealer_has_out,
     .setopt = dealer_setopt,
-    .getopt = dealer_getopt,
 };

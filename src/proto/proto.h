@@ -30,9 +30,10 @@ struct proto_ops {
     int (*recv)(void *self, struct msg *m);                  /* 0, -EAGAIN, -EFSM */
     bool (*has_in)(void *self);
     bool (*has_out)(void *self);
-    /* Type-specific options: return -ENOENT for "not mine" so the generic options get a turn. */
+    /* Type-specific options, all set-only as in libzmq. socket.c calls it only for the options the option
+     * table (core/option_table.c) gives this type, after the table's size and range checks; -ENOENT for
+     * "not mine" becomes EINVAL. */
     int (*setopt)(void *self, int option, const void *value, size_t len);
-    int (*getopt)(void *self, int option, void *value, size_t *len);
 };
 
 const struct proto_ops *proto_find(int type);

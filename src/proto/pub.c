@@ -46,5 +46,4 @@ const struct proto_ops proto_pub = {
     .has_in = pub_has_in,
     .has_out = xpub_has_out,
     .setopt = xpub_setopt,
-    .getopt = xpub_getopt,
 };

@@ -89,6 +89,5 @@ int xpub_recv(void *self, struct msg *m);
 bool xpub_has_in(void *self);
 bool xpub_has_out(void *self);
 int xpub_setopt(void *self, int option, const void *value, size_t len);
-int xpub_getopt(void *self, int option, void *value, size_t *len);
 
 #endif

@@ -220,14 +220,6 @@ static int rep_setopt(void *self, int option, const void *value, size_t len)
     return opt_get_flag(value, len, field);
 }
 
-static int rep_getopt(void *self, int option, void *value, size_t *len)
-{
-    bool *field = rep_flag(self, option);
-    if (!field)
-        return -ENOENT;
-    return opt_put_int(value, len, *field);
-}
-
 const struct proto_ops proto_rep = {
     .type = ZMQ_REP,
     .name = "REP",
@@ -243,5 +235,4 @@ const struct proto_ops proto_rep = {
     .has_in = rep_has_in,
     .has_out = rep_has_out,
     .setopt = rep_setopt,
-    .getopt = rep_getopt,
 };

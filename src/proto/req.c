@@ -241,17 +241,6 @@ static int req_setopt(void *self, int option, const void *value, size_t len)
     return 0;
 }
 
-static int req_getopt(void *self, int option, void *value, size_t *len)
-{
-    struct req *r = self;
-    switch (option) {
-    case ZMQ_REQ_CORRELATE: return opt_put_int(value, len, r->correlate);
-    case ZMQ_REQ_RELAXED: return opt_put_int(value, len, !r->strict);
-    case ZMQ_PROBE_ROUTER: return opt_put_int(value, len, r->probe_router);
-    default: return -ENOENT;
-    }
-}
-
 const struct proto_ops proto_req = {
     .type = ZMQ_REQ,
     .name = "REQ",
@@ -267,5 +256,4 @@ const struct proto_ops proto_req = {
     .has_in = req_has_in,
     .has_out = req_has_out,
     .setopt = req_setopt,
-    .getopt = req_getopt,
 };

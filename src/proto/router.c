@@ -339,14 +339,6 @@ static int router_setopt(void *self, int option, const void *value, size_t len)
     return opt_get_flag(value, len, field);
 }
 
-static int router_getopt(void *self, int option, void *value, size_t *len)
-{
-    bool *field = router_flag(self, option);
-    if (!field)
-        return -ENOENT;
-    return opt_put_int(value, len, *field);
-}
-
 const struct proto_ops proto_router = {
     .type = ZMQ_ROUTER,
     .name = "ROUTER",
@@ -362,5 +354,4 @@ const struct proto_ops proto_router = {
     .has_in = router_has_in,
     .has_out = router_has_out,
     .setopt = router_setopt,
-    .getopt = router_getopt,
 };

@@ -205,14 +205,6 @@ static int stream_setopt(void *self, int option, const void *value, size_t len)
     return opt_get_flag(value, len, &st->notify);
 }
 
-static int stream_getopt(void *self, int option, void *value, size_t *len)
-{
-    struct stream *st = self;
-    if (option != ZMQ_STREAM_NOTIFY)
-        return -ENOENT;
-    return opt_put_int(value, len, st->notify);
-}
-
 const struct proto_ops proto_stream = {
     .type = ZMQ_STREAM,
     .name = "STREAM",
@@ -228,5 +220,4 @@ const struct proto_ops proto_stream = {
     .has_in = stream_has_in,
     .has_out = stream_has_out,
     .setopt = stream_setopt,
-    .getopt = stream_getopt,
 };

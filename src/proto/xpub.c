@@ -438,24 +438,6 @@ int xpub_setopt(void *self, int option, const void *value, size_t len)
     }
 }
 
-/* libzmq cannot read these back (EINVAL); zinc can, which breaks no caller. */
-int xpub_getopt(void *self, int option, void *value, size_t *len)
-{
-    struct xpub *x = self;
-    switch (option) {
-    case ZMQ_XPUB_VERBOSE: return opt_put_int(value, len, x->verbose_subs);
-    case ZMQ_XPUB_VERBOSER: return opt_put_int(value, len, x->verbose_unsubs);
-    case ZMQ_XPUB_NODROP: return opt_put_int(value, len, x->nodrop);
-    case ZMQ_XPUB_MANUAL: return opt_put_int(value, len, x->manual);
-    case PUBSUB_XPUB_MANUAL_LAST_VALUE: return opt_put_int(value, len, x->manual && x->send_last_pipe);
-    case PUBSUB_ONLY_FIRST_SUBSCRIBE: return opt_put_int(value, len, x->only_first_subscribe);
-    case ZMQ_XPUB_WELCOME_MSG:
-        return opt_put_bytes(value, len, x->has_welcome ? msg_data(&x->welcome) : NULL,
-                             x->has_welcome ? msg_size(&x->welcome) : 0);
-    default: return -ENOENT;
-    }
-}
-
 const struct proto_ops proto_xpub = {
     .type = ZMQ_XPUB,
     .name = "XPUB",
@@ -471,5 +453,4 @@ const struct proto_ops proto_xpub = {
     .has_in = xpub_has_in,
     .has_out = xpub_has_out,
     .setopt = xpub_setopt,
-    .getopt = xpub_getopt,
 };

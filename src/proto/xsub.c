@@ -336,14 +336,6 @@ static int xsub_setopt(void *self, int option, const void *value, size_t len)
     return opt_get_flag(value, len, &x->only_first_subscribe);
 }
 
-static int xsub_getopt(void *self, int option, void *value, size_t *len)
-{
-    struct xsub *x = self;
-    if (option != PUBSUB_ONLY_FIRST_SUBSCRIBE)
-        return -ENOENT;
-    return opt_put_int(value, len, x->only_first_subscribe);
-}
-
 const struct proto_ops proto_xsub = {
     .type = ZMQ_XSUB,
     .name = "XSUB",
@@ -360,5 +352,4 @@ const struct proto_ops proto_xsub = {
     .has_in = xsub_has_in,
     .has_out = xsub_has_out,
     .setopt = xsub_setopt,
-    .getopt = xsub_getopt,
 };

@@ -167,8 +167,9 @@ static void format_endpoint(const struct sockaddr_storage *ss, char *out, size_t
 
 static void bind_to_device(int fd, const struct options *o)
 {
-    if (o->bindtodevice[0])
-        (void)setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->bindtodevice, (socklen_t)strlen(o->bindtodevice));
+    if (o->bindtodevice.text[0])
+        (void)setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->bindtodevice.text,
+                         (socklen_t)strlen(o->bindtodevice.text));
 }
 
 static int tcp_listen(const char *addr, const struct options *o, int *fd_out, char *resolved, size_t cap)
