@@ -88,6 +88,19 @@ static int set_string(char *dst, size_t cap, const void *value, size_t len)
     return 0;
 }
 
+/* libzmq's rule for ZMQ_BINDTODEVICE and ZMQ_SOCKS_PROXY: (NULL, 0) clears, an empty non-NULL value or
+ * NULL with a length is EINVAL, and the value must fit (with its NUL) in cap. */
+static int set_strict_string(char *dst, size_t cap, const void *value, size_t len)
+{
+    if (!value && len == 0) {
+        dst[0] = 0;
+        return 0;
+    }
+    if (!value || len == 0)
+        return -EINVAL;
+    return set_string(dst, cap, value, len);
+}
+
 /* CURVE keys are set as 32 raw bytes, or 40 (41 with NUL) Z85 characters. */
 static int set_key(uint8_t key[32], bool *is_set, const void *value, size_t len)
 {
@@ -319,17 +332,18 @@ int options_set(struct options *o, int option, const void *value, size_t len)
     case ZMQ_IPC_FILTER_GID: return add_id_filter(o->ipc_gids, &o->ipc_gid_count, sizeof(uint32_t), value, len);
     case ZMQ_IPC_FILTER_PID: return add_id_filter(o->ipc_pids, &o->ipc_pid_count, sizeof(int32_t), value, len);
     case ZMQ_CONNECT_ROUTING_ID:
-        /* libzmq takes it on the types that route by id (REP is built on ROUTER there) */
+        /* libzmq takes it on the types that route by id (REP is built on ROUTER there), any first byte;
+         * it also takes more than 255 bytes, which no ZMTP peer could announce: zinc refuses those. */
         if (o->type != ZMQ_ROUTER && o->type != ZMQ_REP && o->type != ZMQ_STREAM)
             return -EINVAL;
-        if (len < 1 || len > 255 || !value || ((const uint8_t *)value)[0] == 0)
+        if (len < 1 || len > 255 || !value)
             return -EINVAL;
         memcpy(o->connect_routing_id, value, len);
         o->connect_routing_id_len = (uint8_t)len;
         o->connect_routing_id_set = true;
         return 0;
-    case ZMQ_BINDTODEVICE: return set_string(o->bindtodevice, IF_NAMESIZE, value, len);
-    case ZMQ_SOCKS_PROXY: return set_string(o->socks_proxy, sizeof o->socks_proxy, value, len);
+    case ZMQ_BINDTODEVICE: return set_strict_string(o->bindtodevice, IF_NAMESIZE + 1, value, len);
+    case ZMQ_SOCKS_PROXY: return set_strict_string(o->socks_proxy, sizeof o->socks_proxy, value, len);
     case ZMQ_ZAP_DOMAIN: return set_string(o->zap_domain, sizeof o->zap_domain, value, len);
     case ZMQ_PLAIN_USERNAME:
         if ((rc = set_string(o->plain_username, sizeof o->plain_username, value, len)) < 0)

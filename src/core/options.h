@@ -47,8 +47,8 @@ struct options {
     uint8_t connect_routing_id[255];
     uint8_t connect_routing_id_len;
     bool connect_routing_id_set;
-    char bindtodevice[64];
-    char socks_proxy[256];
+    char bindtodevice[17];      /* IF_NAMESIZE (16) characters and a NUL, as libzmq */
+    char socks_proxy[256];      /* "host:port" of a SOCKS5 proxy for tcp connects, or empty */
     char zap_domain[256];
     char plain_username[256];
     char plain_password[256];
