@@ -14,7 +14,7 @@ int socks_encode_request(const char *dest, uint8_t *buf, size_t cap)
 {
     char host[256];
     uint16_t port;
-    if (cap < SOCKS_REQUEST_MAX || tcp_addr_split(dest, host, sizeof host, &port) < 0)
+    if (cap < SOCKS_REQUEST_MAX || tcp_addr_split(dest, host, sizeof host, &port) < 0 || port == 0)
         return SOCKS_E_ADDRESS;
     size_t n = 0;
     buf[n++] = SOCKS_VERSION;
