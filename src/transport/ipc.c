@@ -58,6 +58,8 @@ static int ipc_adopt(int fd, int *fd_out, char *resolved, size_t cap)
 
 static int ipc_listen(const char *addr, const struct options *o, int *fd_out, char *resolved, size_t cap)
 {
+    if (strcmp(addr, "@") == 0)
+        return -EINVAL;   /* refused even with ZMQ_USE_FD, as libzmq */
     if (o->use_fd >= 0)
         return ipc_adopt(o->use_fd, fd_out, resolved, cap);
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
