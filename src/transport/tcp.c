@@ -36,6 +36,20 @@ static void set_buffers(int fd, const struct options *o)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &o->rcvbuf, sizeof o->rcvbuf);
 }
 
+/* A TCP socket for target t (resolved from addr). With ZMQ_IPV6 on a host without IPv6 sockets, addr is
+ * resolved again as IPv4 and that is used instead, as libzmq does. The fd, or -errno. */
+static int tcp_socket(const char *addr, bool ipv6, bool local, struct tcp_target *t)
+{
+    int fd = socket(t->dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd >= 0 || errno != EAFNOSUPPORT || !ipv6 || t->dst.ss_family != AF_INET6)
+        return fd >= 0 ? fd : -errno;
+    int rc = tcp_addr_resolve(addr, false, local, t);
+    if (rc < 0)
+        return rc;
+    fd = socket(t->dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    return fd >= 0 ? fd : -errno;
+}
+
 /* ZMQ_USE_FD: the application's own bound and listening fd; the address string is not used. */
 static int tcp_adopt(int fd, int *fd_out, char *resolved, size_t cap)
 {
@@ -61,10 +75,10 @@ static int tcp_listen(const char *addr, const struct options *o, int *fd_out, ch
     int rc = tcp_addr_resolve(addr, o->ipv6 != 0, true, &t);
     if (rc < 0)
         return rc;
-    struct sockaddr_storage ss = t.dst;
-    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    int fd = tcp_socket(addr, o->ipv6 != 0, true, &t);
     if (fd < 0)
-        return -errno;
+        return fd;
+    struct sockaddr_storage ss = t.dst;
     int one = 1, zero = 0;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (ss.ss_family == AF_INET6)
@@ -107,9 +121,9 @@ static int tcp_connect(const char *addr, const struct options *o, int *fd_out)
     int rc = connect_target(addr, o, &t);
     if (rc < 0)
         return rc;
-    int fd = socket(t.dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    int fd = tcp_socket(o->socks_proxy[0] ? o->socks_proxy : addr, o->ipv6 != 0, false, &t);
     if (fd < 0)
-        return -errno;
+        return fd;
     set_buffers(fd, o);
     if ((rc = bind_to_device(fd, o)) < 0)
         goto fail;
