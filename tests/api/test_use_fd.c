@@ -46,8 +46,9 @@ static void use_fd_shall_default_to_minus_one_and_refuse_below(void)
 /* The bind address is ignored: the fd's own address is the endpoint. */
 static void tcp_bind_shall_use_the_given_listening_fd(void)
 {
-    const char *forms[] = {"tcp://127.0.0.1:*", "tcp://127.0.0.1:1", "tcp://*:*"};
-    for (int i = 0; i < 3; i++) {
+    /* any tcp address will do, even one that would not resolve */
+    const char *forms[] = {"tcp://127.0.0.1:*", "tcp://127.0.0.1:1", "tcp://*:*", "tcp://garbage"};
+    for (int i = 0; i < 4; i++) {
         int port;
         int fd = tcp_listener(&port);
         void *pull = test_socket(ctx, ZMQ_PULL);
