@@ -4,6 +4,7 @@
  * States (conn->state) and the functions behind each transition:
  *
  *   WAIT_RECONNECT --reconnect timer--> CONNECTING --connected--> GREETING        (conn_start_connect)
+ *   CONNECTING --connected to ZMQ_SOCKS_PROXY--> SOCKS --proxy connected us--> GREETING (conn_socks.c)
  *   accepted fd ------------------------------------------------> GREETING        (conn_accepted)
  *   GREETING --64-byte 3.x greeting--> HANDSHAKE --mechanism READY--> ACTIVE      (greeting_input, conn_ready)
  *   GREETING --ZMTP 2.0 revision--> IDENTITY --identity frame--> ACTIVE
@@ -41,7 +42,6 @@
 #include "zmtp/zmtp.h"
 
 static void conn_start_connect(struct conn *c);
-static void conn_start_stream(struct conn *c, int fd);
 static void conn_on_event(struct io_handle *h, uint32_t events);
 
 void conn_event(struct conn *c, int event, uint64_t value)
@@ -59,7 +59,7 @@ static void on_reconnect_timer(struct io_timer *t)
 static void on_handshake_timer(struct io_timer *t)
 {
     struct conn *c = CONN_OF(t, handshake_timer);
-    if (c->state >= CONN_GREETING && c->state < CONN_ACTIVE)
+    if (c->state >= CONN_SOCKS && c->state < CONN_ACTIVE)
         conn_fail(c, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, "handshake timed out");
 }
 
@@ -311,7 +311,7 @@ void conn_terminate(struct conn *c)
 }
 
 /* A fresh fd (connected or accepted): start the greeting, or go straight to ACTIVE for STREAM. */
-static void conn_start_stream(struct conn *c, int fd)
+void conn_start_stream(struct conn *c, int fd)
 {
     c->h.fd = fd;
     c->p.stream->tune(fd, &c->p.opt);
@@ -350,8 +350,7 @@ static void conn_start_connect(struct conn *c)
     int fd = -1;
     int rc = c->p.stream->connect(c->p.address, &c->p.opt, &fd);
     if (rc == 0) {
-        conn_event(c, ZMQ_EVENT_CONNECTED, (uint64_t)fd);
-        conn_start_stream(c, fd);
+        conn_connect_done(c, fd);
         return;
     }
     if (rc == -EINPROGRESS) {
@@ -385,13 +384,28 @@ static void conn_connected(struct conn *c)
     io_remove(c->p.io, &c->h);
     io_timer_cancel(c->p.io, &c->handshake_timer);
     if (err) {
-        close(fd);
-        c->state = CONN_WAIT_RECONNECT;
-        if (c->p.opt.reconnect_ivl < 0) {
-            conn_terminate(c);
-            return;
-        }
-        conn_schedule_reconnect(c);
+        conn_connect_failed(c, fd);
+        return;
+    }
+    conn_connect_done(c, fd);
+}
+
+void conn_connect_failed(struct conn *c, int fd)
+{
+    close(fd);
+    c->h.fd = -1;
+    c->state = CONN_WAIT_RECONNECT;
+    if (c->p.opt.reconnect_ivl < 0) {
+        conn_terminate(c);
+        return;
+    }
+    conn_schedule_reconnect(c);
+}
+
+void conn_connect_done(struct conn *c, int fd)
+{
+    if (c->p.stream == &stream_tcp && c->p.opt.socks_proxy.len) {
+        conn_socks_start(c, fd);   /* CONNECTED is reported once the proxy has connected us */
         return;
     }
     conn_event(c, ZMQ_EVENT_CONNECTED, (uint64_t)fd);
@@ -403,6 +417,10 @@ static void conn_on_event(struct io_handle *h, uint32_t events)
     struct conn *c = CONN_OF(h, h);
     if (c->state == CONN_CONNECTING) {
         conn_connected(c);
+        return;
+    }
+    if (c->state == CONN_SOCKS) {
+        conn_socks_event(c, events);
         return;
     }
     if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {

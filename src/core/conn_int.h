@@ -10,6 +10,7 @@
 #include "core/conn.h"
 #include "core/msg.h"
 #include "core/reactor.h"
+#include "transport/socks.h"
 #include "zmtp/zmtp.h"
 
 #define CONN_IN_CAP (64 * 1024)
@@ -21,6 +22,7 @@
 enum conn_state {
     CONN_WAIT_RECONNECT,
     CONN_CONNECTING,
+    CONN_SOCKS,                      /* ZMQ_SOCKS_PROXY: SOCKS5 handshake with the proxy (conn_socks.c) */
     CONN_GREETING,
     CONN_HANDSHAKE,
     CONN_IDENTITY,
@@ -45,6 +47,8 @@ struct conn {
     int reconnect_ivl;
     uint64_t last_rx_ms, ping_sent_ms;
     uint64_t peer_ttl_ms;
+
+    struct socks_client socks;       /* the SOCKS5 handshake, in state CONN_SOCKS only */
 
     /* greeting */
     uint8_t greet[ZMTP_GREETING_SIZE];
@@ -92,6 +96,19 @@ struct conn {
 void conn_event(struct conn *c, int event, uint64_t value);
 void conn_fail(struct conn *c, int event, const char *reason);
 void conn_terminate(struct conn *c);
+
+/* A connect attempt failed before any stream started: close fd and retry later (or end, without
+ * reconnects). */
+void conn_connect_failed(struct conn *c, int fd);
+/* The TCP connection (to the peer, or through the proxy) is up: CONNECTED, then the greeting. */
+void conn_connect_done(struct conn *c, int fd);
+
+/* A fresh fd (connected or accepted): starts the greeting, or goes ACTIVE at once for STREAM. */
+void conn_start_stream(struct conn *c, int fd);
+
+/* conn_socks.c: the connection to the SOCKS proxy is up; ask it for our endpoint. */
+void conn_socks_start(struct conn *c, int fd);
+void conn_socks_event(struct conn *c, uint32_t events);
 
 /* conn_handshake.c */
 /* Consumes greeting bytes from the input buffer, sending our greeting in stages. 0 or a ZMTP_E_ code. */

@@ -455,7 +455,7 @@ static void conn_encode(struct conn *c)
 static void set_want_out(struct conn *c, bool want)
 {
     c->want_out = want;
-    if (c->h.fd >= 0 && c->state != CONN_CONNECTING)
+    if (c->h.fd >= 0 && c->state != CONN_CONNECTING && c->state != CONN_SOCKS)
         io_set_events(c->p.io, &c->h, (c->in_paused ? 0 : EPOLLIN) | (want ? EPOLLOUT : 0));
 }
 
@@ -475,8 +475,11 @@ void conn_maybe_finish(struct conn *c)
 
 void conn_output(struct conn *c)
 {
-    if (c->h.fd < 0 || c->state == CONN_CONNECTING || c->state == CONN_DEAD)
+    if (c->h.fd < 0 || c->state == CONN_CONNECTING || c->state == CONN_SOCKS || c->state == CONN_DEAD) {
+        if (c->state == CONN_SOCKS)
+            conn_maybe_finish(c);   /* a socket closed with linger 0 must not wait for the proxy */
         return;
+    }
     for (;;) {
         if (c->state == CONN_ACTIVE && !flush_control(c))
             return;

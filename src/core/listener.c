@@ -2,6 +2,7 @@
  * A listener lives on its socket's I/O thread, accepts connections and keeps the list of the ones it
  * accepted, so that unbind and close can end them. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -148,6 +149,23 @@ void stream_params(struct socket *s, const struct stream_ops *st, const char *sc
     p->address = p->endpoint + strlen(scheme) + 3;
 }
 
+int stream_adopt_fd(int fd)
+{
+    int listening = 0, type = 0;
+    socklen_t len = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0)
+        return -errno;
+    len = sizeof type;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+        return -errno;
+    if (!listening || type != SOCK_STREAM)
+        return -EINVAL;
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+        return -errno;
+    return 0;
+}
+
 int stream_bind(struct socket *s, const struct stream_ops *st, const char *scheme, const char *addr,
                 struct endpoint *ep)
 {
@@ -240,7 +258,7 @@ void stream_close(struct socket *s, struct endpoint *ep, int linger)
         /* Remove an ipc socket file now, on this thread: a bind of the same path right after the unbind
          * must not lose its fresh file to the I/O thread's later cleanup. */
         struct listener *l = ep->impl;
-        if (l->p.stream->unlisten)
+        if (l->p.stream->unlisten && l->p.opt.use_fd < 0)   /* a ZMQ_USE_FD socket file is the application's */
             l->p.stream->unlisten(l->resolved);
         /* CLOSED is reported here, before zmq_unbind or zmq_close returns (and before MONITOR_STOPPED). The
          * fd number is fixed for the listener's life; only the I/O thread closes it, later. */

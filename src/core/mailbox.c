@@ -47,6 +47,14 @@ void mailbox_unref(struct mailbox *mb)
     free(mb);
 }
 
+/* An attach hands the socket its end of a new pipe: when the socket is gone (its mailbox closed), nobody
+ * else will close that end, so the pipe would never be freed. Close it here instead. */
+static void cmd_drop(const struct cmd *cmd)
+{
+    if (cmd->type == CMD_PIPE_ATTACH && cmd->end)
+        pipe_close(cmd->end);
+}
+
 void cmd_release(struct cmd *cmd)
 {
     if (cmd->end)
@@ -68,6 +76,7 @@ int mailbox_post(struct mailbox *mb, const struct cmd *cmd)
     pthread_mutex_lock(&mb->lock);
     if (mb->closed) {
         pthread_mutex_unlock(&mb->lock);
+        cmd_drop(cmd);
         return 0;
     }
     if (mb->count == mb->cap) {
@@ -117,7 +126,9 @@ void mailbox_close(struct mailbox *mb)
     mb->count = mb->cap = 0;
     atomic_store_explicit(&mb->pending, 0, memory_order_release);
     pthread_mutex_unlock(&mb->lock);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        cmd_drop(&cmds[i]);
         cmd_release(&cmds[i]);
+    }
     free(cmds);
 }

@@ -316,14 +316,11 @@ static int socket_add_endpoint(struct socket *s, const char *uri, bool is_bind)
 {
     if (s->stopped || atomic_load(&s->ctx->terminating))
         return -ETERM;
-    if (!uri)
-        return -EINVAL;
     const char *addr;
-    const struct transport_ops *tp = transport_find(uri, &addr);
-    if (!tp)
-        return strstr(uri, "://") ? -EPROTONOSUPPORT : -EINVAL;
-    if (!*addr)
-        return -EINVAL;
+    const struct transport_ops *tp;
+    int prc = transport_parse(uri, s->opt.type, &tp, &addr);
+    if (prc < 0)
+        return prc;
     if (tp->stream && s->ctx->io_threads_at_start == 0)
         return -EMTHREAD;   /* ZMQ_IO_THREADS 0: as in libzmq, only inproc works */
     struct endpoint *ep = endpoint_new(tp, uri, is_bind);
@@ -353,19 +350,23 @@ int socket_connect(struct socket *s, const char *uri)
     return socket_add_endpoint(s, uri, false);
 }
 
-static int socket_remove_endpoint(struct socket *s, const char *uri, bool is_bind)
+/* The name libzmq knows an endpoint by: a bind by its resolved endpoint (ZMQ_LAST_ENDPOINT, so a wildcard
+ * bind is unbound by its real port), a connect by the string it was given. */
+static bool endpoint_named(const struct endpoint *ep, const char *name)
 {
-    if (s->stopped || atomic_load(&s->ctx->terminating))
-        return -ETERM;
-    if (!uri)
-        return -EINVAL;
+    const char *key = ep->is_bind && ep->resolved ? ep->resolved : ep->uri;
+    return strcmp(key, name) == 0;
+}
+
+/* Ends every endpoint called name. libzmq keeps tcp and ipc binds and connects in one table, so either
+ * call ends either kind there; inproc keeps them apart. */
+static int socket_end_endpoints(struct socket *s, const char *name, bool is_bind)
+{
     int found = 0;
     for (struct endpoint **pp = &s->endpoints; *pp;) {
         struct endpoint *ep = *pp;
-        /* A wildcard bind is known by its resolved endpoint only (ZMQ_LAST_ENDPOINT), as in libzmq. */
-        bool by_uri = strcmp(ep->uri, uri) == 0 && !(is_bind && strchr(uri, '*'));
-        bool match = ep->is_bind == is_bind && (by_uri || (ep->resolved && strcmp(ep->resolved, uri) == 0));
-        if (!match) {
+        bool kind_ok = ep->tp != &transport_inproc || ep->is_bind == is_bind;
+        if (!kind_ok || !endpoint_named(ep, name)) {
             pp = &ep->next;
             continue;
         }
@@ -375,10 +376,27 @@ static int socket_remove_endpoint(struct socket *s, const char *uri, bool is_bin
         ep->tp->close(s, ep, s->opt.linger);
         endpoint_free(ep);
         found++;
-        if (is_bind)
-            break;   /* one bind per endpoint; a connect string may have been used several times */
     }
-    return found ? 0 : -ENOENT;
+    return found;
+}
+
+static int socket_remove_endpoint(struct socket *s, const char *uri, bool is_bind)
+{
+    if (s->stopped || atomic_load(&s->ctx->terminating))
+        return -ETERM;
+    const char *addr;
+    const struct transport_ops *tp;
+    int rc = transport_parse(uri, s->opt.type, &tp, &addr);
+    if (rc < 0)
+        return rc;
+    if (socket_end_endpoints(s, uri, is_bind))
+        return 0;
+    /* "tcp://localhost:5555" also names the endpoint "tcp://127.0.0.1:5555", as in libzmq */
+    char canon[TRANSPORT_URI_MAX];
+    if (tp == &transport_tcp && transport_tcp_canonical(addr, s->opt.ipv6 != 0, canon, sizeof canon) == 0 &&
+        strcmp(canon, uri) != 0 && socket_end_endpoints(s, canon, is_bind))
+        return 0;
+    return -ENOENT;
 }
 
 int socket_unbind(struct socket *s, const char *uri)

@@ -14,13 +14,16 @@
 #include "core/socket.h"
 #include "transport/transport.h"
 
-/* Fills sun from a path; "@name" is abstract (leading NUL). Returns the address length or -EINVAL. */
+/* Fills sun from a path; "@name" is abstract (leading NUL). Returns the address length, -EINVAL for an
+ * empty path or abstract name, -ENAMETOOLONG when it does not fit sun_path with a NUL (as libzmq). */
 static int ipc_sockaddr(const char *path, struct sockaddr_un *sun)
 {
     size_t len = strlen(path);
     memset(sun, 0, sizeof *sun);
     sun->sun_family = AF_UNIX;
-    if (len == 0 || len >= sizeof sun->sun_path)
+    if (len == 0 || strcmp(path, "@") == 0)
+        return -EINVAL;
+    if (len >= sizeof sun->sun_path)
         return -ENAMETOOLONG;
     memcpy(sun->sun_path, path, len);
     if (path[0] == '@')
@@ -28,8 +31,37 @@ static int ipc_sockaddr(const char *path, struct sockaddr_un *sun)
     return (int)(offsetof(struct sockaddr_un, sun_path) + len + (path[0] == '@' ? 0 : 1));
 }
 
+/* ZMQ_USE_FD: the application's own bound and listening unix socket; the address string is not used, and
+ * the socket file is the application's (never removed by zinc). */
+static int ipc_adopt(int fd, int *fd_out, char *resolved, size_t cap)
+{
+    struct sockaddr_un sun;
+    socklen_t len = sizeof sun;
+    memset(&sun, 0, sizeof sun);
+    if (getsockname(fd, (struct sockaddr *)&sun, &len) < 0)
+        return -errno;
+    if (sun.sun_family != AF_UNIX)
+        return -EINVAL;
+    int rc = stream_adopt_fd(fd);
+    if (rc < 0)
+        return rc;
+    size_t n = len > offsetof(struct sockaddr_un, sun_path) ? len - offsetof(struct sockaddr_un, sun_path) : 0;
+    if (n > 0 && sun.sun_path[0] == 0) {
+        snprintf(resolved, cap, "ipc://@%.*s", (int)(n - 1), sun.sun_path + 1);
+    } else {
+        sun.sun_path[sizeof sun.sun_path - 1] = 0;
+        snprintf(resolved, cap, "ipc://%s", sun.sun_path);
+    }
+    *fd_out = fd;
+    return 0;
+}
+
 static int ipc_listen(const char *addr, const struct options *o, int *fd_out, char *resolved, size_t cap)
 {
+    if (strcmp(addr, "@") == 0)
+        return -EINVAL;   /* refused even with ZMQ_USE_FD, as libzmq */
+    if (o->use_fd >= 0)
+        return ipc_adopt(o->use_fd, fd_out, resolved, cap);
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
     if (strcmp(addr, "*") == 0) {
         const char *tmp = getenv("TMPDIR");
@@ -114,9 +146,8 @@ static int ipc_check_connect(const char *addr, const struct options *o)
 {
     (void)o;
     struct sockaddr_un sun;
-    if (strcmp(addr, "*") == 0)
-        return -EINVAL;
-    return ipc_sockaddr(addr, &sun) < 0 ? -EINVAL : 0;
+    int rc = ipc_sockaddr(addr, &sun);   /* "*" is a relative path here, as in libzmq */
+    return rc < 0 ? rc : 0;
 }
 
 const struct stream_ops stream_ipc = {

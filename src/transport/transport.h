@@ -15,6 +15,8 @@ struct options;
 struct socket;
 struct endpoint;
 
+#define TRANSPORT_URI_MAX 1024
+
 struct stream_ops {
     /* Opens a listening fd for addr (the part after "scheme://"). Writes the resolved endpoint (full uri,
      * with the real port for "*") into resolved. 0 or -errno. */
@@ -27,7 +29,7 @@ struct stream_ops {
     void (*peer_address)(int fd, char *buf, size_t cap);
     /* Called when a listener closes (ipc removes its socket file). May be NULL. */
     void (*unlisten)(const char *resolved);
-    /* Cheap syntax check of a connect address, on the application thread. 0 or -EINVAL. */
+    /* Cheap syntax check of a connect address, on the application thread: 0, -EINVAL or -ENAMETOOLONG. */
     int (*check_connect)(const char *addr, const struct options *o);
 };
 
@@ -51,6 +53,11 @@ struct endpoint {
 };
 
 const struct transport_ops *transport_find(const char *uri, const char **addr);
+/* Splits "scheme://address" for a socket of type: 0, -EINVAL (malformed, empty address), -EPROTONOSUPPORT
+ * (unknown scheme) or -ENOCOMPATPROTO (a multicast/datagram scheme this type cannot use), as libzmq. */
+int transport_parse(const char *uri, int type, const struct transport_ops **tp, const char **addr);
+/* The "tcp://ip:port" form a tcp address resolves to, which zmq_unbind/zmq_disconnect also accept. */
+int transport_tcp_canonical(const char *addr, bool ipv6, char *out, size_t cap);
 
 extern const struct transport_ops transport_tcp;
 extern const struct transport_ops transport_ipc;
@@ -64,5 +71,8 @@ int stream_bind(struct socket *s, const struct stream_ops *st, const char *schem
 int stream_connect(struct socket *s, const struct stream_ops *st, const char *scheme, const char *addr,
                    struct endpoint *ep);
 void stream_close(struct socket *s, struct endpoint *ep, int linger);
+/* ZMQ_USE_FD: checks that fd is a listening stream socket and makes it non-blocking and close-on-exec.
+ * 0, or -errno (EBADF, ENOTSOCK, EINVAL when it is not listening). */
+int stream_adopt_fd(int fd);
 
 #endif
