@@ -42,6 +42,11 @@ struct socket *socket_new(struct ctx *ctx, int type, int *err)
     if (!ctx->blocky)
         s->opt.linger = 0;   /* ZMQ_BLOCKY off: sockets do not hold zmq_ctx_term up */
     s->next_routing_id = (uint32_t)rand();
+    s->monitor = monitor_new();
+    if (!s->monitor) {
+        *err = ENOMEM;
+        goto fail_monitor;
+    }
     s->mbox = mailbox_new();
     if (!s->mbox) {
         *err = errno;
@@ -64,6 +69,8 @@ fail_init:
 fail_ctx:
     mailbox_unref(s->mbox);
 fail_mailbox:
+    monitor_unref(s->monitor);
+fail_monitor:
     free(s);
     return NULL;
 }
@@ -288,6 +295,15 @@ int socket_events(struct socket *s)
     return ev;
 }
 
+/* libzmq's socket has a command pending for itself after a tcp/ipc bind, connect, unbind or disconnect
+ * (its I/O objects report back), so ZMQ_FD turns readable once and event loops that poll it right away
+ * (czmq's zpoller) wake up. Programs rely on that wake-up: post a command that does nothing. */
+static void socket_wake_self(struct socket *s)
+{
+    struct cmd cmd = {.type = CMD_NOOP};
+    (void)mailbox_post(s->mbox, &cmd);   /* ENOMEM: only the spurious wake-up is lost */
+}
+
 /* ---- endpoints --------------------------------------------------------------------------------------- */
 static struct endpoint *endpoint_new(const struct transport_ops *tp, const char *uri, bool is_bind)
 {
@@ -333,6 +349,8 @@ static int socket_add_endpoint(struct socket *s, const char *uri, bool is_bind)
     }
     ep->next = s->endpoints;
     s->endpoints = ep;
+    if (tp->stream)
+        socket_wake_self(s);
     if (!is_bind)
         s->opt.connect_routing_id_set = false;   /* ZMQ_CONNECT_ROUTING_ID names one connect only */
     const char *shown = ep->resolved ? ep->resolved : ep->uri;
@@ -370,6 +388,8 @@ static int socket_remove_endpoint(struct socket *s, const char *uri, bool is_bin
         if (ep->end)
             socket_detach_pipe(s, ep->end);
         ep->tp->close(s, ep, s->opt.linger);
+        if (ep->tp->stream)
+            socket_wake_self(s);
         endpoint_free(ep);
         found++;
         if (is_bind)
@@ -449,6 +469,7 @@ int socket_close(struct socket *s)
         endpoint_free(ep);
     }
     monitor_stop(s);   /* after the endpoints' CLOSED events */
+    monitor_unref(s->monitor);   /* lingering connections keep the (stopped) slot until they end */
     /* Let commands already queued (attaches) land, so their pipes are closed below rather than leaked. */
     struct cmd *cmds;
     size_t n = mailbox_take(s->mbox, &cmds);

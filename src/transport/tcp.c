@@ -232,8 +232,7 @@ static int tcp_connect(const char *addr, const struct options *o, int *fd_out)
     if (errno == EINPROGRESS)
         return -EINPROGRESS;
     rc = -errno;
-    close(fd);
-    *fd_out = -1;
+    close(fd);   /* *fd_out keeps its number: the conn reports it CLOSED, as libzmq does */
     return rc;
 }
 
