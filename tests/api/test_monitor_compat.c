@@ -214,6 +214,29 @@ static void monitor_stopped_shall_not_hear_existing_connections(const char *tr)
     close_zero_linger(mon);
 }
 
+/* Monitors started and stopped while an I/O thread emits all the time (a connecter retrying every
+ * millisecond): each one hears events, ends with MONITOR_STOPPED, and hears nothing after it. Under TSan
+ * and ASan this is the race between emitting and replacing. */
+static void monitor_restarted_while_events_flow_shall_stay_consistent(void)
+{
+    char ep[TU_ENDPOINT_LEN];
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", free_tcp_port());
+    void *client = test_socket(ctx, ZMQ_DEALER);
+    set_int(client, ZMQ_RECONNECT_IVL, 1);
+    CHECK_OK(zmq_connect(client, ep));
+    for (int i = 0; i < 50; i++) {
+        void *mon = start_monitor(client, ZMQ_EVENT_ALL);
+        struct event ev;
+        expect_event(mon, ZMQ_EVENT_CONNECT_RETRIED, ZMQ_EVENT_ALL, &ev);
+        CHECK_STR(ev.endpoint, ep);
+        CHECK_OK(zmq_socket_monitor(client, NULL, 0));
+        expect_event(mon, ZMQ_EVENT_MONITOR_STOPPED, ZMQ_EVENT_ALL & ~ZMQ_EVENT_MONITOR_STOPPED, &ev);
+        expect_silence(mon, 10);
+        close_zero_linger(mon);
+    }
+    close_zero_linger(client);
+}
+
 /* ---- listener events --------------------------------------------------------------------------------- */
 
 /* ACCEPTED comes at accept(): a TCP peer that never sends a byte still produces it, with a mask that has
@@ -331,13 +354,16 @@ static void reconnect_waits_shall_back_off_with_jitter(void)
 }
 
 /* ---- handshake failures (a raw peer against a NULL-mechanism DEALER) ------------------------------------- */
+#define ANY_VALUE UINT32_MAX
+
 static void expect_failure(void *mon, const char *ep, int hs_event, uint32_t hs_value)
 {
     struct event accepted, ev;
     expect_event(mon, ZMQ_EVENT_ACCEPTED, 0, &accepted);
     if (hs_event) {
         expect_event(mon, hs_event, 0, &ev);
-        CHECK_EQ(ev.value, hs_value);
+        if (hs_value != ANY_VALUE)
+            CHECK_EQ(ev.value, hs_value);
         CHECK_STR(ev.endpoint, ep);
     }
     expect_event(mon, ZMQ_EVENT_DISCONNECTED, 0, &ev);
@@ -389,9 +415,10 @@ static void handshake_failures_shall_carry_libzmq_values(void)
         close(fd);
     }
 
-    /* silence until ZMQ_HANDSHAKE_IVL: errno EAGAIN */
+    /* silence until ZMQ_HANDSHAKE_IVL: libzmq's value is whatever errno its I/O thread last left (often
+     * EAGAIN, sometimes another connection's ECONNREFUSED); zinc gives EAGAIN */
     fd = raw_connect(ep);
-    expect_failure(mon, ep, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, EAGAIN);
+    expect_failure(mon, ep, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, ANY_VALUE);
     close(fd);
 
     expect_silence(mon, 100);
@@ -464,6 +491,7 @@ int main(void)
     RUN_ENGINE_TRANSPORTS(monitor_started_after_connect_shall_see_reconnects);
     RUN_ENGINE_TRANSPORTS(monitor_replaced_shall_stop_the_old_one);
     RUN_ENGINE_TRANSPORTS(monitor_stopped_shall_not_hear_existing_connections);
+    RUN(monitor_restarted_while_events_flow_shall_stay_consistent);
     RUN(accepted_shall_come_before_any_greeting);
     RUN_ENGINE_TRANSPORTS(unbind_shall_report_the_listener_closed);
     RUN_ENGINE_TRANSPORTS(failed_attempts_shall_report_closed);
