@@ -36,13 +36,6 @@ void monitor_ref(struct monitor *m)
     atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);
 }
 
-void monitor_unref(struct monitor *m)
-{
-    if (atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1)
-        return;
-    pthread_mutex_destroy(&m->lock);
-    free(m);
-}
 
 /* Sends one two-frame event on pair without blocking; drops it whole if the PAIR cannot take it. */
 static void monitor_send(struct socket *pair, int event, uint64_t value, const char *endpoint)
@@ -68,6 +61,24 @@ static void monitor_send(struct socket *pair, int event, uint64_t value, const c
     }
     if (socket_send(pair, &addr, ZMQ_DONTWAIT) < 0)
         msg_close(&addr);
+}
+
+/* The last reference: the socket is closed and none of its listeners and connections can emit any more
+ * (those that lingered after zmq_close have ended), which is when libzmq's monitor stops too. */
+void monitor_unref(struct monitor *m)
+{
+    if (atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    pthread_mutex_lock(&m->lock);
+    struct socket *pair = m->pair;
+    if (pair && (m->events & ZMQ_EVENT_MONITOR_STOPPED))
+        monitor_send(pair, ZMQ_EVENT_MONITOR_STOPPED, 0, "");
+    m->pair = NULL;
+    pthread_mutex_unlock(&m->lock);
+    if (pair)
+        socket_close(pair);
+    pthread_mutex_destroy(&m->lock);
+    free(m);
 }
 
 void monitor_emit(struct monitor *m, int event, uint64_t value, const char *endpoint)

@@ -10,8 +10,10 @@
  * Invariants:
  *  1. The slot's PAIR and event mask are read and written only under the slot's lock; the PAIR is sent to
  *     only under that lock (from any thread) and closed only after it was taken out of the slot.
- *  2. The slot is refcounted: the socket and every listener/connection that may emit hold a reference, so
- *     an event raised after the socket closed lands in a stopped slot and is dropped, never in freed memory.
+ *  2. The slot is refcounted: the socket and every listener/connection that may emit hold a reference.
+ *     As in libzmq, zmq_close does not stop the monitor: connections that linger keep reporting, and the
+ *     last reference to go (socket or connection, on whatever thread) sends MONITOR_STOPPED and closes the
+ *     PAIR. No event can land in freed memory.
  *  3. An event is sent without blocking: one the PAIR cannot take (no peer connected yet, or its queue is
  *     full) is dropped. (libzmq blocks the emitting thread instead; see docs/compat/monitor.md.)
  */
@@ -32,6 +34,7 @@ int monitor_start(struct socket *s, const char *endpoint, int events);
 /* Stops monitoring s (MONITOR_STOPPED to the PAIR if its mask has it, then closes the PAIR). */
 void monitor_stop(struct socket *s);
 void monitor_ref(struct monitor *m);
+/* The last unref sends MONITOR_STOPPED (if in the mask), closes the PAIR and frees the slot. */
 void monitor_unref(struct monitor *m);
 /* Any thread: sends the event to the current PAIR if one is running and its mask has the event. */
 void monitor_emit(struct monitor *m, int event, uint64_t value, const char *endpoint);

@@ -468,8 +468,9 @@ int socket_close(struct socket *s)
         ep->tp->close(s, ep, s->opt.linger);
         endpoint_free(ep);
     }
-    monitor_stop(s);   /* after the endpoints' CLOSED events */
-    monitor_unref(s->monitor);   /* lingering connections keep the (stopped) slot until they end */
+    /* The monitor runs on while connections linger; the last one to end (or this, if none does) sends
+     * MONITOR_STOPPED, after every event including the endpoints' CLOSED above. */
+    monitor_unref(s->monitor);
     /* Let commands already queued (attaches) land, so their pipes are closed below rather than leaked. */
     struct cmd *cmds;
     size_t n = mailbox_take(s->mbox, &cmds);

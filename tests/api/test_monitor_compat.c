@@ -237,6 +237,36 @@ static void monitor_restarted_while_events_flow_shall_stay_consistent(void)
     close_zero_linger(client);
 }
 
+/* zmq_close does not stop the monitor: a connection that lingers with a message to deliver keeps
+ * reporting its attempts, and MONITOR_STOPPED comes last, once ZMQ_LINGER has run out. */
+static void monitor_shall_report_lingering_connections_until_they_end(void)
+{
+    char ep[TU_ENDPOINT_LEN];
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", free_tcp_port());
+    void *client = test_socket(ctx, ZMQ_PUSH);
+    set_int(client, ZMQ_RECONNECT_IVL, 50);
+    set_int(client, ZMQ_LINGER, 300);
+    void *mon = start_monitor(client, ZMQ_EVENT_ALL);
+    CHECK_OK(zmq_connect(client, ep));
+    send_str(client, "undeliverable");
+    struct event ev;
+    expect_event(mon, ZMQ_EVENT_CONNECT_RETRIED, ZMQ_EVENT_CONNECT_DELAYED | ZMQ_EVENT_CLOSED, &ev);
+    int64_t closed_at = now_ms();
+    CHECK_OK(zmq_close(client));
+    int after_close = 0;
+    for (;;) {
+        CHECK(read_event(mon, &ev, 3000));
+        if (ev.id == ZMQ_EVENT_MONITOR_STOPPED)
+            break;
+        CHECK_STR(ev.endpoint, ep);
+        after_close++;
+    }
+    CHECK_INT(after_close, >, 0);
+    CHECK_INT(now_ms() - closed_at, >=, 250); /* not before the linger ran out */
+    expect_silence(mon, 50);
+    close_zero_linger(mon);
+}
+
 /* ---- listener events --------------------------------------------------------------------------------- */
 
 /* ACCEPTED comes at accept(): a TCP peer that never sends a byte still produces it, with a mask that has
@@ -492,6 +522,7 @@ int main(void)
     RUN_ENGINE_TRANSPORTS(monitor_replaced_shall_stop_the_old_one);
     RUN_ENGINE_TRANSPORTS(monitor_stopped_shall_not_hear_existing_connections);
     RUN(monitor_restarted_while_events_flow_shall_stay_consistent);
+    RUN(monitor_shall_report_lingering_connections_until_they_end);
     RUN(accepted_shall_come_before_any_greeting);
     RUN_ENGINE_TRANSPORTS(unbind_shall_report_the_listener_closed);
     RUN_ENGINE_TRANSPORTS(failed_attempts_shall_report_closed);
