@@ -490,8 +490,10 @@ int socket_close(struct socket *s)
     }
     s->ops->fini(s->proto);
     mailbox_close(s->mbox);
-    mailbox_unref(s->mbox);
+    /* Leave the context's list before dropping the mailbox: zmq_ctx_term on another thread (or an I/O
+     * thread closing a monitor's PAIR) may be posting CMD_STOP to every listed socket. */
     ctx_remove_socket(s->ctx, s);
+    mailbox_unref(s->mbox);
     free(s->pipes);
     free(s->dead);
     free(s);

@@ -63,6 +63,16 @@ static void tu_expect_event(const char *file, int line, void *mon, int expected,
 }
 #define expect_event(mon, expected, skip, ev) tu_expect_event(__FILE__, __LINE__, (mon), (expected), (skip), (ev))
 
+/* Reads up to MONITOR_STOPPED, then closes the application's PAIR. Closing it while the monitored socket
+ * may still emit would block libzmq's emitting thread (a PAIR without a peer blocks its sender), so every
+ * case ends its monitors this way, or stops them first. */
+static void expect_stopped(void *mon)
+{
+    struct event ev;
+    expect_event(mon, ZMQ_EVENT_MONITOR_STOPPED, ZMQ_EVENT_ALL & ~ZMQ_EVENT_MONITOR_STOPPED, &ev);
+    close_zero_linger(mon);
+}
+
 static void expect_silence(void *mon, int ms)
 {
     struct event ev;
@@ -267,6 +277,30 @@ static void monitor_shall_report_lingering_connections_until_they_end(void)
     close_zero_linger(mon);
 }
 
+/* zmq_ctx_term right after closing a monitored socket whose connection lingers: the monitor's PAIR is
+ * closed by the I/O thread when the linger ends, while the context is terminating; the term returns.
+ * (libzmq blocks its I/O thread sending events to the PAIR whose peer is gone; the terminating context
+ * releases it with ETERM. zinc drops those events.) */
+static void ctx_term_shall_wait_for_a_lingering_monitored_socket(void)
+{
+    void *ctx2 = CHECK_PTR(zmq_ctx_new());
+    char ep[TU_ENDPOINT_LEN];
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", free_tcp_port());
+    void *client = CHECK_PTR(zmq_socket(ctx2, ZMQ_PUSH));
+    set_int(client, ZMQ_RECONNECT_IVL, 10);
+    set_int(client, ZMQ_LINGER, 100);
+    CHECK_OK(zmq_socket_monitor(client, "inproc://compat-term-linger", ZMQ_EVENT_ALL));
+    void *mon = CHECK_PTR(zmq_socket(ctx2, ZMQ_PAIR));
+    CHECK_OK(zmq_connect(mon, "inproc://compat-term-linger"));
+    CHECK_OK(zmq_connect(client, ep));
+    send_str(client, "undeliverable");
+    struct event ev;
+    expect_event(mon, ZMQ_EVENT_CONNECT_RETRIED, ZMQ_EVENT_CONNECT_DELAYED | ZMQ_EVENT_CLOSED, &ev);
+    close_zero_linger(mon);
+    CHECK_OK(zmq_close(client));
+    CHECK_OK(zmq_ctx_term(ctx2));
+}
+
 /* ---- listener events --------------------------------------------------------------------------------- */
 
 /* ACCEPTED comes at accept(): a TCP peer that never sends a byte still produces it, with a mask that has
@@ -297,7 +331,7 @@ static void accepted_shall_come_before_any_greeting(void)
     CHECK_EQ(ev.value, accepted.value);
     close(fd);
     close_zero_linger(server);
-    close_zero_linger(mon);
+    expect_stopped(mon);
 }
 
 /* zmq_unbind reports the listener CLOSED with the fd LISTENING gave, under the resolved endpoint. */
@@ -357,7 +391,7 @@ static void failed_attempts_shall_report_closed(const char *tr)
         if (round == 1)
             expect_silence(mon, 200);
         close_zero_linger(client);
-        close_zero_linger(mon);
+        expect_stopped(mon);
     }
 }
 
@@ -379,6 +413,7 @@ static void reconnect_waits_shall_back_off_with_jitter(void)
         CHECK_INT(ev.value, >=, base[i]);
         CHECK_INT(ev.value, <, base[i] + 20);
     }
+    CHECK_OK(zmq_socket_monitor(client, NULL, 0)); /* its mask has no MONITOR_STOPPED */
     close_zero_linger(client);
     close_zero_linger(mon);
 }
@@ -453,7 +488,7 @@ static void handshake_failures_shall_carry_libzmq_values(void)
 
     expect_silence(mon, 100);
     close_zero_linger(server);
-    close_zero_linger(mon);
+    expect_stopped(mon);
 }
 
 /* ---- arguments ----------------------------------------------------------------------------------------- */
@@ -523,6 +558,7 @@ int main(void)
     RUN_ENGINE_TRANSPORTS(monitor_stopped_shall_not_hear_existing_connections);
     RUN(monitor_restarted_while_events_flow_shall_stay_consistent);
     RUN(monitor_shall_report_lingering_connections_until_they_end);
+    RUN(ctx_term_shall_wait_for_a_lingering_monitored_socket);
     RUN(accepted_shall_come_before_any_greeting);
     RUN_ENGINE_TRANSPORTS(unbind_shall_report_the_listener_closed);
     RUN_ENGINE_TRANSPORTS(failed_attempts_shall_report_closed);
