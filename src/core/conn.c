@@ -8,7 +8,9 @@
  *   GREETING --64-byte 3.x greeting--> HANDSHAKE --mechanism READY--> ACTIVE      (greeting_input, conn_ready)
  *   GREETING --ZMTP 2.0 revision--> IDENTITY --identity frame--> ACTIVE
  *   STREAM sockets skip the ZMTP states: GREETING is never entered (raw bytes).
- *   any state --error, EOF, timeout--> conn_fail --> WAIT_RECONNECT (connecter) or conn_terminate
+ *   CONNECTING --refused, ZMQ_CONNECT_TIMEOUT--> conn_connect_failed (CLOSED) --> WAIT_RECONNECT
+ *   any state --error, EOF, timeout--> conn_fail/conn_fail_zmtp (monitor events as libzmq orders them)
+ *                                        --> WAIT_RECONNECT (connecter) or conn_terminate
  *   closing (socket done) + output drained, or linger expired --> conn_terminate
  *
  * Invariants:
