@@ -9,7 +9,9 @@
  *   GREETING --64-byte 3.x greeting--> HANDSHAKE --mechanism READY--> ACTIVE      (greeting_input, conn_ready)
  *   GREETING --ZMTP 2.0 revision--> IDENTITY --identity frame--> ACTIVE
  *   STREAM sockets skip the ZMTP states: GREETING is never entered (raw bytes).
- *   any state --error, EOF, timeout--> conn_fail --> WAIT_RECONNECT (connecter) or conn_terminate
+ *   CONNECTING --refused, ZMQ_CONNECT_TIMEOUT--> conn_connect_failed (CLOSED) --> WAIT_RECONNECT
+ *   any state --error, EOF, timeout--> conn_fail/conn_fail_zmtp (monitor events as libzmq orders them)
+ *                                        --> WAIT_RECONNECT (connecter) or conn_terminate
  *   closing (socket done) + output drained, or linger expired --> conn_terminate
  *
  * Invariants:
@@ -24,6 +26,7 @@
 #include "core/conn_int.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -56,11 +59,23 @@ static void on_reconnect_timer(struct io_timer *t)
     conn_start_connect(CONN_OF(t, reconnect_timer));
 }
 
+
+/* ZMQ_CONNECT_TIMEOUT while connecting, ZMQ_HANDSHAKE_IVL after. */
 static void on_handshake_timer(struct io_timer *t)
 {
     struct conn *c = CONN_OF(t, handshake_timer);
-    if (c->state >= CONN_SOCKS && c->state < CONN_ACTIVE)
+    if (c->state == CONN_CONNECTING) {
+        int fd = c->h.fd;
+        io_remove(c->p.io, &c->h);
+        c->h.fd = -1;
+        close(fd);
+        conn_connect_failed(c, fd);
+        return;
+    }
+    if (c->state >= CONN_SOCKS && c->state < CONN_ACTIVE) {
+        errno = EAGAIN;   /* libzmq's value for a handshake that timed out */
         conn_fail(c, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, "handshake timed out");
+    }
 }
 
 static void on_linger_timer(struct io_timer *t)
@@ -238,10 +253,28 @@ static void conn_close_fd(struct conn *c)
         close(fd);
 }
 
+/* A small per-connection generator for the reconnect jitter (xorshift32; never 0). */
+static uint32_t conn_random(struct conn *c)
+{
+    uint32_t x = c->jitter_state;
+    if (!x)
+        x = (uint32_t)(uintptr_t)c ^ (uint32_t)zn_now_us() ^ 0x9e3779b9u;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    c->jitter_state = x ? x : 1;
+    return c->jitter_state;
+}
+
+/* Waits before the next attempt, as libzmq does: the current interval plus a random jitter below
+ * ZMQ_RECONNECT_IVL (so peers that lost a server together do not all come back at once); the wait is the
+ * CONNECT_RETRIED value. */
 static void conn_schedule_reconnect(struct conn *c)
 {
     c->state = CONN_WAIT_RECONNECT;
-    int ivl = c->reconnect_ivl;
+    int base = c->p.opt.reconnect_ivl;
+    int jitter = base > 0 ? (int)(conn_random(c) % (uint32_t)base) : 0;
+    int ivl = c->reconnect_ivl > INT_MAX - jitter ? INT_MAX : c->reconnect_ivl + jitter;
     io_timer_start(c->p.io, &c->reconnect_timer, (uint64_t)ivl);
     conn_event(c, ZMQ_EVENT_CONNECT_RETRIED, (uint64_t)ivl);
     /* Exponential backoff up to ZMQ_RECONNECT_IVL_MAX when it is larger than the base interval. */
@@ -251,9 +284,10 @@ static void conn_schedule_reconnect(struct conn *c)
     }
 }
 
-void conn_fail(struct conn *c, int event, const char *reason)
+/* Drops the fd and reports it: hs_event (if not 0) with hs_value, then DISCONNECTED with the fd, as libzmq
+ * orders them. Then a connecter retries; any other conn ends. */
+static void conn_drop(struct conn *c, int hs_event, uint64_t hs_value)
 {
-    ZN_UNUSED(reason);
     if (c->state == CONN_DEAD)
         return;
     int fd = c->h.fd;
@@ -262,10 +296,9 @@ void conn_fail(struct conn *c, int event, const char *reason)
         conn_raw_notify(c);   /* after the data already read: it flushes those too */
     conn_close_fd(c);
     if (was_open) {
-        /* libzmq's values: the fd for DISCONNECTED, an error code for the handshake failures */
-        conn_event(c, event, event == ZMQ_EVENT_DISCONNECTED ? (uint64_t)fd : (uint64_t)EPROTO);
-        if (event != ZMQ_EVENT_DISCONNECTED)
-            conn_event(c, ZMQ_EVENT_DISCONNECTED, (uint64_t)fd);
+        if (hs_event)
+            conn_event(c, hs_event, hs_value);
+        conn_event(c, ZMQ_EVENT_DISCONNECTED, (uint64_t)fd);
     }
     /* A connecter retries, even after the socket closed, while it still has messages to deliver within
      * ZMQ_LINGER (the linger timer ends that). */
@@ -274,6 +307,60 @@ void conn_fail(struct conn *c, int event, const char *reason)
         return;
     }
     conn_terminate(c);
+}
+
+void conn_fail(struct conn *c, int event, const char *reason)
+{
+    ZN_UNUSED(reason);
+    int err = errno;
+    bool handshaking = c->state >= CONN_GREETING && c->state < CONN_ACTIVE;
+    switch (event) {
+    case ZMQ_EVENT_DISCONNECTED:
+        /* libzmq: any failure before the handshake completed is also a handshake failure, with errno */
+        conn_drop(c, handshaking ? ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL : 0, (uint64_t)err);
+        break;
+    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+        conn_drop(c, event, (uint64_t)err);
+        break;
+    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+        conn_drop(c, event, ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED);
+        break;
+    default:
+        conn_drop(c, event, (uint64_t)EPROTO);
+        break;
+    }
+}
+
+/* libzmq reports a few protocol errors during the handshake with a ZMQ_PROTOCOL_ERROR_* value; for the
+ * others (bad framing, malformed or refused READY metadata, a peer's ERROR) it reports only DISCONNECTED. */
+void conn_fail_zmtp(struct conn *c, int zmtp_rc)
+{
+    if (c->state == CONN_ACTIVE) {
+        conn_drop(c, 0, 0);
+        return;
+    }
+    switch (zmtp_rc) {
+    case ZMTP_E_MECHANISM:
+        conn_drop(c, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH);
+        break;
+    case ZMTP_E_COMMAND:
+        conn_drop(c, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND);
+        break;
+    case ZMTP_E_SIGNATURE:
+    case ZMTP_E_VERSION:
+        /* libzmq would fall back to ZMTP 1.0 here; zinc refuses the peer */
+        conn_drop(c, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED);
+        break;
+    case ZMTP_E_AUTH:
+        conn_drop(c, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, (uint64_t)EPROTO);
+        break;
+    case ZMTP_E_NOMEM:
+        conn_drop(c, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, (uint64_t)ENOMEM);
+        break;
+    default:
+        conn_drop(c, 0, 0);
+        break;
+    }
 }
 
 static void conn_free(void *arg)
@@ -359,14 +446,25 @@ static void conn_start_connect(struct conn *c)
         if (io_add(c->p.io, &c->h, EPOLLOUT) < 0) {
             c->h.fd = -1;
             close(fd);
-            conn_schedule_reconnect(c);
+            conn_connect_failed(c, fd);
             return;
         }
-        conn_event(c, ZMQ_EVENT_CONNECT_DELAYED, 0);
+        conn_event(c, ZMQ_EVENT_CONNECT_DELAYED, (uint64_t)EINPROGRESS);   /* libzmq's value: the errno */
         if (c->p.opt.connect_timeout > 0)
             io_timer_start(c->p.io, &c->handshake_timer, (uint64_t)c->p.opt.connect_timeout);
         return;
     }
+    conn_connect_failed(c, fd);   /* the transport closed the socket it opened, and left us its number */
+}
+
+/* An attempt failed; fd (already closed, or -1 if no socket was opened) is reported CLOSED, as libzmq does
+ * for every failed attempt, then the conn retries (CONNECT_RETRIED) or, with reconnects off, ends. */
+void conn_connect_failed(struct conn *c, int fd)
+{
+    c->h.fd = -1;
+    c->state = CONN_WAIT_RECONNECT;
+    if (fd >= 0)
+        conn_event(c, ZMQ_EVENT_CLOSED, (uint64_t)fd);
     if (c->p.opt.reconnect_ivl < 0) {
         conn_terminate(c);
         return;
@@ -384,22 +482,11 @@ static void conn_connected(struct conn *c)
     io_remove(c->p.io, &c->h);
     io_timer_cancel(c->p.io, &c->handshake_timer);
     if (err) {
+        close(fd);
         conn_connect_failed(c, fd);
         return;
     }
     conn_connect_done(c, fd);
-}
-
-void conn_connect_failed(struct conn *c, int fd)
-{
-    close(fd);
-    c->h.fd = -1;
-    c->state = CONN_WAIT_RECONNECT;
-    if (c->p.opt.reconnect_ivl < 0) {
-        conn_terminate(c);
-        return;
-    }
-    conn_schedule_reconnect(c);
 }
 
 void conn_connect_done(struct conn *c, int fd)

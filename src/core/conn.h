@@ -25,7 +25,7 @@ struct conn_params {
     struct options opt;
     struct reactor *io;
     struct mailbox *sock_mbox;          /* reference held by the conn */
-    struct monitor *monitor;            /* reference held by the conn, or NULL */
+    struct monitor *monitor;            /* the socket's monitor slot, reference held by the conn */
     const struct stream_ops *stream;
     char endpoint[1024];                /* the uri, for monitor events and reconnects */
     const char *address;                /* points into endpoint: the part after "scheme://" */

@@ -45,6 +45,7 @@ struct conn {
     int linger;
     struct io_timer reconnect_timer, handshake_timer, linger_timer, heartbeat_timer, ttl_timer;
     int reconnect_ivl;
+    uint32_t jitter_state;           /* reconnect jitter generator */
     uint64_t last_rx_ms, ping_sent_ms;
     uint64_t peer_ttl_ms;
 
@@ -94,11 +95,16 @@ struct conn {
 
 /* conn.c: lifecycle */
 void conn_event(struct conn *c, int event, uint64_t value);
+/* Ends the fd with a monitor event: event DISCONNECTED is an I/O failure whose cause is in errno (EPIPE
+ * for end of file), reported as HANDSHAKE_FAILED_NO_DETAIL (errno) too before the handshake completed;
+ * HANDSHAKE_FAILED_NO_DETAIL takes errno as well. Then the conn retries (connecter) or ends. */
 void conn_fail(struct conn *c, int event, const char *reason);
+/* Same, for a ZMTP_E_* code from the codec or the mechanism: the event libzmq gives for it. */
+void conn_fail_zmtp(struct conn *c, int zmtp_rc);
 void conn_terminate(struct conn *c);
 
-/* A connect attempt failed before any stream started: close fd and retry later (or end, without
- * reconnects). */
+/* A connect attempt failed before any stream started. fd is already closed (or -1): it is reported
+ * CLOSED, as libzmq does, then the conn retries later (or ends, without reconnects). */
 void conn_connect_failed(struct conn *c, int fd);
 /* The TCP connection (to the peer, or through the proxy) is up: CONNECTED, then the greeting. */
 void conn_connect_done(struct conn *c, int fd);

@@ -203,8 +203,7 @@ static bool frame_input(struct conn *c, uint8_t flags, struct msg *m, const uint
     if (c->state == CONN_HANDSHAKE) {
         int rc = flags & ZMTP_FLAG_COMMAND ? conn_handshake_command(c, body, len) : ZMTP_E_COMMAND;
         if (rc < 0) {
-            conn_fail(c, rc == ZMTP_E_AUTH ? ZMQ_EVENT_HANDSHAKE_FAILED_AUTH : ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
-                      zmtp_strerror(rc));
+            conn_fail_zmtp(c, rc);
             return false;
         }
         return c->state != CONN_DEAD && c->h.fd >= 0;
@@ -235,7 +234,7 @@ static bool decode_frames(struct conn *c)
         if (c->state == CONN_GREETING) {
             int rc = conn_greeting_input(c);
             if (rc < 0) {
-                conn_fail(c, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp_strerror(rc));
+                conn_fail_zmtp(c, rc);
                 return false;
             }
             conn_output(c);
@@ -251,8 +250,7 @@ static bool decode_frames(struct conn *c)
         if (hlen == 0)
             return true;
         if (hlen < 0) {
-            conn_fail(c, c->state == CONN_ACTIVE ? ZMQ_EVENT_DISCONNECTED : ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
-                      zmtp_strerror(hlen));
+            conn_fail_zmtp(c, hlen);
             return false;
         }
         size_t body_avail = avail - (size_t)hlen;
@@ -265,7 +263,7 @@ static bool decode_frames(struct conn *c)
         if (hdr.size < CONN_IN_CAP / 2)
             return true;   /* wait for the rest in the buffer */
         if (c->state != CONN_ACTIVE || (hdr.flags & ZMTP_FLAG_COMMAND)) {
-            conn_fail(c, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, "oversized command");
+            conn_fail_zmtp(c, ZMTP_E_TOO_LARGE);   /* oversized command */
             return false;
         }
         /* Large frame: size its message once (the codec checked hdr.size against ZMQ_MAXMSGSIZE) and read the
@@ -309,6 +307,7 @@ static bool read_direct(struct conn *c)
     size_t size = msg_size(&c->in_frame);
     ssize_t n = read(c->h.fd, (uint8_t *)msg_data(&c->in_frame) + c->in_frame_have, size - c->in_frame_have);
     if (n == 0) {
+        errno = EPIPE;   /* libzmq's errno for end of file (HANDSHAKE_FAILED_NO_DETAIL's value) */
         conn_fail(c, ZMQ_EVENT_DISCONNECTED, "connection closed by peer");
         return false;
     }
@@ -341,6 +340,7 @@ void conn_input(struct conn *c)
         size_t room = CONN_IN_CAP - c->in_len;
         ssize_t n = read(c->h.fd, c->in + c->in_len, room);
         if (n == 0) {
+            errno = EPIPE;
             conn_fail(c, ZMQ_EVENT_DISCONNECTED, "connection closed by peer");
             return;
         }

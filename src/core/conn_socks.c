@@ -20,6 +20,7 @@ static void socks_fail(struct conn *c)
     int fd = c->h.fd;
     io_remove(c->p.io, &c->h);
     io_timer_cancel(c->p.io, &c->handshake_timer);
+    close(fd);
     conn_connect_failed(c, fd);
 }
 
@@ -85,6 +86,7 @@ void conn_socks_start(struct conn *c, int fd)
     dest = dest ? dest + 1 : c->p.address;
     if (socks_client_init(&c->socks, dest) < 0 || io_add(c->p.io, &c->h, EPOLLIN) < 0) {
         c->h.fd = -1;
+        close(fd);
         conn_connect_failed(c, fd);
         return;
     }

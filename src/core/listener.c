@@ -176,8 +176,9 @@ int stream_bind(struct socket *s, const struct stream_ops *st, const char *schem
     int fd;
     int rc = st->listen(addr, &s->opt, &fd, l->resolved, sizeof l->resolved);
     if (rc < 0) {
-        if (s->monitor)
-            monitor_emit(s->monitor, ZMQ_EVENT_BIND_FAILED, (uint64_t)-rc, l->p.endpoint);
+        /* libzmq names the address without its scheme here (and reports the socket it closed as CLOSED
+         * first, which zinc does not: the transport does not say which fd it had opened) */
+        monitor_emit(s->monitor, ZMQ_EVENT_BIND_FAILED, (uint64_t)-rc, addr);
         free(l);
         return rc;
     }

@@ -24,6 +24,7 @@ enum cmd_type {
     CMD_PIPE_HICCUP,     /* end: the connection behind this pipe was replaced (resend subscriptions) */
     CMD_STOP,            /* the context is shutting down */
     CMD_IO_CALL,         /* an I/O-thread job: fn(arg) */
+    CMD_NOOP,            /* nothing: only wakes the owner (ZMQ_FD readable, as libzmq's is after a bind) */
 };
 
 struct cmd {

@@ -43,6 +43,11 @@ struct socket *socket_new(struct ctx *ctx, int type, int *err)
     if (!ctx->blocky)
         s->opt.linger = 0;   /* ZMQ_BLOCKY off: sockets do not hold zmq_ctx_term up */
     s->next_routing_id = (uint32_t)rand();
+    s->monitor = monitor_new();
+    if (!s->monitor) {
+        *err = ENOMEM;
+        goto fail_monitor;
+    }
     s->mbox = mailbox_new();
     if (!s->mbox) {
         *err = errno;
@@ -65,6 +70,8 @@ fail_init:
 fail_ctx:
     mailbox_unref(s->mbox);
 fail_mailbox:
+    monitor_unref(s->monitor);
+fail_monitor:
     free(s);
     return NULL;
 }
@@ -289,6 +296,15 @@ int socket_events(struct socket *s)
     return ev;
 }
 
+/* libzmq's socket has a command pending for itself after a tcp/ipc bind, connect, unbind or disconnect
+ * (its I/O objects report back), so ZMQ_FD turns readable once and event loops that poll it right away
+ * (czmq's zpoller) wake up. Programs rely on that wake-up: post a command that does nothing. */
+static void socket_wake_self(struct socket *s)
+{
+    struct cmd cmd = {.type = CMD_NOOP};
+    (void)mailbox_post(s->mbox, &cmd);   /* ENOMEM: only the spurious wake-up is lost */
+}
+
 /* ---- endpoints --------------------------------------------------------------------------------------- */
 static struct endpoint *endpoint_new(const struct transport_ops *tp, const char *uri, bool is_bind)
 {
@@ -333,6 +349,8 @@ static int socket_add_endpoint(struct socket *s, const char *uri, bool is_bind)
     }
     ep->next = s->endpoints;
     s->endpoints = ep;
+    if (tp->stream)
+        socket_wake_self(s);
     if (!is_bind)
         s->opt.connect_routing_id_set = false;   /* ZMQ_CONNECT_ROUTING_ID names one connect only */
     const char *shown = ep->resolved ? ep->resolved : ep->uri;
@@ -374,6 +392,8 @@ static int socket_end_endpoints(struct socket *s, const char *name, bool is_bind
         if (ep->end)
             socket_detach_pipe(s, ep->end);
         ep->tp->close(s, ep, s->opt.linger);
+        if (ep->tp->stream)
+            socket_wake_self(s);
         endpoint_free(ep);
         found++;
     }
@@ -480,7 +500,9 @@ int socket_close(struct socket *s)
         ep->tp->close(s, ep, s->opt.linger);
         endpoint_free(ep);
     }
-    monitor_stop(s);   /* after the endpoints' CLOSED events */
+    /* The monitor runs on while connections linger; the last one to end (or this, if none does) sends
+     * MONITOR_STOPPED, after every event including the endpoints' CLOSED above. */
+    monitor_unref(s->monitor);
     /* Let commands already queued (attaches) land, so their pipes are closed below rather than leaked. */
     struct cmd *cmds;
     size_t n = mailbox_take(s->mbox, &cmds);
@@ -500,8 +522,10 @@ int socket_close(struct socket *s)
     }
     s->ops->fini(s->proto);
     mailbox_close(s->mbox);
-    mailbox_unref(s->mbox);
+    /* Leave the context's list before dropping the mailbox: zmq_ctx_term on another thread (or an I/O
+     * thread closing a monitor's PAIR) may be posting CMD_STOP to every listed socket. */
     ctx_remove_socket(s->ctx, s);
+    mailbox_unref(s->mbox);
     free(s->pipes);
     free(s->dead);
     free(s);

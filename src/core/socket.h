@@ -49,7 +49,7 @@ struct socket {
     bool stopped;                       /* the context is terminating: ETERM */
     uint32_t next_routing_id;           /* for generated 5-byte routing ids */
     unsigned ops_since_commands;        /* throttle for mailbox checks on the fast path */
-    struct monitor *monitor;            /* zmq_socket_monitor, or NULL */
+    struct monitor *monitor;            /* the monitor slot (core/monitor.h): always set, maybe stopped */
     size_t slot;                        /* index in the context's socket list */
 };
 

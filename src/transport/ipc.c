@@ -115,8 +115,7 @@ static int ipc_connect(const char *addr, const struct options *o, int *fd_out)
     if (errno == EINPROGRESS || errno == EAGAIN)
         return -EINPROGRESS;
     int rc = -errno;
-    close(fd);
-    *fd_out = -1;
+    close(fd);   /* *fd_out keeps its number: the conn reports it CLOSED, as libzmq does */
     return rc;
 }
 

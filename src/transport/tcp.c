@@ -124,6 +124,7 @@ static int tcp_connect(const char *addr, const struct options *o, int *fd_out)
     int fd = tcp_socket(o->socks_proxy.len ? o->socks_proxy.text : addr, o->ipv6 != 0, false, &t);
     if (fd < 0)
         return fd;
+    *fd_out = fd;
     set_buffers(fd, o);
     if ((rc = bind_to_device(fd, o)) < 0)
         goto fail;
@@ -136,15 +137,13 @@ static int tcp_connect(const char *addr, const struct options *o, int *fd_out)
             goto fail;
         }
     }
-    *fd_out = fd;
     if (connect(fd, (struct sockaddr *)&t.dst, tcp_addr_len(&t.dst)) == 0)
         return 0;
     if (errno == EINPROGRESS)
         return -EINPROGRESS;
     rc = -errno;
 fail:
-    close(fd);
-    *fd_out = -1;
+    close(fd);   /* *fd_out keeps its number: the conn reports it CLOSED, as libzmq does */
     return rc;
 }
 

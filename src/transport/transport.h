@@ -21,7 +21,8 @@ struct stream_ops {
     /* Opens a listening fd for addr (the part after "scheme://"). Writes the resolved endpoint (full uri,
      * with the real port for "*") into resolved. 0 or -errno. */
     int (*listen)(const char *addr, const struct options *o, int *fd, char *resolved, size_t cap);
-    /* (io) Starts a non-blocking connect. 0 when connected, -EINPROGRESS, or -errno. */
+    /* (io) Starts a non-blocking connect. 0 when connected, -EINPROGRESS, or -errno; on -errno *fd is the
+     * number of the socket it opened and already closed (for the monitor's CLOSED event), or -1. */
     int (*connect)(const char *addr, const struct options *o, int *fd);
     /* (io) Applies per-connection options (TCP_NODELAY, keepalive, buffers, ToS). */
     void (*tune)(int fd, const struct options *o);
