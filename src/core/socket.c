@@ -392,6 +392,28 @@ int socket_disconnect(struct socket *s, const char *uri)
 }
 
 /* ---- options ----------------------------------------------------------------------------------------- */
+/* A new ZMQ_SNDHWM / ZMQ_RCVHWM applies to the pipes the socket already has, as in libzmq 4.3: to the
+ * queue this socket writes, or reads; inproc queues keep the peer socket's part (pipe.h invariant 6). */
+static void socket_apply_hwm(struct socket *s, int option)
+{
+    for (size_t i = 0; i < s->npipes; i++) {
+        struct pipe_end *e = s->pipes[i];
+        if (option == ZMQ_SNDHWM) {
+            uint32_t v = (uint32_t)s->opt.sndhwm;
+            if (e->inproc)
+                pipe_set_snd_part(e->pipe, e->index, v);
+            else
+                pipe_set_limit(e->pipe, e->index, v, PIPE_HWM_NONE);
+        } else {
+            uint32_t v = (uint32_t)s->opt.rcvhwm;
+            if (e->inproc)
+                pipe_set_rcv_part(e->pipe, 1 - e->index, v);
+            else
+                pipe_set_limit(e->pipe, 1 - e->index, PIPE_HWM_NONE, v);
+        }
+    }
+}
+
 /* The option's row if it applies to this socket's type and its mechanism is available, else NULL: libzmq
  * says EINVAL for an option it does not know, or that this socket type does not take. */
 static const struct opt_desc *socket_option(const struct socket *s, int option, unsigned access)
@@ -415,8 +437,12 @@ int socket_setopt(struct socket *s, int option, const void *value, size_t len)
     const struct opt_desc *d = socket_option(s, option, OPT_SET);
     if (!d)
         return -EINVAL;
-    if (d->home == HOME_OPTIONS)
-        return options_set(&s->opt, d, value, len);
+    if (d->home == HOME_OPTIONS) {
+        int rc = options_set(&s->opt, d, value, len);
+        if (rc == 0 && (option == ZMQ_SNDHWM || option == ZMQ_RCVHWM))
+            socket_apply_hwm(s, option);
+        return rc;
+    }
     int rc = options_check(d, value, len);
     if (rc == 0)
         rc = s->ops->setopt ? s->ops->setopt(s->proto, option, value, len) : -ENOENT;
