@@ -137,27 +137,34 @@ void pipe_unref(struct pipe *p)
         return;
     queue_fini(&p->queue[0]);
     queue_fini(&p->queue[1]);
-    for (int i = 0; i < 2; i++)
-        if (p->end[i].mbox)
-            mailbox_unref(p->end[i].mbox);
+    for (int i = 0; i < 2; i++) {
+        struct mailbox *mb = atomic_load_explicit(&p->end[i].mbox, memory_order_relaxed);
+        if (mb)
+            mailbox_unref(mb);
+    }
     free(p);
+}
+
+static void wake(struct pipe_end *e)
+{
+    struct mailbox *mb = atomic_load_explicit(&e->mbox, memory_order_seq_cst);
+    if (!mb)
+        return;
+    struct cmd cmd = {.type = CMD_PIPE_WAKE, .end = e};
+    /* On ENOMEM the wake is lost; the owner re-checks every pipe when it next blocks (socket_wait). */
+    (void)mailbox_post(mb, &cmd);
 }
 
 void pipe_end_set_mailbox(struct pipe_end *e, struct mailbox *mb)
 {
     mailbox_ref(mb);
-    if (e->mbox)
-        mailbox_unref(e->mbox);
-    e->mbox = mb;
-}
-
-static void wake(struct pipe_end *e)
-{
-    if (!e->mbox)
-        return;
-    struct cmd cmd = {.type = CMD_PIPE_WAKE, .end = e};
-    /* On ENOMEM the wake is lost; the owner re-checks every pipe when it next blocks (socket_wait). */
-    (void)mailbox_post(e->mbox, &cmd);
+    struct mailbox *old = atomic_exchange_explicit(&e->mbox, mb, memory_order_seq_cst);
+    if (old)
+        mailbox_unref(old);
+    /* pipe_close does fetch_or(closed_mask) then loads our mbox; we store mbox then load closed_mask (both
+     * seq_cst): at least one side sees the other, so a close that found no mailbox is not lost. */
+    if (atomic_load_explicit(&e->pipe->closed_mask, memory_order_seq_cst) & (1 << (1 - e->index)))
+        wake(e);
 }
 
 void pipe_set_limit(struct pipe *p, int queue, uint32_t snd_part, uint32_t rcv_part)

@@ -79,7 +79,8 @@ struct pipe;
 struct pipe_end {
     struct pipe *pipe;
     int index;                           /* 0 or 1: writes queue[index], reads queue[1 - index] */
-    struct mailbox *mbox;                /* who is woken for this end (holds a reference) */
+    _Atomic(struct mailbox *) mbox;      /* who is woken for this end (holds a reference); set by the
+                                          * end's new owner while the peer's thread may read it to wake */
     void *owner;                         /* the socket or connection using this end */
     void *proto_data;                    /* the socket type's per-pipe state */
     uint32_t routing_id;                 /* id the owner knows this pipe by (ROUTER, STREAM, ...) */
@@ -117,7 +118,8 @@ uint64_t pipe_limit(struct pipe *p, int queue);
 void pipe_release_writer(struct pipe *p, int queue);
 void pipe_ref(struct pipe *p);
 void pipe_unref(struct pipe *p);
-/* Binds an end to the mailbox that should be woken for it. */
+/* Binds an end to the mailbox that should be woken for it (once per end: replacing a mailbox is safe only
+ * while no other thread can wake this end). If the peer closed before, the new mailbox gets that wake. */
 void pipe_end_set_mailbox(struct pipe_end *e, struct mailbox *mb);
 static inline struct pipe_end *pipe_peer_end(struct pipe_end *e) { return &e->pipe->end[1 - e->index]; }
 
