@@ -9,6 +9,8 @@
  *   - ZMQ_LINGER -1 holds term until pending messages are delivered; 0 drops them at once. */
 #include "testutil.h"
 
+#include <stdatomic.h>
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -134,8 +136,8 @@ static void term_shall_wake_every_blocked_call_with_eterm(void)
         else
             CHECK_OK(zmq_ctx_destroy(ctx));
         for (int i = 0; i < 4; i++) {
-            CHECK(b[i].closed);   /* term returned only after every close */
             CHECK_EQ(pthread_join(th[i], NULL), 0);
+            CHECK(b[i].closed);
             CHECK_EQ(b[i].rc, -1);
             CHECK_EQ(b[i].err, ETERM);
         }
@@ -146,7 +148,7 @@ struct interrupted {
     void *ctx;
     void *sock;
     int op;          /* 0 recv, 1 poll, 2 zmq_ctx_term */
-    volatile int done;
+    atomic_int done;
     int rc;
     int err;
 };
@@ -163,14 +165,14 @@ static void *block_until_signal(void *arg)
     else
         t->rc = zmq_ctx_term(t->ctx);
     t->err = errno;
-    t->done = 1;
+    atomic_store(&t->done, 1);
     return NULL;
 }
 
 /* Signals the thread until it returns (a signal that lands before it blocks would be missed). */
 static void interrupt(pthread_t th, struct interrupted *t)
 {
-    for (int i = 0; i < 250 && !t->done; i++) {
+    for (int i = 0; i < 250 && !atomic_load(&t->done); i++) {
         pthread_kill(th, SIGUSR1);
         msleep(20);
     }
@@ -190,7 +192,7 @@ static void signals_shall_interrupt_blocked_calls_with_eintr(void)
         pthread_t th;
         CHECK_EQ(pthread_create(&th, NULL, block_until_signal, &t), 0);
         interrupt(th, &t);
-        CHECK(t.done);
+        CHECK(atomic_load(&t.done));
         CHECK_EQ(t.rc, -1);
         CHECK_EQ(t.err, EINTR);
     }
@@ -203,7 +205,7 @@ static void signals_shall_interrupt_blocked_calls_with_eintr(void)
 
 struct term_run {
     void *ctx;
-    volatile int done;
+    atomic_int done;
     int rc;
 };
 
@@ -211,7 +213,7 @@ static void *term_thread(void *arg)
 {
     struct term_run *t = arg;
     t->rc = zmq_ctx_term(t->ctx);
-    t->done = 1;
+    atomic_store(&t->done, 1);
     return NULL;
 }
 
@@ -230,7 +232,7 @@ static void default_linger_shall_hold_term_until_delivered(void)
     pthread_t th;
     CHECK_EQ(pthread_create(&th, NULL, term_thread, &t), 0);
     msleep(300);
-    CHECK(!t.done);
+    CHECK(!atomic_load(&t.done));
     void *ctx2 = CHECK_PTR(zmq_ctx_new());
     void *pull = test_socket(ctx2, ZMQ_PULL);
     CHECK_OK(zmq_bind(pull, ep));
