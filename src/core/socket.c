@@ -211,9 +211,18 @@ static int socket_wait(struct socket *s, int timeout_ms, uint64_t deadline)
     return socket_process_commands(s, wait);
 }
 
+/* Has the socket seen the context's stop? A call that would run the socket's commands in libzmq (send,
+ * recv, bind, connect, unbind, disconnect) takes the stop now, so options fail with ETERM afterwards too. */
+static bool socket_terminated(struct socket *s)
+{
+    if (!s->stopped && atomic_load_explicit(&s->ctx->terminating, memory_order_relaxed))
+        s->stopped = true;
+    return s->stopped;
+}
+
 int socket_send(struct socket *s, struct msg *m, int flags)
 {
-    if (s->stopped || atomic_load_explicit(&s->ctx->terminating, memory_order_relaxed))
+    if (socket_terminated(s))
         return -ETERM;
     if (flags & ZMQ_SNDMORE)
         m->flags |= MSGF_MORE;
@@ -240,7 +249,7 @@ int socket_send(struct socket *s, struct msg *m, int flags)
 
 int socket_recv(struct socket *s, struct msg *m, int flags)
 {
-    if (s->stopped || atomic_load_explicit(&s->ctx->terminating, memory_order_relaxed))
+    if (socket_terminated(s))
         return -ETERM;
     if (mailbox_has_pending(s->mbox)) {
         int rc = socket_process_commands(s, 0);
@@ -314,7 +323,7 @@ static void endpoint_free(struct endpoint *ep)
 
 static int socket_add_endpoint(struct socket *s, const char *uri, bool is_bind)
 {
-    if (s->stopped || atomic_load(&s->ctx->terminating))
+    if (socket_terminated(s))
         return -ETERM;
     if (!uri)
         return -EINVAL;
@@ -355,7 +364,7 @@ int socket_connect(struct socket *s, const char *uri)
 
 static int socket_remove_endpoint(struct socket *s, const char *uri, bool is_bind)
 {
-    if (s->stopped || atomic_load(&s->ctx->terminating))
+    if (socket_terminated(s))
         return -ETERM;
     if (!uri)
         return -EINVAL;

@@ -1,6 +1,7 @@
 /* Context termination as libzmq 4.3.4 does it (doc/zmq_ctx_term.txt, zmq_ctx_shutdown.txt; probed against
  * Debian's libzmq):
- *   - after zmq_ctx_shutdown every call on a socket of that context fails with ETERM except zmq_close;
+ *   - after zmq_ctx_shutdown every call on a socket of that context fails with ETERM except zmq_close
+ *     (options only once the socket has made another call, which is when libzmq takes the stop);
  *     zmq_socket fails with ETERM; zmq_ctx_get/zmq_ctx_set still work; shutdown twice is fine;
  *   - calls blocked in other threads (recv, send at HWM, zmq_msg_recv, zmq_poll) return ETERM, under
  *     zmq_ctx_term, zmq_term and zmq_ctx_destroy alike, and term returns once they close their sockets;
@@ -32,8 +33,12 @@ static void after_shutdown_socket_calls_shall_fail_with_eterm(void)
     void *pull = CHECK_PTR(zmq_socket(ctx, ZMQ_PULL));
     CHECK_OK(zmq_bind(pull, "inproc://after-shutdown"));
     void *push = CHECK_PTR(zmq_socket(ctx, ZMQ_PUSH));
+    void *idle = CHECK_PTR(zmq_socket(ctx, ZMQ_PUSH));
     CHECK_OK(zmq_ctx_shutdown(ctx));
     CHECK_OK(zmq_ctx_shutdown(ctx));
+    /* a socket that made no call since takes options until one (cppzmq sets ZMQ_LINGER before close) */
+    set_int(idle, ZMQ_LINGER, 0);
+    CHECK_OK(zmq_close(idle));
     errno = 0;
     CHECK(zmq_socket(ctx, ZMQ_PUSH) == NULL);
     CHECK_EQ(errno, ETERM);
