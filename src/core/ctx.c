@@ -2,8 +2,12 @@
 #include "core/ctx.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <zmq.h>
 
@@ -28,6 +32,7 @@ struct ctx *ctx_new(void)
     c->thread_priority = ZMQ_THREAD_PRIORITY_DFLT;
     c->thread_sched_policy = ZMQ_THREAD_SCHED_POLICY_DFLT;
     atomic_init(&c->terminating, false);
+    c->term_fd = -1;
     return c;
 }
 
@@ -108,8 +113,13 @@ void ctx_remove_socket(struct ctx *c, struct socket *s)
     for (struct inproc_pending *p = c->pending; p; p = p->next)
         if (p->connector == s)
             p->connector = NULL;
-    if (c->nsockets == 0)
+    if (c->nsockets == 0) {
         pthread_cond_broadcast(&c->sockets_closed);
+        if (c->term_fd >= 0) {
+            uint64_t one = 1;
+            (void)!write(c->term_fd, &one, sizeof one);
+        }
+    }
     pthread_mutex_unlock(&c->lock);
 }
 
@@ -123,13 +133,35 @@ int ctx_shutdown(struct ctx *c)
     return 0;
 }
 
+/* Waits until every socket is closed. A signal interrupts the wait with -EINTR, as in libzmq: the context
+ * stays valid and zmq_ctx_term may be called again. Without an eventfd (EMFILE) it waits uninterruptibly. */
+static int ctx_wait_sockets_closed(struct ctx *c)
+{
+    pthread_mutex_lock(&c->lock);
+    if (c->term_fd < 0)
+        c->term_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    while (c->nsockets && c->term_fd < 0)
+        pthread_cond_wait(&c->sockets_closed, &c->lock);
+    while (c->nsockets) {
+        struct pollfd pfd = {.fd = c->term_fd, .events = POLLIN};
+        pthread_mutex_unlock(&c->lock);
+        int rc = poll(&pfd, 1, -1);
+        if (rc < 0 && errno == EINTR)
+            return -EINTR;
+        uint64_t value;
+        (void)!read(pfd.fd, &value, sizeof value);
+        pthread_mutex_lock(&c->lock);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return 0;
+}
+
 int ctx_term(struct ctx *c)
 {
     ctx_shutdown(c);
-    pthread_mutex_lock(&c->lock);
-    while (c->nsockets)
-        pthread_cond_wait(&c->sockets_closed, &c->lock);
-    pthread_mutex_unlock(&c->lock);
+    int rc = ctx_wait_sockets_closed(c);
+    if (rc < 0)
+        return rc;
     for (int i = 0; i < c->nio; i++)
         reactor_stop_and_join(&c->io[i]);
     while (c->pending) {
@@ -142,6 +174,8 @@ int ctx_term(struct ctx *c)
     free(c->io);
     free(c->sockets);
     free(c->thread_cpus);
+    if (c->term_fd >= 0)
+        close(c->term_fd);
     c->tag = 0;
     pthread_cond_destroy(&c->sockets_closed);
     pthread_mutex_destroy(&c->lock);

@@ -3,7 +3,8 @@
  * Termination (zmq_ctx_term):
  *   1. terminating is set and every socket gets CMD_STOP, so blocked calls return ETERM (ctx_shutdown does
  *      only this much);
- *   2. term waits until the application has closed every socket;
+ *   2. term waits until the application has closed every socket (a signal interrupts it: EINTR, and
+ *      term may be called again);
  *   3. each I/O thread is stopped, which waits for its lingering connections (bounded by ZMQ_LINGER);
  *   4. the context is freed.
  * The lock guards the socket list, the inproc registry and the I/O thread start.
@@ -42,6 +43,8 @@ struct ctx {
     uint32_t tag;                       /* CTX_TAG while alive */
     pthread_mutex_t lock;
     pthread_cond_t sockets_closed;
+    int term_fd;                        /* eventfd zmq_ctx_term waits on (signalled when no socket is
+                                         * left) so a signal can interrupt it with EINTR; -1 until then */
     /* context options (ctx_options.c); the I/O thread ones apply to threads started afterwards */
     int io_threads;
     int max_sockets;

@@ -23,6 +23,42 @@ static void chunk_recycle(struct pipe_queue *q, struct pipe_chunk *c)
     free(atomic_exchange_explicit(&q->spare, c, memory_order_acq_rel));
 }
 
+static uint64_t parts_pack(uint32_t snd_part, uint32_t rcv_part)
+{
+    return (uint64_t)snd_part | (uint64_t)rcv_part << 32;
+}
+
+/* The limit the parts make (invariant 6): 0 when a present part is 0, else the sum of the present parts. */
+static uint64_t parts_limit(uint64_t parts)
+{
+    uint32_t snd = (uint32_t)parts, rcv = (uint32_t)(parts >> 32);
+    if (snd == 0 || rcv == 0)
+        return 0;
+    return (snd == PIPE_HWM_NONE ? 0 : snd) + (uint64_t)(rcv == PIPE_HWM_NONE ? 0 : rcv);
+}
+
+static uint64_t queue_limit(struct pipe_queue *q)
+{
+    return parts_limit(atomic_load_explicit(&q->limit_parts, memory_order_relaxed));
+}
+
+/* Reader: every how many messages it reports progress, for the current limit. */
+static uint64_t queue_lwm(struct pipe_queue *q)
+{
+    uint64_t parts = atomic_load_explicit(&q->limit_parts, memory_order_relaxed);
+    if (parts != q->r_parts_seen) {
+        uint64_t hwm = parts_limit(parts);
+        q->r_parts_seen = parts;
+        q->r_lwm = hwm ? (hwm + 1) / 2 : UINT64_MAX;
+    }
+    return q->r_lwm;
+}
+
+static uint32_t hwm_part(uint64_t hwm)
+{
+    return hwm >= PIPE_HWM_NONE ? PIPE_HWM_NONE - 1 : (uint32_t)hwm;
+}
+
 static int queue_init(struct pipe_queue *q, uint64_t hwm)
 {
     memset(q, 0, sizeof *q);
@@ -31,8 +67,8 @@ static int queue_init(struct pipe_queue *q, uint64_t hwm)
         return -ENOMEM;
     c->next = NULL;
     q->w_chunk = q->b_chunk = q->r_chunk = c;
-    q->hwm = hwm;
-    q->lwm = hwm ? (hwm + 1) / 2 : UINT64_MAX;
+    atomic_init(&q->limit_parts, parts_pack(hwm_part(hwm), PIPE_HWM_NONE));
+    q->r_parts_seen = UINT64_MAX;   /* never a packed value: the first queue_lwm computes r_lwm */
     atomic_init(&q->published, 0);
     atomic_init(&q->msgs_read, 0);
     atomic_init(&q->reader_asleep, 0);
@@ -101,43 +137,89 @@ void pipe_unref(struct pipe *p)
         return;
     queue_fini(&p->queue[0]);
     queue_fini(&p->queue[1]);
-    for (int i = 0; i < 2; i++)
-        if (p->end[i].mbox)
-            mailbox_unref(p->end[i].mbox);
+    for (int i = 0; i < 2; i++) {
+        struct mailbox *mb = atomic_load_explicit(&p->end[i].mbox, memory_order_relaxed);
+        if (mb)
+            mailbox_unref(mb);
+    }
     free(p);
+}
+
+static void wake(struct pipe_end *e)
+{
+    struct mailbox *mb = atomic_load_explicit(&e->mbox, memory_order_seq_cst);
+    if (!mb)
+        return;
+    struct cmd cmd = {.type = CMD_PIPE_WAKE, .end = e};
+    /* On ENOMEM the wake is lost; the owner re-checks every pipe when it next blocks (socket_wait). */
+    (void)mailbox_post(mb, &cmd);
 }
 
 void pipe_end_set_mailbox(struct pipe_end *e, struct mailbox *mb)
 {
     mailbox_ref(mb);
-    if (e->mbox)
-        mailbox_unref(e->mbox);
-    e->mbox = mb;
+    struct mailbox *old = atomic_exchange_explicit(&e->mbox, mb, memory_order_seq_cst);
+    if (old)
+        mailbox_unref(old);
+    /* pipe_close does fetch_or(closed_mask) then loads our mbox; we store mbox then load closed_mask (both
+     * seq_cst): at least one side sees the other, so a close that found no mailbox is not lost. */
+    if (atomic_load_explicit(&e->pipe->closed_mask, memory_order_seq_cst) & (1 << (1 - e->index)))
+        wake(e);
 }
 
-static void wake(struct pipe_end *e)
+void pipe_set_limit(struct pipe *p, int queue, uint32_t snd_part, uint32_t rcv_part)
 {
-    if (!e->mbox)
-        return;
-    struct cmd cmd = {.type = CMD_PIPE_WAKE, .end = e};
-    /* On ENOMEM the wake is lost; the owner re-checks every pipe when it next blocks (socket_wait). */
-    (void)mailbox_post(e->mbox, &cmd);
+    atomic_store_explicit(&p->queue[queue].limit_parts, parts_pack(snd_part, rcv_part), memory_order_relaxed);
+}
+
+/* Replaces one half of the limit word, keeping the other (which another thread may be changing). */
+static void queue_set_part(struct pipe_queue *q, uint64_t mask, uint64_t value)
+{
+    uint64_t old = atomic_load_explicit(&q->limit_parts, memory_order_relaxed);
+    while (!atomic_compare_exchange_weak_explicit(&q->limit_parts, &old, (old & ~mask) | value,
+                                                  memory_order_relaxed, memory_order_relaxed))
+        ;
+}
+
+void pipe_set_snd_part(struct pipe *p, int queue, uint32_t snd_part)
+{
+    queue_set_part(&p->queue[queue], UINT32_MAX, snd_part);
+}
+
+void pipe_set_rcv_part(struct pipe *p, int queue, uint32_t rcv_part)
+{
+    queue_set_part(&p->queue[queue], (uint64_t)UINT32_MAX << 32, (uint64_t)rcv_part << 32);
+}
+
+uint64_t pipe_limit(struct pipe *p, int queue)
+{
+    return queue_limit(&p->queue[queue]);
+}
+
+void pipe_release_writer(struct pipe *p, int queue)
+{
+    struct pipe_queue *q = &p->queue[queue];
+    /* The writer re-checks on this wake and re-arms writer_waiting if still full (invariant 3 holds). */
+    if (atomic_load_explicit(&q->writer_waiting, memory_order_seq_cst) &&
+        atomic_exchange_explicit(&q->writer_waiting, 0, memory_order_acq_rel))
+        wake(&p->end[queue]);
 }
 
 bool pipe_check_write(struct pipe_end *e)
 {
     struct pipe_queue *q = &e->pipe->queue[e->index];
-    if (!q->hwm)
+    uint64_t hwm = queue_limit(q);
+    if (!hwm)
         return true;
     uint64_t queued = q->w_msgs + q->w_msgs_pending;
-    if (queued - q->w_msgs_read_seen < q->hwm)
+    if (queued - q->w_msgs_read_seen < hwm)
         return true;
     q->w_msgs_read_seen = atomic_load_explicit(&q->msgs_read, memory_order_acquire);
-    if (queued - q->w_msgs_read_seen < q->hwm)
+    if (queued - q->w_msgs_read_seen < hwm)
         return true;
     atomic_store_explicit(&q->writer_waiting, 1, memory_order_seq_cst);
     q->w_msgs_read_seen = atomic_load_explicit(&q->msgs_read, memory_order_seq_cst);
-    return queued - q->w_msgs_read_seen < q->hwm;
+    return queued - q->w_msgs_read_seen < hwm;
 }
 
 int pipe_write(struct pipe_end *e, struct msg *m)
@@ -239,7 +321,7 @@ bool pipe_read(struct pipe_end *e, struct msg *m)
     q->r_count++;
     if (!(m->flags & MSGF_MORE)) {
         q->r_msgs++;
-        if (q->r_msgs - q->r_msgs_reported >= q->lwm || q->r_count == q->r_limit)
+        if (q->r_msgs - q->r_msgs_reported >= queue_lwm(q) || q->r_count == q->r_limit)
             queue_report(q, pipe_peer_end(e));
     }
     return true;

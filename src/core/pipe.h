@@ -17,6 +17,11 @@
  *  3. Sleep/wake use a seq_cst store then a seq_cst load on each side (Dekker), so a wake is never lost.
  *  4. The high-water mark counts whole messages: msgs_written - msgs_read < hwm admits a new message.
  *  5. The pipe is freed when both ends have closed and no queued command holds a reference.
+ *  6. A queue's limit is one atomic word of two parts, the writer's SNDHWM and the reader's RCVHWM (inproc
+ *     adds both, as libzmq does; tcp and ipc queues have one part, the other PIPE_HWM_NONE). Any thread
+ *     may change it (zmq_setsockopt on either socket, an inproc bind); it guards no data, so both sides
+ *     read it relaxed. A writer held back under an old limit is released by the reader's next report,
+ *     at the latest when the reader drains the queue (pipe_read), so a stale limit never deadlocks.
  */
 #ifndef ZINC_PIPE_H
 #define ZINC_PIPE_H
@@ -49,8 +54,6 @@ struct pipe_queue {
     struct pipe_chunk *b_chunk;          /* write position after the last whole message: what flush */
     unsigned b_pos;                      /* publishes and where rollback cuts back to */
     uint64_t b_count;
-    uint64_t hwm;                        /* 0: no limit */
-    uint64_t lwm;                        /* reader reports progress every lwm messages */
 
     /* shared, each on its own line */
     _Alignas(ZN_CACHELINE) atomic_uint_fast64_t published;  /* frames readable */
@@ -58,6 +61,7 @@ struct pipe_queue {
     _Alignas(ZN_CACHELINE) atomic_int reader_asleep;
     atomic_int writer_waiting;
     _Atomic(struct pipe_chunk *) spare;  /* one recycled chunk */
+    atomic_uint_fast64_t limit_parts;    /* invariant 6: SNDHWM part | RCVHWM part << 32 */
 
     /* reader's side */
     _Alignas(ZN_CACHELINE) struct pipe_chunk *r_chunk;
@@ -66,6 +70,8 @@ struct pipe_queue {
     uint64_t r_limit;                    /* cached copy of published */
     uint64_t r_msgs;                     /* messages read */
     uint64_t r_msgs_reported;
+    uint64_t r_parts_seen;               /* limit_parts when r_lwm was computed */
+    uint64_t r_lwm;                      /* reader reports progress every r_lwm messages */
 };
 
 struct pipe;
@@ -73,7 +79,8 @@ struct pipe;
 struct pipe_end {
     struct pipe *pipe;
     int index;                           /* 0 or 1: writes queue[index], reads queue[1 - index] */
-    struct mailbox *mbox;                /* who is woken for this end (holds a reference) */
+    _Atomic(struct mailbox *) mbox;      /* who is woken for this end (holds a reference); set by the
+                                          * end's new owner while the peer's thread may read it to wake */
     void *owner;                         /* the socket or connection using this end */
     void *proto_data;                    /* the socket type's per-pipe state */
     uint32_t routing_id;                 /* id the owner knows this pipe by (ROUTER, STREAM, ...) */
@@ -86,6 +93,7 @@ struct pipe_end {
     size_t sock_slot;                    /* owner-private: index in the socket's pipe list */
     bool closed;                         /* this end called pipe_close */
     int zmtp_minor;                      /* set by the connection: peer speaks ZMTP 3.<minor>; -1: 2.0/inproc */
+    bool inproc;                         /* both ends are sockets: each queue's limit has two parts */
 };
 
 struct pipe {
@@ -95,12 +103,23 @@ struct pipe {
     atomic_int closed_mask;              /* bit i: end i closed */
 };
 
-/* Creates a pipe. hwm[i] limits queue i (written by end i). Both ends start with refs held by their owners.
- * Returns NULL on ENOMEM. */
+/* Creates a pipe. hwm[i] limits queue i (written by end i), 0: no limit. Both ends start with refs held by
+ * their owners. Returns NULL on ENOMEM. */
 struct pipe *pipe_new(uint64_t hwm0, uint64_t hwm1);
+
+/* Queue limits (invariant 6). A part is a socket's ZMQ_SNDHWM or ZMQ_RCVHWM; PIPE_HWM_NONE: no such part.
+ * The limit is 0 (none) when a present part is 0, else the sum of the present parts. */
+#define PIPE_HWM_NONE UINT32_MAX
+void pipe_set_limit(struct pipe *p, int queue, uint32_t snd_part, uint32_t rcv_part);
+void pipe_set_snd_part(struct pipe *p, int queue, uint32_t snd_part);   /* keeps the RCVHWM part */
+void pipe_set_rcv_part(struct pipe *p, int queue, uint32_t rcv_part);   /* keeps the SNDHWM part */
+uint64_t pipe_limit(struct pipe *p, int queue);
+/* Wakes queue's writer if the limit held it back, so it looks again (after a limit was raised). */
+void pipe_release_writer(struct pipe *p, int queue);
 void pipe_ref(struct pipe *p);
 void pipe_unref(struct pipe *p);
-/* Binds an end to the mailbox that should be woken for it. */
+/* Binds an end to the mailbox that should be woken for it (once per end: replacing a mailbox is safe only
+ * while no other thread can wake this end). If the peer closed before, the new mailbox gets that wake. */
 void pipe_end_set_mailbox(struct pipe_end *e, struct mailbox *mb);
 static inline struct pipe_end *pipe_peer_end(struct pipe_end *e) { return &e->pipe->end[1 - e->index]; }
 

@@ -218,9 +218,18 @@ static int socket_wait(struct socket *s, int timeout_ms, uint64_t deadline)
     return socket_process_commands(s, wait);
 }
 
+/* Has the socket seen the context's stop? A call that would run the socket's commands in libzmq (send,
+ * recv, bind, connect, unbind, disconnect) takes the stop now, so options fail with ETERM afterwards too. */
+static bool socket_terminated(struct socket *s)
+{
+    if (!s->stopped && atomic_load_explicit(&s->ctx->terminating, memory_order_relaxed))
+        s->stopped = true;
+    return s->stopped;
+}
+
 int socket_send(struct socket *s, struct msg *m, int flags)
 {
-    if (s->stopped || atomic_load_explicit(&s->ctx->terminating, memory_order_relaxed))
+    if (socket_terminated(s))
         return -ETERM;
     if (flags & ZMQ_SNDMORE)
         m->flags |= MSGF_MORE;
@@ -247,7 +256,7 @@ int socket_send(struct socket *s, struct msg *m, int flags)
 
 int socket_recv(struct socket *s, struct msg *m, int flags)
 {
-    if (s->stopped || atomic_load_explicit(&s->ctx->terminating, memory_order_relaxed))
+    if (socket_terminated(s))
         return -ETERM;
     if (mailbox_has_pending(s->mbox)) {
         int rc = socket_process_commands(s, 0);
@@ -330,7 +339,7 @@ static void endpoint_free(struct endpoint *ep)
 
 static int socket_add_endpoint(struct socket *s, const char *uri, bool is_bind)
 {
-    if (s->stopped || atomic_load(&s->ctx->terminating))
+    if (socket_terminated(s))
         return -ETERM;
     const char *addr;
     const struct transport_ops *tp;
@@ -402,7 +411,7 @@ static int socket_end_endpoints(struct socket *s, const char *name, bool is_bind
 
 static int socket_remove_endpoint(struct socket *s, const char *uri, bool is_bind)
 {
-    if (s->stopped || atomic_load(&s->ctx->terminating))
+    if (socket_terminated(s))
         return -ETERM;
     const char *addr;
     const struct transport_ops *tp;
@@ -430,6 +439,28 @@ int socket_disconnect(struct socket *s, const char *uri)
 }
 
 /* ---- options ----------------------------------------------------------------------------------------- */
+/* A new ZMQ_SNDHWM / ZMQ_RCVHWM applies to the pipes the socket already has, as in libzmq 4.3: to the
+ * queue this socket writes, or reads; inproc queues keep the peer socket's part (pipe.h invariant 6). */
+static void socket_apply_hwm(struct socket *s, int option)
+{
+    for (size_t i = 0; i < s->npipes; i++) {
+        struct pipe_end *e = s->pipes[i];
+        if (option == ZMQ_SNDHWM) {
+            uint32_t v = (uint32_t)s->opt.sndhwm;
+            if (e->inproc)
+                pipe_set_snd_part(e->pipe, e->index, v);
+            else
+                pipe_set_limit(e->pipe, e->index, v, PIPE_HWM_NONE);
+        } else {
+            uint32_t v = (uint32_t)s->opt.rcvhwm;
+            if (e->inproc)
+                pipe_set_rcv_part(e->pipe, 1 - e->index, v);
+            else
+                pipe_set_limit(e->pipe, 1 - e->index, PIPE_HWM_NONE, v);
+        }
+    }
+}
+
 /* The option's row if it applies to this socket's type and its mechanism is available, else NULL: libzmq
  * says EINVAL for an option it does not know, or that this socket type does not take. */
 static const struct opt_desc *socket_option(const struct socket *s, int option, unsigned access)
@@ -453,8 +484,12 @@ int socket_setopt(struct socket *s, int option, const void *value, size_t len)
     const struct opt_desc *d = socket_option(s, option, OPT_SET);
     if (!d)
         return -EINVAL;
-    if (d->home == HOME_OPTIONS)
-        return options_set(&s->opt, d, value, len);
+    if (d->home == HOME_OPTIONS) {
+        int rc = options_set(&s->opt, d, value, len);
+        if (rc == 0 && (option == ZMQ_SNDHWM || option == ZMQ_RCVHWM))
+            socket_apply_hwm(s, option);
+        return rc;
+    }
     int rc = options_check(d, value, len);
     if (rc == 0)
         rc = s->ops->setopt ? s->ops->setopt(s->proto, option, value, len) : -ENOENT;

@@ -128,7 +128,8 @@ static void router_identify_in_band(struct router *r, struct route_peer *peer)
         if (is_id)
             return;
     }
-    if (pipe_peer_closed(e))
+    /* The peer may have written its id and closed after the reads above: then a wake is on its way. */
+    if (pipe_peer_closed(e) && !pipe_check_read(e))
         socket_pipe_dead(r->s, e);
 }
 

@@ -14,10 +14,25 @@
 #include "transport/transport.h"
 #include "zmtp/zmtp.h"
 
-/* HWM of an inproc queue: the writer's SNDHWM plus the reader's RCVHWM (0 if either is unlimited). */
-static uint64_t inproc_hwm(int sndhwm, int rcvhwm)
+/* Limits of an inproc pipe (libzmq's): each queue holds the writer's SNDHWM plus the reader's RCVHWM, no
+ * limit if either is 0. Before the bind the binder's parts are absent, so a connector queues up to its own
+ * SNDHWM; inproc_bind adds them. ZMQ_IMMEDIATE does not apply to inproc (libzmq 4.3.4 ignores it too). */
+static void set_limits(struct pipe *p, const struct options *conn, const struct options *binder)
 {
-    return sndhwm == 0 || rcvhwm == 0 ? 0 : (uint64_t)sndhwm + (uint64_t)rcvhwm;
+    uint32_t bind_rcv = binder ? (uint32_t)binder->rcvhwm : PIPE_HWM_NONE;
+    uint32_t bind_snd = binder ? (uint32_t)binder->sndhwm : PIPE_HWM_NONE;
+    pipe_set_limit(p, 0, (uint32_t)conn->sndhwm, bind_rcv);
+    pipe_set_limit(p, 1, bind_snd, (uint32_t)conn->rcvhwm);
+    p->end[0].inproc = p->end[1].inproc = true;
+}
+
+/* The bind completes a pending pipe's limits with the binder's parts; the connector's own parts stay as
+ * they are now (it may have changed them since). A connector held back by its SNDHWM alone looks again. */
+static void complete_limits(struct pipe *p, const struct options *binder)
+{
+    pipe_set_rcv_part(p, 0, (uint32_t)binder->rcvhwm);
+    pipe_set_snd_part(p, 1, (uint32_t)binder->sndhwm);
+    pipe_release_writer(p, 0);
 }
 
 static void set_peer_id(struct pipe_end *e, const struct options *peer)
@@ -96,6 +111,7 @@ static int inproc_bind(struct socket *s, const char *name, struct endpoint *ep)
         struct inproc_pending *p = ready;
         ready = p->next;
         set_peer_id(p->end, &p->opt);
+        complete_limits(p->end->pipe, &s->opt);
         /* The connector owns its end already: a ROUTER there learns our id in band, from the queue we
          * write (see id_in_band); nothing else reads a connector's peer_id. */
         if (pipe_peer_end(p->end)->id_in_band)
@@ -116,13 +132,11 @@ static int inproc_connect(struct socket *s, const char *name, struct endpoint *e
     struct inproc_binding *b = c->bindings;
     while (b && strcmp(b->name, name) != 0)
         b = b->next;
-    int bind_rcv = b ? b->opt.rcvhwm : s->opt.rcvhwm;
-    int bind_snd = b ? b->opt.sndhwm : s->opt.sndhwm;
     if (b && !zmtp_socket_types_compatible(s->opt.type, b->opt.type)) {
         pthread_mutex_unlock(&c->lock);
         return -ECONNREFUSED;
     }
-    struct pipe *pipe = pipe_new(inproc_hwm(s->opt.sndhwm, bind_rcv), inproc_hwm(bind_snd, s->opt.rcvhwm));
+    struct pipe *pipe = pipe_new(0, 0);
     struct inproc_pending *pending = b ? NULL : calloc(1, sizeof *pending);
     if (!pipe || (!b && (!pending || !(pending->name = strdup(name))))) {
         pthread_mutex_unlock(&c->lock);
@@ -133,6 +147,7 @@ static int inproc_connect(struct socket *s, const char *name, struct endpoint *e
         free(pending);
         return -ENOMEM;
     }
+    set_limits(pipe, &s->opt, b ? &b->opt : NULL);
     struct pipe_end *mine = &pipe->end[0], *theirs = &pipe->end[1];
     pipe_end_set_mailbox(mine, s->mbox);
     if (s->opt.connect_routing_id_set) {

@@ -245,7 +245,9 @@ bool fq_has_in(struct fq *fq, struct socket *s)
         if (pipe_check_read(e))
             return true;
         route_set_deactivate(rs, e);
-        if (pipe_peer_closed(e))
+        /* Look again once the peer is seen closed: it may have flushed its last messages just before
+         * closing, after the look above (a wake for them is on its way). */
+        if (pipe_peer_closed(e) && !pipe_check_read(e))
             socket_pipe_dead(s, e);
     }
     return false;
