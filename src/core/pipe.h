@@ -17,6 +17,9 @@
  *  3. Sleep/wake use a seq_cst store then a seq_cst load on each side (Dekker), so a wake is never lost.
  *  4. The high-water mark counts whole messages: msgs_written - msgs_read < hwm admits a new message.
  *  5. The pipe is freed when both ends have closed and no queued command holds a reference.
+ *  6. A conflating queue (pipe_set_conflate) has no high-water mark, and each pipe_read returns only the
+ *     newest of the data frames published so far; internal frames (routing ids, subscriptions) are never
+ *     dropped. The frames it skips are closed by the reader.
  */
 #ifndef ZINC_PIPE_H
 #define ZINC_PIPE_H
@@ -50,6 +53,7 @@ struct pipe_queue {
     unsigned b_pos;                      /* publishes and where rollback cuts back to */
     uint64_t b_count;
     uint64_t hwm;                        /* 0: no limit */
+    bool conflate;                       /* ZMQ_CONFLATE: the reader keeps only the newest data frame */
     uint64_t lwm;                        /* reader reports progress every lwm messages */
 
     /* shared, each on its own line */
@@ -98,6 +102,11 @@ struct pipe {
 /* Creates a pipe. hwm[i] limits queue i (written by end i). Both ends start with refs held by their owners.
  * Returns NULL on ENOMEM. */
 struct pipe *pipe_new(uint64_t hwm0, uint64_t hwm1);
+/* ZMQ_CONFLATE on queue i (written by end i): call before either end is used. */
+void pipe_set_conflate(struct pipe *p, int queue_index);
+/* Applies ZMQ_CONFLATE from the options of the socket at end 0 (options_conflate_out/in). */
+struct options;
+void pipe_conflate_as(struct pipe *p, const struct options *o);
 void pipe_ref(struct pipe *p);
 void pipe_unref(struct pipe *p);
 /* Binds an end to the mailbox that should be woken for it. */
