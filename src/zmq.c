@@ -271,13 +271,18 @@ int zmq_msg_close(zmq_msg_t *msg)
     return api_rc(msg_close(as_msg(msg)));
 }
 
+/* libzmq closes dest first, so dest must be a live message too (EFAULT otherwise). */
 int zmq_msg_move(zmq_msg_t *dest, zmq_msg_t *src)
 {
+    if (!msg_valid(as_msg(dest)))
+        return fail(EFAULT);
     return api_rc(msg_move(as_msg(dest), as_msg(src)));
 }
 
 int zmq_msg_copy(zmq_msg_t *dest, zmq_msg_t *src)
 {
+    if (!msg_valid(as_msg(dest)))
+        return fail(EFAULT);
     return api_rc(msg_copy(as_msg(dest), as_msg(src)));
 }
 
@@ -301,7 +306,12 @@ int zmq_msg_get(const zmq_msg_t *msg, int property)
     const struct msg *m = (const struct msg *)msg;
     switch (property) {
     case ZMQ_MORE: return msg_more(m);
-    case ZMQ_SRCFD: return fail(EINVAL);   /* deprecated in libzmq; no fd is recorded */
+    case ZMQ_SRCFD: {
+        /* As libzmq: the fd the connection recorded in the message's properties; -1/EINVAL without one
+         * (inproc, or a message made by the application). */
+        const char *fd = m->meta ? msg_meta_get(m->meta, MSG_PROP_FD) : NULL;
+        return fd ? atoi(fd) : fail(EINVAL);
+    }
     case ZMQ_SHARED: return msg_is_shared(m);
     default: return fail(EINVAL);
     }
@@ -427,6 +437,9 @@ int zmq_recv(void *sock, void *buf, size_t len, int flags)
     return size > INT32_MAX ? INT32_MAX : (int)size;
 }
 
+/* As libzmq 4.3.4: each part is sent with the caller's flags, except that the last one never has
+ * ZMQ_SNDMORE. So flags 0 sends count single-part messages, ZMQ_SNDMORE one count-part message. Returns what
+ * the last send returned (that part's size). */
 int zmq_sendiov(void *sock, struct iovec *iov, size_t count, int flags)
 {
     struct socket *s = as_socket(sock);
@@ -434,6 +447,7 @@ int zmq_sendiov(void *sock, struct iovec *iov, size_t count, int flags)
         return fail(ENOTSOCK);
     if (count == 0 || !iov)
         return fail(EINVAL);
+    int last = 0;
     for (size_t i = 0; i < count; i++) {
         struct msg m;
         int rc = msg_init_size(&m, iov[i].iov_len);
@@ -441,16 +455,20 @@ int zmq_sendiov(void *sock, struct iovec *iov, size_t count, int flags)
             return fail(-rc);
         if (iov[i].iov_len)
             memcpy(msg_data(&m), iov[i].iov_base, iov[i].iov_len);
-        int f = i + 1 < count ? flags | ZMQ_SNDMORE : flags;
+        int f = i + 1 < count ? flags : flags & ~ZMQ_SNDMORE;
         rc = socket_send(s, &m, f);
         if (rc < 0) {
             msg_close(&m);
             return fail(-rc);
         }
+        last = iov[i].iov_len > INT32_MAX ? INT32_MAX : (int)iov[i].iov_len;
     }
-    return 0;
+    return last;
 }
 
+/* As libzmq 4.3.4: receives up to *count parts of one message into buffers it mallocs (the caller frees
+ * each iov_base, even for an empty part); returns the number of parts and sets *count to it. Parts beyond
+ * *count stay queued (ZMQ_RCVMORE). On error: -1, with *count the parts already stored. */
 int zmq_recviov(void *sock, struct iovec *iov, size_t *count, int flags)
 {
     struct socket *s = as_socket(sock);
@@ -458,29 +476,29 @@ int zmq_recviov(void *sock, struct iovec *iov, size_t *count, int flags)
         return fail(ENOTSOCK);
     if (!count || !*count || !iov)
         return fail(EINVAL);
-    size_t n = 0;
-    int total = 0;
+    size_t cap = *count;
+    *count = 0;
     bool more = true;
-    while (more && n < *count) {
+    while (more && *count < cap) {
         struct msg m;
         int rc = socket_recv(s, &m, flags);
         if (rc < 0)
             return fail(-rc);
         size_t size = msg_size(&m);
-        iov[n].iov_base = malloc(size ? size : 1);
-        if (!iov[n].iov_base) {
+        void *buf = malloc(size ? size : 1);
+        if (!buf) {
             msg_close(&m);
             return fail(ENOMEM);
         }
-        memcpy(iov[n].iov_base, msg_data(&m), size);
-        iov[n].iov_len = size;
+        if (size)
+            memcpy(buf, msg_data(&m), size);
+        iov[*count].iov_base = buf;
+        iov[*count].iov_len = size;
         more = msg_more(&m);
         msg_close(&m);
-        total += (int)size;
-        n++;
+        (*count)++;
     }
-    *count = n;
-    return total;
+    return (int)*count;
 }
 
 /* ---- polling, proxies ------------------------------------------------------------------------------- */
@@ -592,14 +610,16 @@ void zmq_atomic_counter_set(void *counter, int value)
     atomic_store((atomic_int *)counter, value);
 }
 
+/* Returns the value before the increment, as libzmq. */
 int zmq_atomic_counter_inc(void *counter)
 {
     return atomic_fetch_add((atomic_int *)counter, 1);
 }
 
+/* As libzmq 4.3.4 (whatever its man page says): 1 if the counter is non-zero after the decrement, else 0. */
 int zmq_atomic_counter_dec(void *counter)
 {
-    return atomic_fetch_sub((atomic_int *)counter, 1) - 1;
+    return atomic_fetch_sub((atomic_int *)counter, 1) - 1 != 0;
 }
 
 int zmq_atomic_counter_value(void *counter)

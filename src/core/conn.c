@@ -135,7 +135,7 @@ static struct conn *conn_new(const struct conn_params *p)
         monitor_ref(c->p.monitor);
     c->h.fd = -1;
     c->h.on_event = conn_on_event;
-    c->raw = p->opt.type == ZMQ_STREAM;
+    c->raw = p->opt.type == ZMQ_STREAM || p->opt.raw_socket;
     c->linger = p->opt.linger;
     c->reconnect_ivl = p->opt.reconnect_ivl;
     msg_init(&c->in_frame);

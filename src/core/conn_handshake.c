@@ -3,6 +3,7 @@
 #include "core/conn_int.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -56,10 +57,11 @@ static int meta_add(struct msg_meta *meta, const char *name, const void *value, 
     return 0;
 }
 
-/* Builds the properties received messages carry: what the peer sent, plus Peer-Address. */
+/* Builds the properties received messages carry: what the peer sent, plus Peer-Address and the fd
+ * (MSG_PROP_FD, which ZMQ_SRCFD reads, as libzmq). */
 int conn_build_meta(struct conn *c, const struct zmtp_peer_info *peer)
 {
-    size_t count = 1;
+    size_t count = 2;
     const uint8_t *pos = peer ? peer->metadata : NULL;
     struct zmtp_property prop;
     if (pos)
@@ -69,6 +71,10 @@ int conn_build_meta(struct conn *c, const struct zmtp_peer_info *peer)
     if (!meta)
         return -ENOMEM;
     int rc = meta_add(meta, "Peer-Address", c->peer_address, strlen(c->peer_address));
+    char fd[16];
+    snprintf(fd, sizeof fd, "%d", c->h.fd);
+    if (rc == 0)
+        rc = meta_add(meta, MSG_PROP_FD, fd, strlen(fd));
     pos = peer ? peer->metadata : NULL;
     while (rc == 0 && pos && zmtp_metadata_next(&pos, peer->metadata + peer->metadata_len, &prop) == 1) {
         char name[256];
@@ -133,6 +139,7 @@ void conn_ready(struct conn *c, const uint8_t *peer_id, size_t peer_id_len)
             conn_fail(c, ZMQ_EVENT_DISCONNECTED, "out of memory");
             return;
         }
+        pipe_conflate_as(pipe, &c->p.opt);
         struct pipe_end *sock_end = &pipe->end[0];
         c->end = &pipe->end[1];
         c->end->owner = c;

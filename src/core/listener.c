@@ -217,11 +217,13 @@ int stream_connect(struct socket *s, const struct stream_ops *st, const char *sc
      * waits) while connecting; except with ZMQ_IMMEDIATE, and for STREAM unless ZMQ_CONNECT_ROUTING_ID
      * names the peer. A ROUTER learns the peer's id from the conn, in band (MSGF_ROUTING_ID). */
     struct pipe_end *sock_end = NULL, *conn_end = NULL;
-    bool early = !s->opt.immediate && (s->opt.type != ZMQ_STREAM || s->opt.connect_routing_id_set);
+    bool raw = s->opt.type == ZMQ_STREAM || s->opt.raw_socket;   /* ZMQ_ROUTER_RAW: as STREAM */
+    bool early = !s->opt.immediate && (!raw || s->opt.connect_routing_id_set);
     if (early) {
         struct pipe *pipe = pipe_new((uint64_t)s->opt.sndhwm, (uint64_t)s->opt.rcvhwm);
         if (!pipe)
             return -ENOMEM;
+        pipe_conflate_as(pipe, &s->opt);
         sock_end = &pipe->end[0];
         conn_end = &pipe->end[1];
         pipe_end_set_mailbox(sock_end, s->mbox);
@@ -229,7 +231,7 @@ int stream_connect(struct socket *s, const struct stream_ops *st, const char *sc
             memcpy(sock_end->peer_id, s->opt.connect_routing_id, s->opt.connect_routing_id_len);
             sock_end->peer_id_len = s->opt.connect_routing_id_len;
         }
-        sock_end->id_in_band = s->opt.type == ZMQ_ROUTER;
+        sock_end->id_in_band = s->opt.type == ZMQ_ROUTER && !raw;
     }
     struct conn *c = conn_connect(&p, conn_end);
     if (!c) {

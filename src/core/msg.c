@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 void msg_init(struct msg *m)
 {
@@ -102,6 +101,8 @@ int msg_copy(struct msg *dst, struct msg *src)
             atomic_fetch_add_explicit(&src->u.large.content->refs, 1, memory_order_relaxed);
         if (src->meta)
             msg_meta_ref(src->meta);
+        if (msg_size(src) > MSG_LIBZMQ_INLINE_MAX)
+            src->flags |= MSGF_SHARED;
         memcpy(dst, src, sizeof *dst);
     }
     return 0;
@@ -122,7 +123,7 @@ int msg_move(struct msg *dst, struct msg *src)
 
 bool msg_is_shared(const struct msg *m)
 {
-    if (m->type == MSG_CONST)
+    if (m->type == MSG_CONST || (m->flags & MSGF_SHARED))
         return true;
     return m->type == MSG_LARGE &&
            atomic_load_explicit(&m->u.large.content->refs, memory_order_relaxed) > 1;
@@ -154,10 +155,11 @@ void msg_meta_unref(struct msg_meta *meta)
     free(meta);
 }
 
+/* Exact names, as libzmq's zmq_msg_gets ("socket-type" is not "Socket-Type" there). */
 const char *msg_meta_get(const struct msg_meta *meta, const char *name)
 {
     for (size_t i = 0; meta && i < meta->count; i++)
-        if (strcasecmp(meta->props[i].name, name) == 0)
+        if (strcmp(meta->props[i].name, name) == 0)
             return meta->props[i].value;
     return NULL;
 }

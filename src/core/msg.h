@@ -29,7 +29,14 @@ enum msg_flags {
     MSGF_COMMAND = 0x02,  /* internal: a ZMTP command travelling on a pipe (e.g. PING), not user data */
     MSGF_SUBSCRIBE = 0x04,/* internal: tags a SUBSCRIBE/CANCEL that arrived as a ZMTP 3.1 command */
     MSGF_ROUTING_ID = 0x08,/* internal: the peer's routing id, put on a ROUTER's connect pipe by its conn */
+    MSGF_SHARED = 0x10,   /* zmq_msg_copy shared it (libzmq's ZMQ_SHARED: sticky, set beyond 33 bytes) */
 };
+
+/* libzmq keeps up to this many bytes inside zmq_msg_t; only bigger messages are shared by copies there. */
+#define MSG_LIBZMQ_INLINE_MAX 33
+
+/* The property under which connections record their fd (libzmq's private name; ZMQ_SRCFD reads it). */
+#define MSG_PROP_FD "__fd"
 
 typedef void (msg_free_fn)(void *data, void *hint);
 

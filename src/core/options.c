@@ -33,6 +33,16 @@ void options_init(struct options *o, int type)
     o->type = type;
 }
 
+bool options_conflate_out(const struct options *o)
+{
+    return o->conflate && (o->type == ZMQ_PUSH || o->type == ZMQ_PUB || o->type == ZMQ_DEALER);
+}
+
+bool options_conflate_in(const struct options *o)
+{
+    return o->conflate && (o->type == ZMQ_PULL || o->type == ZMQ_SUB || o->type == ZMQ_DEALER);
+}
+
 /* ---- helpers shared with the socket types ------------------------------------------------------------- */
 int opt_get_int(const void *value, size_t len, int *out)
 {

@@ -69,6 +69,7 @@ struct options {
     uint8_t connect_routing_id[255];
     uint8_t connect_routing_id_len;
     bool connect_routing_id_set;
+    bool raw_socket;            /* connections speak raw bytes, no ZMTP (set by ZMQ_ROUTER_RAW; STREAM is) */
     struct opt_string bindtodevice;
     struct opt_string socks_proxy, socks_username, socks_password;
     struct opt_string zap_domain;
@@ -98,6 +99,11 @@ int accept_filter_parse(const void *value, size_t len, bool ipv6, struct accept_
 /* Whether a freshly accepted connection passes the accept filters (tcp: peer address; ipc: peer
  * credentials). */
 bool options_accept_peer(const struct options *o, int fd);
+
+/* ZMQ_CONFLATE is accepted on every type but, as in libzmq, acts only on these: the socket's outgoing
+ * queues for PUSH, PUB and DEALER, its incoming queues for PULL, SUB and DEALER. */
+bool options_conflate_out(const struct options *o);
+bool options_conflate_in(const struct options *o);
 
 /* Helpers for socket types' own options. */
 int opt_get_int(const void *value, size_t len, int *out);       /* -EINVAL unless len == sizeof(int) */

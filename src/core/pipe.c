@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/mailbox.h"
+#include "core/options.h"
 
 static struct pipe_chunk *chunk_get(struct pipe_queue *q)
 {
@@ -39,12 +40,16 @@ static uint64_t parts_limit(uint64_t parts)
 
 static uint64_t queue_limit(struct pipe_queue *q)
 {
+    if (q->conflate)
+        return 0;   /* invariant 7: a conflating queue has no high-water mark, whatever the options say */
     return parts_limit(atomic_load_explicit(&q->limit_parts, memory_order_relaxed));
 }
 
 /* Reader: every how many messages it reports progress, for the current limit. */
 static uint64_t queue_lwm(struct pipe_queue *q)
 {
+    if (q->conflate)
+        return UINT64_MAX;   /* no limit, so no progress to report */
     uint64_t parts = atomic_load_explicit(&q->limit_parts, memory_order_relaxed);
     if (parts != q->r_parts_seen) {
         uint64_t hwm = parts_limit(parts);
@@ -124,6 +129,20 @@ fail_queue1:
 fail_queue0:
     free(p);
     return NULL;
+}
+
+void pipe_set_conflate(struct pipe *p, int queue_index)
+{
+    struct pipe_queue *q = &p->queue[queue_index];
+    q->conflate = true;   /* set before either end is used: both threads see it through the attach */
+}
+
+void pipe_conflate_as(struct pipe *p, const struct options *o)
+{
+    if (options_conflate_out(o))
+        pipe_set_conflate(p, 0);
+    if (options_conflate_in(o))
+        pipe_set_conflate(p, 1);
 }
 
 void pipe_ref(struct pipe *p)
@@ -303,14 +322,9 @@ bool pipe_check_read(struct pipe_end *e)
     return q->r_count < q->r_limit || queue_refresh(q);
 }
 
-bool pipe_read(struct pipe_end *e, struct msg *m)
+/* Takes the frame at the read position (one is published). */
+static void queue_take(struct pipe_queue *q, struct pipe_end *e, struct msg *m)
 {
-    struct pipe_queue *q = &e->pipe->queue[1 - e->index];
-    if (q->r_count == q->r_limit && !queue_refresh(q)) {
-        if (q->r_msgs != q->r_msgs_reported)
-            queue_report(q, pipe_peer_end(e));
-        return false;
-    }
     if (q->r_pos == PIPE_CHUNK_ITEMS) {
         struct pipe_chunk *done = q->r_chunk;
         q->r_chunk = done->next;
@@ -324,6 +338,38 @@ bool pipe_read(struct pipe_end *e, struct msg *m)
         if (q->r_msgs - q->r_msgs_reported >= queue_lwm(q) || q->r_count == q->r_limit)
             queue_report(q, pipe_peer_end(e));
     }
+}
+
+#define MSGF_INTERNAL (MSGF_COMMAND | MSGF_SUBSCRIBE | MSGF_ROUTING_ID)
+
+/* Conflating queue: is the next frame a published data frame that may replace the one just taken?
+ * Never sleeps (the caller has a frame to return). */
+static bool queue_newer_data(struct pipe_queue *q)
+{
+    if (q->r_count == q->r_limit)
+        q->r_limit = atomic_load_explicit(&q->published, memory_order_acquire);
+    if (q->r_count == q->r_limit)
+        return false;
+    const struct msg *next = q->r_pos == PIPE_CHUNK_ITEMS ? &q->r_chunk->next->items[0]
+                                                            : &q->r_chunk->items[q->r_pos];
+    return !(next->flags & MSGF_INTERNAL);
+}
+
+bool pipe_read(struct pipe_end *e, struct msg *m)
+{
+    struct pipe_queue *q = &e->pipe->queue[1 - e->index];
+    if (q->r_count == q->r_limit && !queue_refresh(q)) {
+        if (q->r_msgs != q->r_msgs_reported)
+            queue_report(q, pipe_peer_end(e));
+        return false;
+    }
+    queue_take(q, e, m);
+    while (q->conflate && !(m->flags & MSGF_INTERNAL) && queue_newer_data(q)) {
+        msg_close(m);
+        queue_take(q, e, m);
+    }
+    if (q->conflate)
+        m->flags &= (uint8_t)~MSGF_MORE;   /* libzmq keeps one frame: multipart is not supported */
     return true;
 }
 

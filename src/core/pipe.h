@@ -22,6 +22,9 @@
  *     may change it (zmq_setsockopt on either socket, an inproc bind); it guards no data, so both sides
  *     read it relaxed. A writer held back under an old limit is released by the reader's next report,
  *     at the latest when the reader drains the queue (pipe_read), so a stale limit never deadlocks.
+ *  7. A conflating queue (pipe_set_conflate) has no high-water mark, and each pipe_read returns only the
+ *     newest of the data frames published so far; internal frames (routing ids, subscriptions) are never
+ *     dropped. The frames it skips are closed by the reader.
  */
 #ifndef ZINC_PIPE_H
 #define ZINC_PIPE_H
@@ -54,6 +57,7 @@ struct pipe_queue {
     struct pipe_chunk *b_chunk;          /* write position after the last whole message: what flush */
     unsigned b_pos;                      /* publishes and where rollback cuts back to */
     uint64_t b_count;
+    bool conflate;                       /* ZMQ_CONFLATE: the reader keeps only the newest data frame */
 
     /* shared, each on its own line */
     _Alignas(ZN_CACHELINE) atomic_uint_fast64_t published;  /* frames readable */
@@ -116,6 +120,12 @@ void pipe_set_rcv_part(struct pipe *p, int queue, uint32_t rcv_part);   /* keeps
 uint64_t pipe_limit(struct pipe *p, int queue);
 /* Wakes queue's writer if the limit held it back, so it looks again (after a limit was raised). */
 void pipe_release_writer(struct pipe *p, int queue);
+
+/* ZMQ_CONFLATE on queue i (written by end i): call before either end is used. */
+void pipe_set_conflate(struct pipe *p, int queue_index);
+/* Applies ZMQ_CONFLATE from the options of the socket at end 0 (options_conflate_out/in). */
+struct options;
+void pipe_conflate_as(struct pipe *p, const struct options *o);
 void pipe_ref(struct pipe *p);
 void pipe_unref(struct pipe *p);
 /* Binds an end to the mailbox that should be woken for it (once per end: replacing a mailbox is safe only

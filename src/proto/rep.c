@@ -214,6 +214,11 @@ static bool *rep_flag(struct rep *r, int option)
 
 static int rep_setopt(void *self, int option, const void *value, size_t len)
 {
+    if (option == ZMQ_ROUTER_RAW) {
+        /* libzmq's REP inherits ROUTER's options and takes this one; a raw REP means nothing: ignored. */
+        bool ignored;
+        return opt_get_flag(value, len, &ignored);
+    }
     bool *field = rep_flag(self, option);
     if (!field)
         return -ENOENT;

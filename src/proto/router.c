@@ -4,7 +4,9 @@
  *
  * Options: ZMQ_ROUTER_MANDATORY (unknown id: EHOSTUNREACH; peer at HWM: EAGAIN; otherwise such messages are
  * dropped silently), ZMQ_ROUTER_HANDOVER (a newcomer with an id in use takes it; the old pipe is closed),
- * ZMQ_PROBE_ROUTER (an empty message to every new peer).
+ * ZMQ_PROBE_ROUTER (an empty message to every new peer), ZMQ_ROUTER_RAW (deprecated; czmq sets it): the
+ * socket's connections speak raw bytes as STREAM's do (core/conn.c), with [id][""] announcing a peer's
+ * connect and disconnect; a body frame's MORE flag is ignored and an empty body closes that connection.
  *
  * Receive states: IDLE --router_recv: first frame prefetched, id returned--> PREFETCHED --router_recv:
  * prefetched frame returned--> IN_MESSAGE (more_in) ... last frame --> IDLE (router_end_in).
@@ -52,6 +54,7 @@ struct router {
     bool mandatory;
     bool handover;
     bool probe_router;
+    bool raw;                        /* ZMQ_ROUTER_RAW */
 };
 
 static int router_init(void *self, struct socket *s)
@@ -259,6 +262,18 @@ static int router_recv(void *self, struct msg *m)
     return 0;
 }
 
+/* ZMQ_ROUTER_RAW: [id][""] closes that peer's connection once what was sent before has been written. */
+static void router_close_out(struct router *r)
+{
+    struct pipe_end *e = r->out;
+    struct route_peer *peer = e->proto_data;
+    r->out = NULL;
+    if (peer)
+        router_table_remove(&r->table, peer);
+    fq_detach(&r->fq, e);
+    socket_pipe_dead(r->s, e);
+}
+
 static int router_send(void *self, struct msg *m)
 {
     struct router *r = self;
@@ -287,8 +302,12 @@ static int router_send(void *self, struct msg *m)
         msg_init(m);
         return 0;
     }
+    if (r->raw)
+        m->flags &= (uint8_t)~MSGF_MORE;   /* raw connections carry single frames */
     r->more_out = msg_more(m);
-    if (r->out) {
+    if (r->out && r->raw && msg_size(m) == 0) {
+        router_close_out(r);
+    } else if (r->out) {
         if (pipe_write(r->out, m) < 0) {
             pipe_rollback(r->out);
             r->out = NULL;
@@ -334,6 +353,15 @@ static bool *router_flag(struct router *r, int option)
 
 static int router_setopt(void *self, int option, const void *value, size_t len)
 {
+    struct router *r = self;
+    if (option == ZMQ_ROUTER_RAW) {
+        /* As libzmq: turning it on makes later connections raw; turning it off again does not undo that
+         * (nor does it make connections that exist now raw). Not readable back (EINVAL). */
+        int rc = opt_get_flag(value, len, &r->raw);
+        if (rc == 0 && r->raw)
+            r->s->opt.raw_socket = true;
+        return rc;
+    }
     bool *field = router_flag(self, option);
     if (!field)
         return -ENOENT;

@@ -197,12 +197,17 @@ static bool stream_has_out(void *self)
     return true;
 }
 
+/* ZMQ_STREAM_NOTIFY is write-only, as in libzmq (getsockopt: EINVAL through the generic options). */
 static int stream_setopt(void *self, int option, const void *value, size_t len)
 {
     struct stream *st = self;
+    int v;
     if (option != ZMQ_STREAM_NOTIFY)
         return -ENOENT;
-    return opt_get_flag(value, len, &st->notify);
+    if (opt_get_int(value, len, &v) < 0 || v < 0 || v > 1)   /* libzmq: 0 or 1 only */
+        return -EINVAL;
+    st->notify = v;
+    return 0;
 }
 
 const struct proto_ops proto_stream = {

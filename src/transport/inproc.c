@@ -148,6 +148,7 @@ static int inproc_connect(struct socket *s, const char *name, struct endpoint *e
         return -ENOMEM;
     }
     set_limits(pipe, &s->opt, b ? &b->opt : NULL);
+    pipe_conflate_as(pipe, &s->opt);   /* libzmq: the connecting socket's ZMQ_CONFLATE, both ways */
     struct pipe_end *mine = &pipe->end[0], *theirs = &pipe->end[1];
     pipe_end_set_mailbox(mine, s->mbox);
     if (s->opt.connect_routing_id_set) {

@@ -127,11 +127,15 @@ static void ipc_tune(int fd, const struct options *o)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &o->rcvbuf, sizeof o->rcvbuf);
 }
 
+/* "Peer-Address" as libzmq gives it for ipc: "localhost:<uid>:<gid>:<pid>" of the peer process. */
 static void ipc_peer_address(int fd, char *buf, size_t cap)
 {
-    (void)fd;
-    if (cap)
-        buf[0] = 0;
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+        snprintf(buf, cap, "localhost:%u:%u:%d", (unsigned)cred.uid, (unsigned)cred.gid, (int)cred.pid);
+    else
+        snprintf(buf, cap, "localhost");
 }
 
 static void ipc_unlisten(const char *resolved)
