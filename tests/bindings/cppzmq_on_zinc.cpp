@@ -91,6 +91,85 @@ static void send_recv_buffers_and_messages(void)
     }
 }
 
+/* How many messages a PUSH with SNDHWM 5 connected to an endpoint nobody has bound accepts with
+ * dontwait before the send fails (empty send_result_t, EAGAIN). */
+static int fill_unconnected_push(zmq::context_t &ctx, const std::string &endpoint)
+{
+    zmq::socket_t lonely(ctx, zmq::socket_type::push);
+    lonely.set(zmq::sockopt::linger, 0);
+    lonely.set(zmq::sockopt::sndhwm, 5);
+    lonely.connect(endpoint);
+    int sent = 0;
+    while (sent < 100 && lonely.send(zmq::str_buffer("x"), zmq::send_flags::dontwait))
+        sent++;
+    lonely.disconnect(endpoint);
+    return sent;
+}
+
+/* The same over inproc before the bind: libzmq queues exactly SNDHWM there too (zinc adds the
+ * connecting socket's own RCVHWM, 1000 by default). */
+static void inproc_connect_before_bind_queues_sndhwm(void)
+{
+    zmq::context_t ctx;
+    BC_CHECK_INT(fill_unconnected_push(ctx, "inproc://cppzmq-nobody"), ==, 5);
+}
+
+static std::atomic<int> freed_by_hint{0};
+
+static void free_with_hint(void *data, void *hint)
+{
+    free(data);
+    freed_by_hint += *static_cast<int *>(hint);
+}
+
+/* message_t over user memory with a free function (zmq_msg_init_data), copy/move, equality; a full
+ * queue with dontwait is an empty send_result_t (EAGAIN), not an exception; unbind and disconnect. */
+static void messages_queues_unbind(void)
+{
+    static int hint = 1;
+    zmq::context_t ctx;
+    zmq::socket_t pull(ctx, zmq::socket_type::pull), push(ctx, zmq::socket_type::push);
+    pull.set(zmq::sockopt::linger, 0);
+    push.set(zmq::sockopt::linger, 0);
+    pull.set(zmq::sockopt::rcvtimeo, 5000);
+    std::string ep = bind_tcp(pull);
+    push.connect(ep);
+    char *data = static_cast<char *>(malloc(4096));
+    BC_CHECK(data);
+    memset(data, 'u', 4096);
+    {
+        zmq::message_t user(data, 4096, free_with_hint, &hint);
+        zmq::message_t copy;
+        copy.copy(user);
+        BC_CHECK(copy == user);
+        BC_CHECK(push.send(user, zmq::send_flags::none));
+        BC_CHECK(push.send(copy, zmq::send_flags::none));
+    }
+    zmq::message_t a, b;
+    BC_CHECK(pull.recv(a) && pull.recv(b));
+    BC_CHECK(a.size() == 4096 && a == b && static_cast<const char *>(a.data())[4095] == 'u');
+    long long deadline = bc_now_ms() + 5000;
+    while (freed_by_hint == 0 && bc_now_ms() < deadline)
+        usleep(1000);
+    BC_CHECK_INT(freed_by_hint, ==, 1);
+
+    /* Fill a PUSH with no peer: dontwait gives an empty result once SNDHWM messages are queued. */
+    std::string nowhere = "ipc:///tmp/zinc-cppzmq-nobody-" + std::to_string(getpid());
+    BC_CHECK_INT(fill_unconnected_push(ctx, nowhere), ==, 5);
+
+    push.disconnect(ep);
+    pull.unbind(ep);
+    bool threw = false;
+    try {
+        pull.unbind(ep);
+    } catch (const zmq::error_t &e) {
+        threw = e.num() == ENOENT;
+    }
+    BC_CHECK(threw);
+    zmq::socket_ref ref = pull;
+    BC_CHECK(ref.get(zmq::sockopt::type) == ZMQ_PULL);
+}
+
 static void multipart_both_ways(void)
 {
     zmq::context_t ctx;
@@ -429,6 +508,7 @@ int main(int argc, char **argv)
     bc_begin(argc, argv, 90);
     CPP_RUN(version_and_context);
     CPP_RUN(send_recv_buffers_and_messages);
+    CPP_RUN(messages_queues_unbind);
     CPP_RUN(multipart_both_ways);
     CPP_RUN(poll_several_sockets);
     CPP_RUN(monitor_events);
@@ -436,5 +516,9 @@ int main(int argc, char **argv)
     CPP_RUN(proxy_steerable_terminate);
     CPP_RUN(typed_socket_options);
     CPP_RUN(pub_sub_and_pair);
+    if (bc_only && strcmp(bc_only, "inproc_connect_before_bind_queues_sndhwm") == 0) /* helper hwm */
+        CPP_RUN(inproc_connect_before_bind_queues_sndhwm);
+    else if (!bc_only)
+        printf("inproc_connect_before_bind_queues_sndhwm: runs as its own test\n");
     return bc_end();
 }

@@ -64,6 +64,31 @@ static void zpoller_right_after_connect(void)
     zsock_destroy(&server);
 }
 
+/* zpoller and zloop_poller on a plain file descriptor next to zsocks (czmq passes it to zmq_poll). */
+static void zpoller_with_a_plain_fd(void)
+{
+    int fds[2];
+    BC_CHECK(pipe(fds) == 0);
+    zsock_t *pull = zsock_new_pull("@inproc://czmq-poller-fd");
+    BC_CHECK(pull);
+    /* czmq tells an fd from a socket by calling zmq_getsockopt (ZMQ_TYPE) on the int's address: the
+     * library must answer ENOTSOCK without reading past those 4 bytes. */
+    int *readfd = malloc(sizeof *readfd);
+    BC_CHECK(readfd);
+    *readfd = fds[0];
+    zpoller_t *poller = zpoller_new(pull, readfd, NULL);
+    BC_CHECK(poller);
+    BC_CHECK(zpoller_wait(poller, 20) == NULL);
+    BC_CHECK(write(fds[1], "x", 1) == 1);
+    void *which = zpoller_wait(poller, 5000);
+    BC_CHECK(which == readfd);
+    free(readfd);
+    zpoller_destroy(&poller);
+    zsock_destroy(&pull);
+    close(fds[0]);
+    close(fds[1]);
+}
+
 /* An echo actor: signals ready, answers "ECHO x" with x, ends on "$TERM". */
 static void echo_actor(zsock_t *pipe, void *args)
 {
@@ -246,6 +271,45 @@ static void zloop_timers_and_readers(void)
     zsock_destroy(&pull);
 }
 
+/* An event loop watching a socket's ZMQ_FD (zsock_fd) rather than the socket, as code integrating czmq
+ * into another loop does (zloop_poller with a plain fd item). libzmq makes ZMQ_FD readable right after
+ * zmq_connect/zmq_bind on tcp and ipc (a command is pending for the socket), so such a loop wakes once
+ * and checks ZMQ_EVENTS; loops written against libzmq rely on that first wake-up. */
+static int on_fd_readable(zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+    (void)loop;
+    (void)item;
+    *(int *)arg = 1;
+    return -1;
+}
+
+static int on_fd_timeout(zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    (void)arg;
+    return -1;
+}
+
+static void zsock_fd_wakes_after_connect(void)
+{
+    zsock_t *server = zsock_new_router("@tcp://127.0.0.1:*");
+    BC_CHECK(server);
+    zsock_t *client = zsock_new(ZMQ_DEALER);
+    BC_CHECK(client);
+    zloop_t *loop = zloop_new();
+    BC_CHECK(zsock_connect(client, "%s", zsock_endpoint(server)) == 0);
+    zmq_pollitem_t item = {NULL, zsock_fd(client), ZMQ_POLLIN, 0};
+    int woke = 0;
+    BC_CHECK_INT(zloop_poller(loop, &item, on_fd_readable, &woke), ==, 0);
+    BC_CHECK(zloop_timer(loop, 2000, 1, on_fd_timeout, NULL) >= 0);
+    zloop_start(loop);
+    BC_CHECK_INT(woke, ==, 1);
+    zloop_destroy(&loop);
+    zsock_destroy(&client);
+    zsock_destroy(&server);
+}
+
 /* ---- zmonitor --------------------------------------------------------------------------------------- */
 
 /* Next event name from the monitor actor, NULL after 5 s. */
@@ -321,11 +385,22 @@ static void zbeacon_on_loopback(void)
     zactor_destroy(&speaker);
 }
 
-/* zsys: context options czmq sets at init (io threads, max sockets, linger), many sockets. */
+/* zsys: the context options czmq passes to libzmq (zsys_init's context, re-created when io threads
+ * change): io threads, max sockets, max message size, thread name prefix, scheduling; many sockets. */
 static void zsys_settings_and_many_sockets(void)
 {
     zsys_set_io_threads(2);
     zsys_set_max_sockets(2048);
+    zsys_set_max_msgsz(1 << 20);
+    zsys_set_thread_name_prefix(5);
+    zsys_set_thread_sched_policy(0); /* SCHED_OTHER */
+    void *ctx = zsys_init();
+    BC_CHECK(ctx);
+    BC_CHECK_INT(zmq_ctx_get(ctx, ZMQ_IO_THREADS), ==, 2);
+    BC_CHECK_INT(zmq_ctx_get(ctx, ZMQ_MAX_SOCKETS), ==, 2048);
+    BC_CHECK_INT(zmq_ctx_get(ctx, ZMQ_MAX_MSGSZ), ==, 1 << 20);
+    BC_CHECK_INT(zmq_ctx_get(ctx, ZMQ_THREAD_NAME_PREFIX), ==, 5);
+    BC_CHECK_INT(zsys_thread_name_prefix(), ==, 5);
     BC_CHECK(zsys_socket_limit() >= 1024);
     zsock_t *socks[100];
     for (int i = 0; i < 100; i++) {
@@ -347,6 +422,8 @@ int main(int argc, char **argv)
     BC_RUN(zsys_settings_and_many_sockets);
     BC_RUN(zpoller_on_several_sockets);
     BC_RUN(zpoller_right_after_connect);
+    BC_RUN(zpoller_with_a_plain_fd);
+    BC_RUN_ALONE(zsock_fd_wakes_after_connect); /* needs ZMQ_FD readable after connect (helper monitor) */
     BC_RUN(zactor_commands_and_signals);
     BC_RUN(zproxy_steered_by_commands);
     BC_RUN(zloop_timers_and_readers);
