@@ -44,10 +44,58 @@ static void ctx_io_threads_after_a_socket_shall_be_accepted(void)
     CHECK_OK(zmq_ctx_term(ctx));
 }
 
+/* zmq_msg_gets names are case-sensitive in libzmq 4.3.4 (zinc matched any case); "Identity" carries
+ * the peer's routing id; a message that came over inproc has no properties (EINVAL). */
+static void msg_gets_shall_match_property_names_exactly(void)
+{
+    void *ctx = CHECK_PTR(zmq_ctx_new());
+    void *router = test_socket(ctx, ZMQ_ROUTER);
+    void *dealer = test_socket(ctx, ZMQ_DEALER);
+    CHECK_OK(zmq_setsockopt(dealer, ZMQ_ROUTING_ID, "dd", 2));
+    char ep[256];
+    bind_transport(router, "tcp", ep, sizeof ep);
+    CHECK_OK(zmq_connect(dealer, ep));
+    send_str(dealer, "hi");
+    zmq_msg_t msg;
+    CHECK_OK(zmq_msg_init(&msg));
+    CHECK_OK(zmq_msg_recv(&msg, router, 0)); /* the routing id frame */
+    CHECK_STR(zmq_msg_gets(&msg, "Socket-Type"), "DEALER");
+    CHECK_STR(zmq_msg_gets(&msg, "Identity"), "dd");
+    CHECK_STR(zmq_msg_gets(&msg, "Peer-Address"), "127.0.0.1");
+    errno = 0;
+    CHECK(zmq_msg_gets(&msg, "socket-type") == NULL);
+    CHECK_EQ(errno, EINVAL);
+    errno = 0;
+    CHECK(zmq_msg_gets(&msg, "SOCKET-TYPE") == NULL);
+    CHECK_EQ(errno, EINVAL);
+    errno = 0;
+    CHECK(zmq_msg_gets(&msg, "User-Id") == NULL); /* only set by a ZAP handler */
+    CHECK_EQ(errno, EINVAL);
+    CHECK_OK(zmq_msg_close(&msg));
+
+    void *a = test_socket(ctx, ZMQ_PAIR);
+    void *b = test_socket(ctx, ZMQ_PAIR);
+    CHECK_OK(zmq_bind(a, "inproc://binding-compat-gets"));
+    CHECK_OK(zmq_connect(b, "inproc://binding-compat-gets"));
+    send_str(b, "x");
+    CHECK_OK(zmq_msg_init(&msg));
+    CHECK_OK(zmq_msg_recv(&msg, a, 0));
+    errno = 0;
+    CHECK(zmq_msg_gets(&msg, "Socket-Type") == NULL);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_OK(zmq_msg_close(&msg));
+    close_zero_linger(router);
+    close_zero_linger(dealer);
+    close_zero_linger(a);
+    close_zero_linger(b);
+    CHECK_OK(zmq_ctx_term(ctx));
+}
+
 int main(void)
 {
     test_begin(30);
     RUN(ctx_thread_name_prefix_shall_read_back);
     RUN(ctx_io_threads_after_a_socket_shall_be_accepted);
+    RUN(msg_gets_shall_match_property_names_exactly);
     return test_end();
 }

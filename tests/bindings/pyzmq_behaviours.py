@@ -7,6 +7,7 @@
   thread_device      zmq.devices.ThreadDevice (QUEUE, ROUTER/DEALER) carrying requests
   zero_copy          copy=False / track=True on inproc and tcp, Frame properties (zmq_msg_gets)
   rcvtimeo_again     RCVTIMEO raising zmq.Again, SNDTIMEO likewise, NOBLOCK
+  interrupt_...      SIGINT during a blocking recv/poll raises KeyboardInterrupt (EINTR reaches pyzmq)
   destroy_linger0    ctx.destroy(linger=0) with unsent messages returns at once
   sockopts           get/set of every option pyzmq exposes (zmq.constants.SocketOption) on every socket
                      type, compared with the same matrix computed by a child python on the SYSTEM libzmq
@@ -18,6 +19,7 @@ until that work lands. `--dump` prints the matrix as JSON (used for the child).
 Use /usr/bin/python3, Debian's pyzmq 24."""
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -272,6 +274,30 @@ def rcvtimeo_again():
     ctx.destroy(linger=0)
 
 
+def interrupt_blocking_recv():
+    """Ctrl-C during a blocking recv or poll: libzmq returns EINTR, pyzmq runs the signal handler and
+    raises KeyboardInterrupt. A library that retried on EINTR would hang the program here."""
+    ctx = zmq.Context()
+    pull = ctx.socket(zmq.PULL)
+    pull.linger = 0
+    pull.bind("tcp://127.0.0.1:*")
+    for what in ("recv", "poll"):
+        timer = threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT))
+        timer.start()
+        t0 = time.time()
+        try:
+            if what == "recv":
+                pull.recv()
+            else:
+                pull.poll(10000)
+            check(False, what + " must be interrupted")
+        except KeyboardInterrupt:
+            pass
+        timer.join()
+        check(time.time() - t0 < 5, "SIGINT ends a blocking " + what + " at once")
+    ctx.destroy(linger=0)
+
+
 def destroy_linger0():
     ctx = zmq.Context()
     push = ctx.socket(zmq.PUSH)
@@ -389,7 +415,7 @@ if __name__ == "__main__":
         passed += 1
         print("sockopts_strict %s: ok" % sys.argv[2])
     else:
-        for fn in (poller_many, monitor, proxy_term, thread_device, zero_copy, rcvtimeo_again, destroy_linger0,
-                   sockopts):
+        for fn in (poller_many, monitor, proxy_term, thread_device, zero_copy, rcvtimeo_again,
+                   interrupt_blocking_recv, destroy_linger0, sockopts):
             case(fn)
     print("%d passed, 0 failed" % passed)
