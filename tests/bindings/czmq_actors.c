@@ -144,8 +144,8 @@ static void zproxy_steered_by_commands(void)
     BC_CHECK(capture);
     zstr_sendx(proxy, "CAPTURE", "inproc://czmq-proxy-capture", NULL);
     BC_CHECK_INT(zsock_wait(proxy), ==, 0);
-    /* zproxy does not report the backend's port; ask for it the czmq way, through a second proxy
-     * configured with a known inproc endpoint instead. */
+    /* zproxy does not report the backend's tcp port: the traffic below goes through a second proxy
+     * bound on inproc instead. */
     zsock_t *producer = zsock_new_push(">inproc://czmq-proxy-front");
     BC_CHECK(producer);
     zactor_destroy(&proxy);
@@ -190,6 +190,42 @@ static void zproxy_steered_by_commands(void)
     zsock_destroy(&producer2);
     zsock_destroy(&consumer);
     zsock_destroy(&capture);
+}
+
+/* zproxy as a pub-sub forwarder (XSUB frontend, XPUB backend), its most common use: subscriptions
+ * travel upstream through the proxy, messages downstream. */
+static void zproxy_pubsub_forwarder(void)
+{
+    zactor_t *proxy = zactor_new(zproxy, NULL);
+    BC_CHECK(proxy);
+    zstr_sendx(proxy, "FRONTEND", "XSUB", "inproc://czmq-fwd-in", NULL);
+    BC_CHECK_INT(zsock_wait(proxy), ==, 0);
+    zstr_sendx(proxy, "BACKEND", "XPUB", "tcp://127.0.0.1:*", NULL);
+    BC_CHECK_INT(zsock_wait(proxy), ==, 0);
+    /* zproxy accepts the tcp wildcard bind but does not report the port it got, so the traffic below
+     * goes through a second forwarder bound on inproc at both ends. */
+    zactor_destroy(&proxy);
+    proxy = zactor_new(zproxy, NULL);
+    zstr_sendx(proxy, "FRONTEND", "XSUB", "inproc://czmq-fwd-in", NULL);
+    BC_CHECK_INT(zsock_wait(proxy), ==, 0);
+    zstr_sendx(proxy, "BACKEND", "XPUB", "inproc://czmq-fwd-out", NULL);
+    BC_CHECK_INT(zsock_wait(proxy), ==, 0);
+    zsock_t *pub = zsock_new_pub(">inproc://czmq-fwd-in");
+    zsock_t *sub = zsock_new_sub(">inproc://czmq-fwd-out", "alerts");
+    BC_CHECK(pub && sub);
+    zsock_set_rcvtimeo(sub, 100);
+    char *got = NULL;
+    long long deadline = bc_now_ms() + 5000;
+    while (!got && bc_now_ms() < deadline) {
+        zstr_send(pub, "noise");
+        zstr_send(pub, "alerts: fire");
+        got = zstr_recv(sub);
+    }
+    BC_CHECK(got && streq(got, "alerts: fire"));
+    zstr_free(&got);
+    zsock_destroy(&sub);
+    zsock_destroy(&pub);
+    zactor_destroy(&proxy);
 }
 
 /* ---- zloop ------------------------------------------------------------------------------------------ */
@@ -426,6 +462,7 @@ int main(int argc, char **argv)
     BC_RUN_ALONE(zsock_fd_wakes_after_connect); /* needs ZMQ_FD readable after connect (helper monitor) */
     BC_RUN(zactor_commands_and_signals);
     BC_RUN(zproxy_steered_by_commands);
+    BC_RUN(zproxy_pubsub_forwarder);
     BC_RUN(zloop_timers_and_readers);
     BC_RUN(zmonitor_events);
     BC_RUN(zbeacon_on_loopback);

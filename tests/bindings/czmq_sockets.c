@@ -449,9 +449,57 @@ static void router_raw_is_accepted(void)
     zsock_destroy(&router);
 }
 
+/* zsys_set_auto_use_fd: a process started by systemd socket activation inherits listening sockets
+ * (LISTEN_PID, LISTEN_FDS, descriptors from 3); czmq's zsock_bind finds the one for its port and hands
+ * it to libzmq with ZMQ_USE_FD instead of binding anew. systemd_prepare runs before zsys_init, in the
+ * process that runs this case alone, and plays systemd's part. */
+static int systemd_port;
+
+static void systemd_prepare(void)
+{
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    BC_CHECK(lfd >= 3);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    BC_CHECK(bind(lfd, (struct sockaddr *)&sa, sizeof sa) == 0);
+    BC_CHECK(listen(lfd, 16) == 0);
+    socklen_t len = sizeof sa;
+    BC_CHECK(getsockname(lfd, (struct sockaddr *)&sa, &len) == 0);
+    systemd_port = ntohs(sa.sin_port);
+    char pid[32], count[32];
+    snprintf(pid, sizeof pid, "%d", (int)getpid());
+    snprintf(count, sizeof count, "%d", lfd - 3 + 1); /* fds 3..lfd; czmq skips the ones that do not match */
+    setenv("LISTEN_PID", pid, 1);
+    setenv("LISTEN_FDS", count, 1);
+}
+
+static void systemd_socket_via_auto_use_fd(void)
+{
+    zsys_set_auto_use_fd(1);
+    zsock_t *pull = zsock_new(ZMQ_PULL);
+    BC_CHECK(pull);
+    /* The port is taken by the inherited socket: a plain bind would fail with EADDRINUSE. */
+    BC_CHECK_INT(zsock_bind(pull, "tcp://127.0.0.1:%d", systemd_port), ==, systemd_port);
+    zsock_t *push = zsock_new(ZMQ_PUSH);
+    BC_CHECK(push);
+    BC_CHECK_INT(zsock_connect(push, "tcp://127.0.0.1:%d", systemd_port), ==, 0);
+    zstr_send(push, "through the inherited socket");
+    zsock_set_rcvtimeo(pull, 5000);
+    char *s = zstr_recv(pull);
+    BC_CHECK(s && streq(s, "through the inherited socket"));
+    zstr_free(&s);
+    zsock_destroy(&push);
+    zsock_destroy(&pull);
+    zsys_set_auto_use_fd(0);
+}
+
 int main(int argc, char **argv)
 {
     bc_begin(argc, argv, 60);
+    if (bc_only && streq(bc_only, "systemd_socket_via_auto_use_fd"))
+        systemd_prepare();
     zsys_init();
     zsys_set_linger(0);
     BC_RUN(version_is_4_3);
@@ -465,6 +513,7 @@ int main(int argc, char **argv)
     BC_RUN(stream_with_raw_tcp_client);
     BC_RUN(option_getters_and_setters);
     BC_RUN_ALONE(router_raw_is_accepted); /* needs ZMQ_ROUTER_RAW (helper sockets) */
+    BC_RUN_ALONE(systemd_socket_via_auto_use_fd); /* needs ZMQ_USE_FD on bind (helper transport) */
     zsys_shutdown();
     return bc_end();
 }
