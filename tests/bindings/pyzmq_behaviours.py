@@ -10,7 +10,8 @@
   interrupt_...      SIGINT during a blocking recv/poll raises KeyboardInterrupt (EINTR reaches pyzmq)
   destroy_linger0    ctx.destroy(linger=0) with unsent messages returns at once
   sockopts           get/set of every option pyzmq exposes (zmq.constants.SocketOption) on every socket
-                     type, compared with the same matrix computed by a child python on the SYSTEM libzmq
+                     type, compared with the same matrix computed by a child python on the SYSTEM libzmq;
+                     sockopts-strict also compares edge values (negative, 0, huge, empty, 300 bytes)
 
 Run with no argument for all cases. The sockopt matrix tolerates the differences listed in KNOWN (each
 names the helper whose work removes it). `pyzmq_behaviours.py sockopts-strict OWNER` fails on any difference
@@ -338,10 +339,10 @@ KNOWN = {
 }
 
 
-def option_matrix():
-    """For each socket type and option: (default get, set of a typical value, get after)."""
+def option_matrix(edges=False):
+    """For each socket type and option: (default get, set of a typical value, get after). With edges,
+    for each edge value instead (ints -2, -1, 0, 2, 1000000; bytes empty and 300 long): (set, get after)."""
     import zmq.constants as zc
-    ctx = zmq.Context()
     result = {}
 
     def outcome(f):
@@ -354,31 +355,44 @@ def option_matrix():
         return ["ok", v]
 
     for tname in SOCKET_TYPES:
+        # A context per socket type: closed sockets are reaped asynchronously, and ~500 of them in
+        # quick succession must stay under ZMQ_MAX_SOCKETS (1023).
+        ctx = zmq.Context()
         for opt in zc.SocketOption:
-            s = ctx.socket(getattr(zmq, tname))
-            s.linger = 0
-            value = b"x" if opt._opt_type == zc._OptType.bytes else 1
-            if opt.name == "USE_FD":
-                value = -1
-            before = outcome(lambda: s.getsockopt(opt))
-            done = outcome(lambda: s.setsockopt(opt, value))
-            after = outcome(lambda: s.getsockopt(opt))
-            if opt.name == "FD":  # a descriptor number differs by nature
-                before[1] = after[1] = "fd" if before[0] == "ok" else before[1]
-            result["%s/%s" % (tname, opt.name)] = [before, done, after]
-            s.close()
-    ctx.term()
+            is_bytes = opt._opt_type == zc._OptType.bytes
+            if not edges:
+                values = [-1 if opt.name == "USE_FD" else b"x" if is_bytes else 1]
+            elif opt.name in ("FD", "USE_FD"):
+                continue
+            else:
+                values = [b"", b"y" * 300] if is_bytes else [-2, -1, 0, 2, 1000000]
+            for value in values:
+                s = ctx.socket(getattr(zmq, tname))
+                s.linger = 0
+                before = None if edges else outcome(lambda: s.getsockopt(opt))
+                done = outcome(lambda: s.setsockopt(opt, value))
+                after = outcome(lambda: s.getsockopt(opt))
+                if opt.name == "FD":  # a descriptor number differs by nature
+                    before[1] = after[1] = "fd" if before[0] == "ok" else before[1]
+                if edges:
+                    key = "%s/%s/%s" % (tname, opt.name, len(value) if is_bytes else value)
+                    result[key] = [done, after]
+                else:
+                    result["%s/%s" % (tname, opt.name)] = [before, done, after]
+                s.close()
+        ctx.term()
     return result
 
 
-def sockopt_differences():
+def sockopt_differences(edges=False):
     env = dict(os.environ)
     env.pop("LD_LIBRARY_PATH", None)
-    out = subprocess.run([sys.executable, __file__, "--dump"], env=env, capture_output=True, timeout=60,
-                         check=True).stdout
-    reference = json.loads(out)
+    args = [sys.executable, __file__, "--dump"] + (["edges"] if edges else [])
+    child = subprocess.run(args, env=env, capture_output=True, timeout=120)
+    check(child.returncode == 0, "the reference child failed: " + child.stderr.decode(errors="replace")[-2000:])
+    reference = json.loads(child.stdout)
     check(reference["lib"] and "zinc" not in reference["lib"], "the child runs on the system libzmq")
-    mine = option_matrix()
+    mine = option_matrix(edges)
     check(set(mine) == set(reference["matrix"]), "same option list")
     return {k: (reference["matrix"][k], mine[k]) for k in mine if mine[k] != reference["matrix"][k]}
 
@@ -393,16 +407,21 @@ def sockopts():
 
 
 def sockopts_strict(owner):
+    """The typical-value matrix (differences of options KNOWN for owner, or unknown), then, for owner
+    opts, the edge-value matrix too (range and empty-string validation is opts' work, except the
+    options KNOWN for another helper)."""
     diffs = sockopt_differences()
     diffs = {k: v for k, v in diffs.items() if KNOWN.get(k.split("/")[1], "?") in (owner, "?")}
-    for k, (ref, got) in sorted(diffs.items()):
+    edge_diffs = sockopt_differences(edges=True)
+    edge_diffs = {k: v for k, v in edge_diffs.items() if KNOWN.get(k.split("/")[1], "opts") == owner}
+    for k, (ref, got) in sorted(diffs.items()) + sorted(edge_diffs.items()):
         print("  %s (helper %s): libzmq %r, here %r" % (k, KNOWN.get(k.split("/")[1], "?"), ref, got))
-    check(not diffs, "every option (of helper %s's) behaves exactly as on libzmq 4.3.4" % owner)
+    check(not diffs and not edge_diffs, "every option (of helper %s's) behaves exactly as on libzmq 4.3.4" % owner)
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--dump"]:
-        print(json.dumps({"lib": loaded_libzmq(), "matrix": option_matrix()}))
+    if sys.argv[1:2] == ["--dump"]:
+        print(json.dumps({"lib": loaded_libzmq(), "matrix": option_matrix(sys.argv[2:] == ["edges"])}))
         sys.exit(0)
     lib = loaded_libzmq()
     expect_zinc = bool(os.environ.get("LD_LIBRARY_PATH"))
