@@ -459,7 +459,7 @@ int main(int argc, char **argv)
     BC_RUN(zpoller_on_several_sockets);
     BC_RUN(zpoller_right_after_connect);
     BC_RUN(zpoller_with_a_plain_fd);
-    BC_RUN_ALONE(zsock_fd_wakes_after_connect); /* needs ZMQ_FD readable after connect (helper monitor) */
+    BC_RUN(zsock_fd_wakes_after_connect);
     BC_RUN(zactor_commands_and_signals);
     BC_RUN(zproxy_steered_by_commands);
     BC_RUN(zproxy_pubsub_forwarder);

@@ -512,7 +512,7 @@ int main(int argc, char **argv)
     BC_RUN(bind_ports_lists_unbind_disconnect);
     BC_RUN(stream_with_raw_tcp_client);
     BC_RUN(option_getters_and_setters);
-    BC_RUN_ALONE(router_raw_is_accepted); /* needs ZMQ_ROUTER_RAW (helper sockets) */
+    BC_RUN(router_raw_is_accepted);
     BC_RUN_ALONE(systemd_socket_via_auto_use_fd); /* alone: plays systemd before zsys_init */
     zsys_shutdown();
     return bc_end();

@@ -328,8 +328,6 @@ KNOWN = {
     "CURVE_SERVERKEY": "mechanisms", "GSSAPI_SERVER": "mechanisms", "GSSAPI_PLAINTEXT": "mechanisms",
     "GSSAPI_PRINCIPAL": "mechanisms", "GSSAPI_SERVICE_PRINCIPAL": "mechanisms",
     "GSSAPI_PRINCIPAL_NAMETYPE": "mechanisms", "GSSAPI_SERVICE_PRINCIPAL_NAMETYPE": "mechanisms",
-    # ROUTER_RAW refused on ROUTER and REP (helper sockets)
-    "ROUTER_RAW": "sockets",
 }
 
 # Differences only at edge values (see option_matrix), by option.
