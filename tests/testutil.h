@@ -312,6 +312,14 @@ TU_UNUSED static void bind_ephemeral(void *sock, char *out, size_t len)
     bind_transport(sock, "tcp", out, len);
 }
 
+/* The port of a "tcp://host:port" endpoint (the number after the last colon). */
+TU_UNUSED static int endpoint_port(const char *endpoint)
+{
+    const char *colon = strrchr(endpoint, ':');
+    CHECK(colon != NULL);
+    return atoi(colon + 1);
+}
+
 /* A TCP port on 127.0.0.1 that was free a moment ago (bind port 0 with a plain socket, then close). */
 TU_UNUSED static int free_tcp_port(void)
 {
@@ -416,6 +424,28 @@ TU_UNUSED static void tu_recv_expect(const char *file, int line, void *sock, con
     tu_recv_expect(__FILE__, __LINE__, (sock), (str), strlen(str), 1, TU_RECV_MS)
 #define recv_expect_buf(sock, data, len, more)                                                               \
     tu_recv_expect(__FILE__, __LINE__, (sock), (data), (len), (more), TU_RECV_MS)
+
+/* STREAM and ROUTER_RAW messages are [routing id][data]. recv_routed receives one within
+ * TU_ROUTED_RECV_MS (a test may define it before including this header), stores the id (returning its
+ * length) and requires the data to be expected; send_routed sends one. */
+#ifndef TU_ROUTED_RECV_MS
+#define TU_ROUTED_RECV_MS 2000
+#endif
+TU_UNUSED static int recv_routed(void *sock, unsigned char *id, size_t cap, const char *expected)
+{
+    int more = 0;
+    int idlen = recv_timeout(sock, id, cap, TU_ROUTED_RECV_MS, &more);
+    CHECK_INT(idlen, >, 0);
+    CHECK_EQ(more, 1);
+    recv_expect(sock, expected);
+    return idlen;
+}
+
+TU_UNUSED static void send_routed(void *sock, const void *id, size_t idlen, const char *data)
+{
+    send_buf(sock, id, idlen, ZMQ_SNDMORE);
+    send_str(sock, data);
+}
 
 /* Require that no message is delivered on sock within ms. A POLLIN that then yields EAGAIN (libzmq's
  * REQ signals readable for a reply it goes on to discard) does not count as a message. */

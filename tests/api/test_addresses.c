@@ -206,13 +206,6 @@ static void ipc_paths_longer_than_sun_path_shall_be_enametoolong(void)
     }
 }
 
-static int port_of(const char *ep)
-{
-    const char *colon = strrchr(ep, ':');
-    CHECK(colon != NULL);
-    return atoi(colon + 1);
-}
-
 /* Binds to form (a printf pattern taking a port number, written as value(port)), expecting
  * ZMQ_LAST_ENDPOINT tcp://127.0.0.1:port. A fresh port each time: closing a listener is asynchronous. */
 static void bind_reads_port(const char *form, long extra)
@@ -289,7 +282,7 @@ static void unbind_shall_find_binds_by_their_resolved_endpoint(void)
     CHECK_OK(zmq_bind(s, "tcp://lo:*"));
     get_last_endpoint(s, last, sizeof last);
     CHECK_ERR(zmq_unbind(s, "tcp://lo:*"), ENOENT);
-    snprintf(ep, sizeof ep, "tcp://localhost:%d", port_of(last));
+    snprintf(ep, sizeof ep, "tcp://localhost:%d", endpoint_port(last));
     CHECK_OK(zmq_unbind(s, ep));
     CHECK_ERR(zmq_unbind(s, last), ENOENT);
 
@@ -330,7 +323,7 @@ static void host_names_shall_resolve_for_connect(void)
     char last[TU_ENDPOINT_LEN], ep[64];
     CHECK_OK(zmq_bind(pull, "tcp://lo:*"));
     get_last_endpoint(pull, last, sizeof last);
-    snprintf(ep, sizeof ep, "tcp://localhost:%d", port_of(last));
+    snprintf(ep, sizeof ep, "tcp://localhost:%d", endpoint_port(last));
     CHECK_OK(zmq_connect(push, ep));
     send_str(push, "by name");
     recv_expect(pull, "by name");

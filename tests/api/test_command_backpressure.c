@@ -3,19 +3,14 @@
  *  - every SUBSCRIBE of a SUB socket (100,000 subscriptions of 100-byte topics), and
  *  - a PONG for every PING it sent (100,000 PINGs, each answered with its own context, in order).
  * libzmq 4.3.4 loses neither; the test passes against it too. */
-#include "testutil.h"
+#include "rawpeer.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <stdbool.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #define SUBSCRIPTIONS 100000
 #define TOPIC_LEN 100
 #define PINGS 100000
-
-static const uint8_t greeting[64] = {0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 1, 'N', 'U', 'L', 'L'};
 
 /* ---- a byte stream reader that parses ZMTP frames --------------------------------------------------- */
 struct reader {
@@ -70,65 +65,21 @@ static bool read_frame(struct reader *r, uint8_t *flags, const uint8_t **body, s
     return true;
 }
 
-static void send_all(int fd, const void *data, size_t len)
-{
-    CHECK_EQ(send(fd, data, len, MSG_NOSIGNAL), (long long)len);
-}
-
-static void send_ready(int fd, const char *type)
-{
-    uint8_t frame[64];
-    size_t tlen = strlen(type), n = 0;
-    frame[n++] = 0x04;
-    frame[n++] = (uint8_t)(1 + 5 + 1 + 11 + 4 + tlen);
-    frame[n++] = 5;
-    memcpy(frame + n, "READY", 5);
-    n += 5;
-    frame[n++] = 11;
-    memcpy(frame + n, "Socket-Type", 11);
-    n += 11;
-    frame[n++] = 0;
-    frame[n++] = 0;
-    frame[n++] = 0;
-    frame[n++] = (uint8_t)tlen;
-    memcpy(frame + n, type, tlen);
-    send_all(fd, frame, n + tlen);
-}
-
 /* Greeting and READY both ways; returns after the socket's READY. */
 static void handshake(struct reader *r, const char *our_type)
 {
     int64_t deadline = now_ms() + 5000;
-    send_all(r->fd, greeting, sizeof greeting);
+    raw_send_greeting(r->fd, 1);
     CHECK(reader_fill(r, 64, deadline));
     CHECK_EQ(r->buf[r->pos], 0xff);
     r->pos += 64;
-    send_ready(r->fd, our_type);
+    raw_send_ready(r->fd, our_type);
     uint8_t flags;
     const uint8_t *body;
     size_t size;
     CHECK(read_frame(r, &flags, &body, &size, deadline));
     CHECK_EQ(flags, 0x04);
     CHECK(size > 6 && memcmp(body, "\5READY", 6) == 0);
-}
-
-static int tcp_port_of(const char *endpoint)
-{
-    const char *colon = strrchr(endpoint, ':');
-    CHECK(colon != NULL);
-    return atoi(colon + 1);
-}
-
-static int connect_to(int port)
-{
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK(fd >= 0);
-    CHECK_OK(connect(fd, (struct sockaddr *)&sa, sizeof sa));
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return fd;
 }
 
 static void make_topic(uint8_t topic[TOPIC_LEN], int i)
@@ -141,14 +92,8 @@ static void make_topic(uint8_t topic[TOPIC_LEN], int i)
 /* The SUB connects to a raw publisher that reads nothing until all subscriptions are made. */
 static void every_subscription_reaches_a_slow_publisher(void)
 {
-    int lfd = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK(lfd >= 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    CHECK_OK(bind(lfd, (struct sockaddr *)&sa, sizeof sa));
-    CHECK_OK(listen(lfd, 4));
-    socklen_t sl = sizeof sa;
-    CHECK_OK(getsockname(lfd, (struct sockaddr *)&sa, &sl));
+    int port = 0;
+    int lfd = raw_listen(&port);
 
     void *ctx = CHECK_PTR(zmq_ctx_new());
     void *sub = CHECK_PTR(zmq_socket(ctx, ZMQ_SUB));
@@ -158,7 +103,7 @@ static void every_subscription_reaches_a_slow_publisher(void)
      * 100,000 with the default); with no limit neither library may lose any. */
     CHECK_OK(zmq_setsockopt(sub, ZMQ_SNDHWM, &zero, sizeof zero));
     char ep[64];
-    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", ntohs(sa.sin_port));
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
     CHECK_OK(zmq_connect(sub, ep));
     static struct reader r;
     r.fd = accept(lfd, NULL, NULL);
@@ -213,7 +158,7 @@ static void every_ping_gets_its_pong(void)
     bind_ephemeral(dealer, ep, sizeof ep);
     static struct reader r;
     r.pos = r.len = 0;
-    r.fd = connect_to(tcp_port_of(ep));
+    r.fd = raw_connect(ep);
     handshake(&r, "DEALER");
     CHECK_OK(fcntl(r.fd, F_SETFL, fcntl(r.fd, F_GETFL) | O_NONBLOCK));
 

@@ -3,7 +3,7 @@
  * the peer of the next zmq_connect only, so a ROUTER can send to it before the handshake.
  * ZMQ_BINDTODEVICE: up to 16 characters; (NULL, 0) clears it and an empty value is EINVAL; a bind on an
  * unknown device fails with ENODEV, a connect succeeds and keeps retrying. */
-#include "testutil.h"
+#include "rawpeer.h"
 
 #include <net/if.h>
 #include <sys/socket.h>
@@ -101,29 +101,15 @@ static void connect_routing_id_shall_apply_to_the_next_connect_only(void)
 /* STREAM: the connection is known by the given id, so data can be sent to it right away. */
 static void stream_shall_name_its_connection(void)
 {
-    int lfd = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK(lfd >= 0);
-    struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
-    struct sockaddr *sa = (struct sockaddr *)&ss;
-    sa->sa_family = AF_INET;
-    ((unsigned char *)sa->sa_data)[2] = 127;   /* sin_addr 127.0.0.1 */
-    ((unsigned char *)sa->sa_data)[5] = 1;
-    CHECK_OK(bind(lfd, sa, 16));
-    CHECK_OK(listen(lfd, 4));
-    socklen_t sl = sizeof ss;
-    CHECK_OK(getsockname(lfd, sa, &sl));
-    int port = ((unsigned char *)sa->sa_data)[0] << 8 | ((unsigned char *)sa->sa_data)[1];
+    int port = 0;
+    int lfd = raw_listen(&port);
     char ep[64];
     snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
 
     void *s = test_socket(ctx, ZMQ_STREAM);
     CHECK_OK(zmq_setsockopt(s, ZMQ_CONNECT_ROUTING_ID, "conn1", 5));
     CHECK_OK(zmq_connect(s, ep));
-    struct pollfd p = {.fd = lfd, .events = POLLIN};
-    CHECK_EQ(poll(&p, 1, 5000), 1);
-    int fd = accept(lfd, NULL, NULL);
-    CHECK(fd >= 0);
+    int fd = raw_accept(lfd, 5000);
     send_str_more(s, "conn1");
     send_str(s, "raw bytes");
     char buf[32];

@@ -2,9 +2,7 @@
  * socket file on bind, the ipc wildcard (path "*", removed again on unbind), connect before bind, and
  * path limits. libzmq 4.3 leaves an explicitly named socket file in place on unbind and close (only wildcard
  * files are removed), so that is not checked here; see docs/libzmq-behaviour.md. */
-#include "testutil.h"
-
-#include <sys/un.h>
+#include "rawpeer.h"
 
 static void *ctx;
 
@@ -77,13 +75,7 @@ static void ipc_bind_shall_replace_a_stale_socket_file(void)
 {
     char path[108], ep[TU_ENDPOINT_LEN];
     tu_ipc_path(path, sizeof path);
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    CHECK(fd >= 0);
-    struct sockaddr_un sun;
-    memset(&sun, 0, sizeof sun);
-    sun.sun_family = AF_UNIX;
-    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
-    CHECK_OK(bind(fd, (struct sockaddr *)&sun, sizeof sun));
+    int fd = raw_bind_unix(path);
     close(fd); /* the file stays, with nobody behind it */
     CHECK(is_socket_file(path));
     snprintf(ep, sizeof ep, "ipc://%s", path);

@@ -4,10 +4,7 @@
  * accept(), before any greeting; failed connect attempts report CONNECT_DELAYED (value EINPROGRESS),
  * CLOSED (the fd), CONNECT_RETRIED (the wait: interval plus jitter); handshake failures carry libzmq's
  * values; and the argument checks, in libzmq's order. */
-#include "testutil.h"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include "rawpeer.h"
 
 static void *ctx;
 static int monitor_seq;
@@ -87,32 +84,6 @@ static void bounce(void *a, void *b)
     recv_expect(b, "ping");
     send_str(b, "pong");
     recv_expect(a, "pong");
-}
-
-/* ---- a raw TCP peer ---------------------------------------------------------------------------------- */
-static int raw_connect(const char *ep)
-{
-    const char *colon = strrchr(ep, ':');
-    CHECK(colon != NULL);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK(fd >= 0);
-    CHECK_EQ(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    return fd;
-}
-
-static void raw_send(int fd, const void *data, size_t len)
-{
-    CHECK_EQ(send(fd, data, len, MSG_NOSIGNAL), (ssize_t)len);
-}
-
-/* A ZMTP 3.1 greeting for the named mechanism, as server = 0. */
-static void raw_greeting(int fd, const char *mechanism)
-{
-    unsigned char g[64] = {0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 1};
-    memcpy(g + 12, mechanism, strlen(mechanism));
-    raw_send(fd, g, sizeof g);
 }
 
 /* ---- monitors see what starts after them ---------------------------------------------------------------- */
@@ -445,14 +416,14 @@ static void handshake_failures_shall_carry_libzmq_values(void)
 
     /* another mechanism than ours */
     int fd = raw_connect(ep);
-    raw_greeting(fd, "PLAIN");
+    raw_send_greeting_as(fd, "PLAIN", 1);
     expect_failure(mon, ep, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH);
     close(fd);
 
     /* a command NULL does not know */
     static const unsigned char hello[] = {4, 6, 5, 'H', 'E', 'L', 'L', 'O'};
     fd = raw_connect(ep);
-    raw_greeting(fd, "NULL");
+    raw_send_greeting_as(fd, "NULL", 1);
     raw_send(fd, hello, sizeof hello);
     expect_failure(mon, ep, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND);
     close(fd);
@@ -460,7 +431,7 @@ static void handshake_failures_shall_carry_libzmq_values(void)
     /* a message before READY */
     static const unsigned char message[] = {0, 3, 'a', 'b', 'c'};
     fd = raw_connect(ep);
-    raw_greeting(fd, "NULL");
+    raw_send_greeting_as(fd, "NULL", 1);
     raw_send(fd, message, sizeof message);
     expect_failure(mon, ep, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND);
     close(fd);
@@ -474,7 +445,7 @@ static void handshake_failures_shall_carry_libzmq_values(void)
     size_t sizes[] = {sizeof bad_ready, sizeof error, sizeof sub_ready};
     for (int i = 0; i < 3; i++) {
         fd = raw_connect(ep);
-        raw_greeting(fd, "NULL");
+        raw_send_greeting_as(fd, "NULL", 1);
         raw_send(fd, bodies[i], sizes[i]);
         expect_failure(mon, ep, 0, 0);
         close(fd);

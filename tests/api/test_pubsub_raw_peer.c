@@ -2,80 +2,13 @@
  * wire (RFC 23 / RFC 37): a ZMTP 3.0 peer exchanges them as messages (0x01 / 0x00 + topic), a ZMTP 3.1
  * peer as SUBSCRIBE / CANCEL commands. A PUB must take both forms; a SUB must send each peer the form it
  * speaks, and send all its subscriptions again when it reconnects. Passes against libzmq 4.3.4 too. */
-#include "testutil.h"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include "rawpeer.h"
 
 /* ---- the raw peer ------------------------------------------------------------------------------------ */
-static int tcp_port_of(void *bound_socket)
+/* Accepts one connection within timeout_ms, pumping sock meanwhile (its reconnects run on our thread). */
+static int raw_accept_pumping(int lfd, void *sock, int timeout_ms)
 {
-    char ep[256];
-    size_t len = sizeof ep;
-    CHECK_OK(zmq_getsockopt(bound_socket, ZMQ_LAST_ENDPOINT, ep, &len));
-    const char *colon = strrchr(ep, ':');
-    CHECK(colon != NULL);
-    return atoi(colon + 1);
-}
-
-static int raw_connect(int port)
-{
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK(fd >= 0);
-    CHECK_EQ(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return fd;
-}
-
-/* A listening socket on 127.0.0.1 with a kernel-chosen port. */
-static int raw_listen(int *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK(fd >= 0);
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    CHECK_EQ(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    CHECK_EQ(listen(fd, 4), 0);
-    socklen_t len = sizeof sa;
-    CHECK_EQ(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    *port = ntohs(sa.sin_port);
-    return fd;
-}
-
-/* Lets sock run its queued commands (new pipes, reconnects), as any zmq call on it does. Both libraries
- * do such work only on the application's thread. */
-static void pump(void *sock)
-{
-    if (sock) {
-        int events;
-        size_t len = sizeof events;
-        CHECK_OK(zmq_getsockopt(sock, ZMQ_EVENTS, &events, &len));
-    }
-}
-
-/* Waits for fd to be readable for up to timeout_ms, pumping sock meanwhile. */
-static int wait_readable(int fd, void *sock, int timeout_ms)
-{
-    int64_t deadline = now_ms() + timeout_ms;
-    for (;;) {
-        pump(sock);
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, 10) > 0)
-            return 1;
-        if (now_ms() >= deadline)
-            return 0;
-    }
-}
-
-static int raw_accept(int lfd, void *sock, int timeout_ms)
-{
-    CHECK(wait_readable(lfd, sock, timeout_ms));
+    CHECK(raw_wait_readable(lfd, sock, timeout_ms));
     int fd = accept(lfd, NULL, NULL);
     CHECK(fd >= 0);
     int one = 1;
@@ -83,96 +16,16 @@ static int raw_accept(int lfd, void *sock, int timeout_ms)
     return fd;
 }
 
-static void raw_send(int fd, const void *data, size_t len)
-{
-    CHECK_EQ(send(fd, data, len, MSG_NOSIGNAL), (long long)len);
-}
-
-/* Reads exactly len bytes within timeout_ms; returns bytes read (less on EOF or timeout). */
-static size_t raw_recv(int fd, void *sock, uint8_t *buf, size_t len, int timeout_ms)
-{
-    size_t have = 0;
-    int64_t deadline = now_ms() + timeout_ms;
-    while (have < len) {
-        int64_t left = deadline - now_ms();
-        if (left <= 0 || !wait_readable(fd, sock, (int)left))
-            break;
-        ssize_t n = recv(fd, buf + have, len - have, 0);
-        if (n <= 0)
-            break;
-        have += (size_t)n;
-    }
-    return have;
-}
-
 /* Sends our greeting for ZMTP 3.<minor> with the NULL mechanism and checks the peer's. */
 static void raw_greet(int fd, void *sock, int minor)
 {
-    uint8_t greeting[64] = {0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, (uint8_t)minor, 'N', 'U', 'L', 'L'};
-    raw_send(fd, greeting, sizeof greeting);
+    raw_send_greeting(fd, minor);
     uint8_t theirs[64];
-    CHECK_EQ(raw_recv(fd, sock, theirs, 64, 3000), 64);
+    CHECK_EQ(raw_recv_pumping(fd, sock, theirs, 64, 3000), 64);
     CHECK_EQ(theirs[0], 0xff);
     CHECK_EQ(theirs[9] & 1, 1);
     CHECK_EQ(theirs[10], 3);
     CHECK(memcmp(theirs + 12, "NULL", 5) == 0);
-}
-
-/* A short frame: flags (0x04 command, 0x01 more), body. */
-static void raw_send_frame(int fd, uint8_t flags, const void *body, size_t len)
-{
-    uint8_t frame[258];
-    CHECK(len <= 255);
-    frame[0] = flags;
-    frame[1] = (uint8_t)len;
-    memcpy(frame + 2, body, len);
-    raw_send(fd, frame, len + 2);
-}
-
-/* A command frame: name-size, name, data. */
-static void raw_send_command(int fd, const char *name, const void *data, size_t len)
-{
-    uint8_t body[255];
-    size_t nlen = strlen(name);
-    CHECK(1 + nlen + len <= sizeof body);
-    body[0] = (uint8_t)nlen;
-    memcpy(body + 1, name, nlen);
-    memcpy(body + 1 + nlen, data, len);
-    raw_send_frame(fd, 0x04, body, 1 + nlen + len);
-}
-
-static void raw_send_ready(int fd, const char *type)
-{
-    uint8_t data[64];
-    size_t tlen = strlen(type);
-    data[0] = 11;
-    memcpy(data + 1, "Socket-Type", 11);
-    data[12] = data[13] = data[14] = 0;
-    data[15] = (uint8_t)tlen;
-    memcpy(data + 16, type, tlen);
-    raw_send_command(fd, "READY", data, 16 + tlen);
-}
-
-/* Reads one frame (short or long) within timeout_ms; returns its body length or -1; fills flags. */
-static int raw_recv_frame(int fd, void *sock, uint8_t *flags, uint8_t *body, size_t cap, int timeout_ms)
-{
-    uint8_t hdr[9];
-    if (raw_recv(fd, sock, hdr, 1, timeout_ms) != 1)
-        return -1;
-    *flags = hdr[0];
-    size_t len;
-    if (hdr[0] & 0x02) {
-        CHECK_EQ(raw_recv(fd, sock, hdr + 1, 8, 2000), 8);
-        len = 0;
-        for (int i = 1; i <= 8; i++)
-            len = len << 8 | hdr[i];
-    } else {
-        CHECK_EQ(raw_recv(fd, sock, hdr + 1, 1, 2000), 1);
-        len = hdr[1];
-    }
-    CHECK(len <= cap);
-    CHECK_EQ(raw_recv(fd, sock, body, len, 2000), len);
-    return (int)len;
 }
 
 /* The peer's READY, naming its socket type. */
@@ -193,7 +46,7 @@ static void raw_expect_ready(int fd, void *sock, const char *type)
 /* Connects a raw peer speaking ZMTP 3.<minor> as a SUB to the PUB bound on tcp. */
 static int raw_subscriber(void *pub, int minor)
 {
-    int fd = raw_connect(tcp_port_of(pub));
+    int fd = raw_connect_bound(pub);
     raw_greet(fd, pub, minor);
     raw_send_ready(fd, "SUB");
     raw_expect_ready(fd, pub, "PUB");
@@ -287,7 +140,7 @@ static void pub_shall_take_subscribe_and_cancel_commands_from_a_zmtp_3_1_peer(vo
 /* Accepts the SUB's connection on lfd as a raw PUB speaking ZMTP 3.<minor>. */
 static int raw_publisher(int lfd, void *sub, int minor)
 {
-    int fd = raw_accept(lfd, sub, 3000);
+    int fd = raw_accept_pumping(lfd, sub, 3000);
     raw_greet(fd, sub, minor);
     raw_send_ready(fd, "PUB");
     raw_expect_ready(fd, sub, "SUB");
@@ -327,7 +180,7 @@ static void expect_subscription(int fd, void *sub, int minor, int subscribe, con
 static void sub_shall_send_subscriptions_in_the_form_its_peer_speaks(int minor)
 {
     void *ctx = CHECK_PTR(zmq_ctx_new());
-    int port;
+    int port = 0;
     int lfd = raw_listen(&port);
     void *sub = pubsub_socket(ctx, ZMQ_SUB);
     CHECK_OK(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "topic", 5));
@@ -374,7 +227,7 @@ static void sub_shall_send_subscription_messages_to_a_zmtp_3_0_peer(void)
 static void sub_shall_resend_its_subscriptions_when_it_reconnects(void)
 {
     void *ctx = CHECK_PTR(zmq_ctx_new());
-    int port;
+    int port = 0;
     int lfd = raw_listen(&port);
     void *sub = pubsub_socket(ctx, ZMQ_SUB);
     CHECK_OK(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "a", 1));

@@ -2,104 +2,9 @@
  * speak raw bytes like STREAM's. Behaviour as libzmq 4.3.4 shows it: accepted on ROUTER (and REP, which is
  * a ROUTER there), any value >= 0, never readable back; [id][""] announces a peer's connect and disconnect;
  * a body frame's MORE flag is ignored; [id][""] sent closes that connection. */
-#include "testutil.h"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include "rawpeer.h"
 
 static void *ctx;
-
-static int endpoint_port(const char *ep)
-{
-    const char *colon = strrchr(ep, ':');
-    CHECK(colon != NULL);
-    return atoi(colon + 1);
-}
-
-static int raw_connect(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK(fd >= 0);
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons((uint16_t)port);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    CHECK_OK(connect(fd, (struct sockaddr *)&sin, sizeof sin));
-    return fd;
-}
-
-static int raw_listen(int *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK(fd >= 0);
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    CHECK_OK(bind(fd, (struct sockaddr *)&sin, sizeof sin));
-    CHECK_OK(listen(fd, 4));
-    socklen_t sl = sizeof sin;
-    CHECK_OK(getsockname(fd, (struct sockaddr *)&sin, &sl));
-    *port = ntohs(sin.sin_port);
-    return fd;
-}
-
-static int raw_accept(int lfd)
-{
-    struct pollfd p = {lfd, POLLIN, 0};
-    CHECK_INT(poll(&p, 1, 3000), ==, 1);
-    int fd = accept(lfd, NULL, NULL);
-    CHECK(fd >= 0);
-    return fd;
-}
-
-static void raw_write(int fd, const char *data)
-{
-    CHECK_EQ(send(fd, data, strlen(data), MSG_NOSIGNAL), (ssize_t)strlen(data));
-}
-
-static void raw_read_expect(int fd, const char *expected)
-{
-    size_t len = strlen(expected), got = 0;
-    char buf[256];
-    CHECK(len < sizeof buf);
-    while (got < len) {
-        struct pollfd p = {fd, POLLIN, 0};
-        CHECK_INT(poll(&p, 1, 2000), ==, 1);
-        ssize_t n = read(fd, buf + got, len - got);
-        CHECK_INT(n, >, 0);
-        got += (size_t)n;
-    }
-    CHECK_MEM(buf, len, expected, len);
-}
-
-/* EOF on fd within 2 s; libzmq closes only once the application thread has processed the pipe's end, so
- * keep calling into the socket meanwhile. */
-static void raw_expect_eof(int fd, void *sock)
-{
-    struct pollfd p = {fd, POLLIN, 0};
-    int ready = 0;
-    for (int i = 0; i < 200 && !ready; i++) {
-        poll_in(sock, 0);
-        ready = poll(&p, 1, 10);
-    }
-    CHECK_EQ(ready, 1);
-    char c;
-    ssize_t n = read(fd, &c, 1);
-    CHECK(n == 0 || (n == -1 && errno == ECONNRESET));
-}
-
-/* Receives [id][data]: stores the id (returns its length), checks the data. */
-static int recv_raw(void *router, unsigned char *id, size_t cap, const char *expected)
-{
-    int more = 0;
-    int idlen = recv_timeout(router, id, cap, 2000, &more);
-    CHECK_INT(idlen, >, 0);
-    CHECK_EQ(more, 1);
-    recv_expect(router, expected);
-    return idlen;
-}
 
 static void *raw_router(void)
 {
@@ -142,17 +47,17 @@ static void router_raw_shall_carry_raw_bytes_and_announce_peers(void)
     void *r = raw_router();
     char ep[TU_ENDPOINT_LEN];
     bind_ephemeral(r, ep, sizeof ep);
-    int fd = raw_connect(endpoint_port(ep));
+    int fd = raw_connect(ep);
     unsigned char id[256], id2[256];
-    int idlen = recv_raw(r, id, sizeof id, "");
+    int idlen = recv_routed(r, id, sizeof id, "");
     raw_write(fd, "hello");
-    int idlen2 = recv_raw(r, id2, sizeof id2, "hello");
+    int idlen2 = recv_routed(r, id2, sizeof id2, "hello");
     CHECK_MEM(id2, idlen2, id, idlen);
     send_buf(r, id, (size_t)idlen, ZMQ_SNDMORE);
     send_str(r, "world");
     raw_read_expect(fd, "world");
     close(fd);
-    idlen2 = recv_raw(r, id2, sizeof id2, "");
+    idlen2 = recv_routed(r, id2, sizeof id2, "");
     CHECK_MEM(id2, idlen2, id, idlen);
     close_zero_linger(r);
 }
@@ -164,9 +69,9 @@ static void router_raw_shall_ignore_more_on_the_body(void)
     void *r = raw_router();
     char ep[TU_ENDPOINT_LEN];
     bind_ephemeral(r, ep, sizeof ep);
-    int fd = raw_connect(endpoint_port(ep));
+    int fd = raw_connect(ep);
     unsigned char id[256];
-    int idlen = recv_raw(r, id, sizeof id, "");
+    int idlen = recv_routed(r, id, sizeof id, "");
     send_buf(r, id, (size_t)idlen, ZMQ_SNDMORE);
     send_str_more(r, "first");
     send_str(r, "dropped");
@@ -183,9 +88,9 @@ static void router_raw_shall_close_a_connection_when_sent_an_empty_body(void)
     void *r = raw_router();
     char ep[TU_ENDPOINT_LEN];
     bind_ephemeral(r, ep, sizeof ep);
-    int fd = raw_connect(endpoint_port(ep));
+    int fd = raw_connect(ep);
     unsigned char id[256];
-    int idlen = recv_raw(r, id, sizeof id, "");
+    int idlen = recv_routed(r, id, sizeof id, "");
     send_buf(r, id, (size_t)idlen, ZMQ_SNDMORE);
     send_str(r, "last words");
     send_buf(r, id, (size_t)idlen, ZMQ_SNDMORE);
@@ -208,11 +113,11 @@ static void router_raw_shall_connect_to_a_plain_tcp_server(void)
 
     void *r = raw_router();
     CHECK_OK(zmq_connect(r, ep));
-    int fd = raw_accept(lfd);
+    int fd = raw_accept(lfd, 3000);
     unsigned char id[256], id2[256];
-    int idlen = recv_raw(r, id, sizeof id, "");
+    int idlen = recv_routed(r, id, sizeof id, "");
     raw_write(fd, "srv");
-    int idlen2 = recv_raw(r, id2, sizeof id2, "srv");
+    int idlen2 = recv_routed(r, id2, sizeof id2, "srv");
     CHECK_MEM(id2, idlen2, id, idlen);
 
     void *named = raw_router();
@@ -220,9 +125,9 @@ static void router_raw_shall_connect_to_a_plain_tcp_server(void)
     CHECK_OK(zmq_connect(named, ep));
     send_str_more(named, "peer");
     send_str(named, "early");
-    int fd2 = raw_accept(lfd);
+    int fd2 = raw_accept(lfd, 3000);
     raw_read_expect(fd2, "early");
-    idlen = recv_raw(named, id, sizeof id, "");
+    idlen = recv_routed(named, id, sizeof id, "");
     CHECK_MEM(id, idlen, "peer", 4);
 
     close_zero_linger(r);
@@ -241,7 +146,7 @@ static void router_raw_shall_not_speak_zmtp(void)
     void *dealer = test_socket(ctx, ZMQ_DEALER);
     CHECK_OK(zmq_connect(dealer, ep));
     unsigned char id[256], buf[64];
-    recv_raw(r, id, sizeof id, "");
+    recv_routed(r, id, sizeof id, "");
     int more = 0;
     CHECK_INT(recv_timeout(r, id, sizeof id, 2000, &more), >, 0);
     int n = recv_timeout(r, buf, sizeof buf, 2000, &more);

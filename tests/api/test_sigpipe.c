@@ -2,40 +2,10 @@
  * process) and makes peers vanish while the library is writing to them, thousands of times, over tcp and
  * ipc, for ZMTP sockets (PUSH after the handshake, and mid-greeting) and for STREAM sockets. libzmq writes
  * with MSG_NOSIGNAL; so must we. A failure here is the process dying of signal 13. */
-#include "testutil.h"
-
-#include <netinet/in.h>
-#include <sys/un.h>
+#include "rawpeer.h"
 
 #define ROUNDS_PER_CASE 1000
 #define CASE_BUDGET_MS 15000
-
-static const uint8_t greeting[64] = {0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 0, 'N', 'U', 'L', 'L'};
-
-/* A READY command announcing Socket-Type PULL. */
-static const uint8_t ready_pull[] = {0x04, 28, 5,   'R', 'E', 'A', 'D', 'Y', 11,  'S', 'o', 'c', 'k', 'e', 't',
-                                     '-',  'T', 'y', 'p', 'e', 0,   0,   0,   4,   'P', 'U', 'L', 'L'};
-
-/* Connects a plain socket to a tcp:// or ipc:// endpoint. */
-static int raw_connect(const char *endpoint)
-{
-    int fd;
-    if (strncmp(endpoint, "tcp://", 6) == 0) {
-        const char *colon = strrchr(endpoint, ':');
-        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
-        sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        fd = socket(AF_INET, SOCK_STREAM, 0);
-        CHECK(fd >= 0);
-        CHECK_OK(connect(fd, (struct sockaddr *)&sin, sizeof sin));
-    } else {
-        struct sockaddr_un sun = {.sun_family = AF_UNIX};
-        snprintf(sun.sun_path, sizeof sun.sun_path, "%s", endpoint + 6);
-        fd = socket(AF_UNIX, SOCK_STREAM, 0);
-        CHECK(fd >= 0);
-        CHECK_OK(connect(fd, (struct sockaddr *)&sun, sizeof sun));
-    }
-    return fd;
-}
 
 /* Closes with a reset where the transport has one: unread data plus SO_LINGER 0. */
 static void vanish(int fd)
@@ -43,13 +13,6 @@ static void vanish(int fd)
     struct linger lg = {1, 0};
     (void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
     close(fd);
-}
-
-/* Waits until fd has at least one byte to read (or timeout). */
-static void wait_readable(int fd, int timeout_ms)
-{
-    struct pollfd p = {fd, POLLIN, 0};
-    (void)poll(&p, 1, timeout_ms);
 }
 
 /* Keeps the socket busy writing: queued sends that the I/O thread pushes while the peer disappears. */
@@ -64,21 +27,21 @@ static void pump(void *s, const void *data, size_t len, int count)
 static void zmtp_peer_vanishes_mid_stream(const char *transport)
 {
     void *ctx = CHECK_PTR(zmq_ctx_new());
-    void *push = CHECK_PTR(zmq_socket(ctx, ZMQ_PUSH));
-    int linger = 0, hwm = 100000;
-    CHECK_OK(zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof linger));
-    CHECK_OK(zmq_setsockopt(push, ZMQ_SNDHWM, &hwm, sizeof hwm));
+    void *push = test_socket(ctx, ZMQ_PUSH);
+    set_int(push, ZMQ_SNDHWM, 100000);
     char ep[256];
     bind_transport(push, transport, ep, sizeof ep);
     static uint8_t payload[16384];
+    uint8_t ready_pull[64];
+    size_t ready_len = raw_ready(ready_pull, sizeof ready_pull, "PULL", NULL);
     int64_t deadline = now_ms() + CASE_BUDGET_MS;
     int rounds = 0;
     for (; rounds < ROUNDS_PER_CASE && now_ms() < deadline; rounds++) {
         int fd = raw_connect(ep);
-        CHECK_EQ(send(fd, greeting, sizeof greeting, MSG_NOSIGNAL), (long long)sizeof greeting);
-        CHECK_EQ(send(fd, ready_pull, sizeof ready_pull, MSG_NOSIGNAL), (long long)sizeof ready_pull);
+        raw_send_greeting(fd, 0);
+        raw_send(fd, ready_pull, ready_len);
         pump(push, payload, sizeof payload, 8);
-        wait_readable(fd, 200);
+        (void)raw_wait_readable(fd, NULL, 200);
         vanish(fd);
         pump(push, payload, sizeof payload, 8);
     }
@@ -92,9 +55,9 @@ static void zmtp_peer_vanishes_mid_stream(const char *transport)
 static void zmtp_peer_vanishes_mid_greeting(const char *transport)
 {
     void *ctx = CHECK_PTR(zmq_ctx_new());
-    void *pub = CHECK_PTR(zmq_socket(ctx, ZMQ_PUB));
-    int linger = 0;
-    CHECK_OK(zmq_setsockopt(pub, ZMQ_LINGER, &linger, sizeof linger));
+    void *pub = test_socket(ctx, ZMQ_PUB);
+    uint8_t greeting[RAW_GREETING_LEN];
+    raw_greeting(greeting, "NULL", 0);
     char ep[256];
     bind_transport(pub, transport, ep, sizeof ep);
     int64_t deadline = now_ms() + CASE_BUDGET_MS;
@@ -102,7 +65,7 @@ static void zmtp_peer_vanishes_mid_greeting(const char *transport)
     for (; rounds < ROUNDS_PER_CASE && now_ms() < deadline; rounds++) {
         int fd = raw_connect(ep);
         if (rounds % 2)
-            CHECK_EQ(send(fd, greeting, 10, MSG_NOSIGNAL), 10);   /* the signature: the library answers */
+            raw_send(fd, greeting, 10);   /* the signature: the library answers */
         vanish(fd);
         zmq_send(pub, "x", 1, ZMQ_DONTWAIT);
     }
@@ -131,10 +94,8 @@ static int stream_recv_event(void *stream, uint8_t id[256])
 static void stream_peer_vanishes_mid_write(const char *transport)
 {
     void *ctx = CHECK_PTR(zmq_ctx_new());
-    void *stream = CHECK_PTR(zmq_socket(ctx, ZMQ_STREAM));
-    int linger = 0, timeo = 2000;
-    CHECK_OK(zmq_setsockopt(stream, ZMQ_LINGER, &linger, sizeof linger));
-    CHECK_OK(zmq_setsockopt(stream, ZMQ_RCVTIMEO, &timeo, sizeof timeo));
+    void *stream = test_socket(ctx, ZMQ_STREAM);
+    set_int(stream, ZMQ_RCVTIMEO, 2000);
     char ep[256];
     bind_transport(stream, transport, ep, sizeof ep);
     static uint8_t payload[16384];
@@ -144,7 +105,7 @@ static void stream_peer_vanishes_mid_write(const char *transport)
         int fd = raw_connect(ep);
         uint8_t id[256];
         int id_len = stream_recv_event(stream, id);   /* the connect notification */
-        CHECK_EQ(send(fd, "hi", 2, MSG_NOSIGNAL), 2);
+        raw_write(fd, "hi");
         vanish(fd);
         for (int i = 0; i < 8; i++) {
             if (zmq_send(stream, id, (size_t)id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)

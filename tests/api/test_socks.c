@@ -189,13 +189,6 @@ static void set_proxy(void *s, const struct proxy *p)
     CHECK_OK(zmq_setsockopt(s, ZMQ_SOCKS_PROXY, addr, strlen(addr)));
 }
 
-static int port_of(const char *ep)
-{
-    const char *colon = strrchr(ep, ':');
-    CHECK(colon != NULL);
-    return atoi(colon + 1);
-}
-
 static void socks_proxy_option_shall_hold_a_string(void)
 {
     void *s = test_socket(ctx, ZMQ_DEALER);
@@ -237,7 +230,7 @@ static void connect_shall_go_through_the_proxy(void)
     CHECK_EQ(atomic_load(&p.accepted), 1);
     CHECK_EQ(p.atyp, 1);
     CHECK_STR(p.host, "127.0.0.1");
-    CHECK_EQ(p.dst_port, port_of(last));
+    CHECK_EQ(p.dst_port, endpoint_port(last));
     close_zero_linger(req);
     close_zero_linger(rep);
     proxy_stop(&p);
@@ -251,7 +244,7 @@ static void host_names_shall_be_sent_unresolved(void)
     void *pull = test_socket(ctx, ZMQ_PULL);
     char last[TU_ENDPOINT_LEN], ep[64];
     bind_ephemeral(pull, last, sizeof last);
-    snprintf(ep, sizeof ep, "tcp://localhost:%d", port_of(last));
+    snprintf(ep, sizeof ep, "tcp://localhost:%d", endpoint_port(last));
     void *push = test_socket(ctx, ZMQ_PUSH);
     set_proxy(push, &p);
     CHECK_OK(zmq_connect(push, ep));
@@ -259,7 +252,7 @@ static void host_names_shall_be_sent_unresolved(void)
     recv_expect(pull, "by name");
     CHECK_EQ(p.atyp, 3);
     CHECK_STR(p.host, "localhost");
-    CHECK_EQ(p.dst_port, port_of(last));
+    CHECK_EQ(p.dst_port, endpoint_port(last));
     close_zero_linger(push);
     close_zero_linger(pull);
     proxy_stop(&p);

@@ -2,83 +2,9 @@
  * (disconnect and reconnect notifications, same routing id), data queued before the connection exists,
  * large transfers both ways, many peers, properties on the routing-id frame, STREAM to STREAM. Behaviour
  * as libzmq 4.3.4 shows it. */
-#include "testutil.h"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include "rawpeer.h"
 
 static void *ctx;
-
-static int endpoint_port (const char *ep)
-{
-    const char *colon = strrchr (ep, ':');
-    CHECK (colon != NULL);
-    return atoi (colon + 1);
-}
-
-static int raw_connect (int port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (fd >= 0);
-    struct sockaddr_in sin;
-    memset (&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons ((uint16_t) port);
-    sin.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK_OK (connect (fd, (struct sockaddr *) &sin, sizeof sin));
-    return fd;
-}
-
-static int raw_listen (int *port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (fd >= 0);
-    int one = 1;
-    CHECK_OK (setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one));
-    struct sockaddr_in sin;
-    memset (&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons ((uint16_t) *port);
-    sin.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK_OK (bind (fd, (struct sockaddr *) &sin, sizeof sin));
-    CHECK_OK (listen (fd, 16));
-    socklen_t sl = sizeof sin;
-    CHECK_OK (getsockname (fd, (struct sockaddr *) &sin, &sl));
-    *port = ntohs (sin.sin_port);
-    return fd;
-}
-
-static int raw_accept (int lfd)
-{
-    struct pollfd p = {lfd, POLLIN, 0};
-    CHECK_INT (poll (&p, 1, 3000), ==, 1);
-    int fd = accept (lfd, NULL, NULL);
-    CHECK (fd >= 0);
-    return fd;
-}
-
-static void raw_read_exact (int fd, unsigned char *buf, size_t len)
-{
-    size_t got = 0;
-    while (got < len) {
-        struct pollfd p = {fd, POLLIN, 0};
-        CHECK_INT (poll (&p, 1, 3000), ==, 1);
-        ssize_t n = read (fd, buf + got, len - got);
-        CHECK_INT (n, >, 0);
-        got += (size_t) n;
-    }
-}
-
-static void raw_write_all (int fd, const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    while (len) {
-        ssize_t n = write (fd, p, len);
-        CHECK_INT (n, >, 0);
-        p += n;
-        len -= (size_t) n;
-    }
-}
 
 /* Receives [id][data]; checks the id when want_id is given; returns the data length (copied to buf). */
 static int recv_stream (void *stream, const char *want_id, unsigned char *buf, size_t cap)
@@ -108,18 +34,18 @@ static void stream_connecter_shall_announce_disconnect_and_reconnect (void)
     char ep[TU_ENDPOINT_LEN];
     snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", port);
     CHECK_OK (zmq_connect (stream, ep));
-    int fd = raw_accept (lfd);
+    int fd = raw_accept (lfd, 3000);
     unsigned char buf[64];
     CHECK_EQ (recv_stream (stream, "srv", buf, sizeof buf), 0);
-    raw_write_all (fd, "one", 3);
+    raw_send (fd, "one", 3);
     CHECK_EQ (recv_stream (stream, "srv", buf, sizeof buf), 3);
     close (fd);
     CHECK_EQ (recv_stream (stream, "srv", buf, sizeof buf), 0);
-    fd = raw_accept (lfd);
+    fd = raw_accept (lfd, 3000);
     CHECK_EQ (recv_stream (stream, "srv", buf, sizeof buf), 0);
     send_str_more (stream, "srv");
     send_str (stream, "two");
-    raw_read_exact (fd, buf, 3);
+    raw_read_exact (fd, buf, 3, 3000);
     CHECK_MEM (buf, 3, "two", 3);
     close (fd);
     close (lfd);
@@ -140,9 +66,9 @@ static void stream_shall_queue_data_for_a_named_peer_until_connected (void)
     send_str (stream, "early-bird");
     msleep (50);
     int lfd = raw_listen (&port);
-    int fd = raw_accept (lfd);
+    int fd = raw_accept (lfd, 3000);
     unsigned char buf[64];
-    raw_read_exact (fd, buf, 10);
+    raw_read_exact (fd, buf, 10, 3000);
     CHECK_MEM (buf, 10, "early-bird", 10);
     CHECK_EQ (recv_stream (stream, "later", buf, sizeof buf), 0);
     close (fd);
@@ -161,7 +87,7 @@ static void stream_shall_carry_large_transfers_both_ways (void)
     void *stream = test_socket (ctx, ZMQ_STREAM);
     char ep[TU_ENDPOINT_LEN];
     bind_ephemeral (stream, ep, sizeof ep);
-    int fd = raw_connect (endpoint_port (ep));
+    int fd = raw_connect (ep);
     unsigned char id[256];
     int more = 0;
     int idlen = recv_timeout (stream, id, sizeof id, 3000, &more);
@@ -170,10 +96,10 @@ static void stream_shall_carry_large_transfers_both_ways (void)
     /* to the peer: one message */
     send_buf (stream, id, (size_t) idlen, ZMQ_SNDMORE);
     send_buf (stream, out, SIZE, 0);
-    raw_read_exact (fd, in, SIZE);
+    raw_read_exact (fd, in, SIZE, 3000);
     CHECK (memcmp (in, out, SIZE) == 0);
     /* from the peer: as many messages as the reads make */
-    raw_write_all (fd, out, SIZE);
+    raw_send (fd, out, SIZE);
     size_t got = 0;
     zmq_msg_t m;
     set_int (stream, ZMQ_RCVTIMEO, 3000);
@@ -204,13 +130,12 @@ static void stream_shall_serve_many_peers (void)
     set_int (stream, ZMQ_STREAM_NOTIFY, 0);
     char ep[TU_ENDPOINT_LEN];
     bind_ephemeral (stream, ep, sizeof ep);
-    int port = endpoint_port (ep);
-    static int fds[PEERS];
+        static int fds[PEERS];
     char msg[32];
     for (int i = 0; i < PEERS; i++) {
-        fds[i] = raw_connect (port);
+        fds[i] = raw_connect (ep);
         snprintf (msg, sizeof msg, "c%03d", i);
-        raw_write_all (fds[i], msg, 4);
+        raw_send (fds[i], msg, 4);
     }
     for (int n = 0; n < PEERS; n++) {
         unsigned char id[256], data[16];
@@ -225,7 +150,7 @@ static void stream_shall_serve_many_peers (void)
     }
     for (int i = 0; i < PEERS; i++) {
         unsigned char got[4];
-        raw_read_exact (fds[i], got, 4);
+        raw_read_exact (fds[i], got, 4, 3000);
         snprintf (msg, sizeof msg, "c%03d", i);
         char want[4] = {msg[3], msg[2], msg[1], msg[0]};
         CHECK_MEM (got, 4, want, 4);
@@ -240,7 +165,7 @@ static void stream_shall_attach_peer_address_to_the_routing_id_frame (void)
     void *stream = test_socket (ctx, ZMQ_STREAM);
     char ep[TU_ENDPOINT_LEN];
     bind_ephemeral (stream, ep, sizeof ep);
-    int fd = raw_connect (endpoint_port (ep));
+    int fd = raw_connect (ep);
     zmq_msg_t id;
     zmq_msg_init (&id);
     set_int (stream, ZMQ_RCVTIMEO, 3000);

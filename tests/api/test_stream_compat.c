@@ -2,26 +2,11 @@
  * its connect notification ([id][""], a generated 5-byte id starting with 0, or ZMQ_CONNECT_ROUTING_ID);
  * [id][""] sent closes that connection and the peer is told with [id][""], the closer is not; with
  * ZMQ_STREAM_NOTIFY 0 on both sides no empty frames appear at all. */
+/* recv_routed waits up to 3 s here (the default is 2 s); defined before testutil.h reads it. */
+#define TU_ROUTED_RECV_MS 3000
 #include "testutil.h"
 
 static void *ctx;
-
-/* Receives [id][data]: stores the id (returns its length), checks the data. */
-static int recv_stream(void *s, unsigned char *id, size_t cap, const char *expected)
-{
-    int more = 0;
-    int idlen = recv_timeout(s, id, cap, 3000, &more);
-    CHECK_INT(idlen, >, 0);
-    CHECK_EQ(more, 1);
-    recv_expect(s, expected);
-    return idlen;
-}
-
-static void send_stream(void *s, const unsigned char *id, int idlen, const char *data)
-{
-    send_buf(s, id, (size_t)idlen, ZMQ_SNDMORE);
-    send_str(s, data);
-}
 
 static void *stream_server(char *ep, size_t cap)
 {
@@ -61,15 +46,15 @@ static void stream_connecter_shall_learn_a_generated_id(void)
     void *cli = test_socket(ctx, ZMQ_STREAM);
     CHECK_OK(zmq_connect(cli, ep));
     unsigned char sid[256], cid[256], id[256];
-    int sidlen = recv_stream(srv, sid, sizeof sid, "");
-    int cidlen = recv_stream(cli, cid, sizeof cid, "");
+    int sidlen = recv_routed(srv, sid, sizeof sid, "");
+    int cidlen = recv_routed(cli, cid, sizeof cid, "");
     CHECK_EQ(cidlen, 5);
     CHECK_EQ(cid[0], 0);
-    send_stream(cli, cid, cidlen, "ping");
-    int idlen = recv_stream(srv, id, sizeof id, "ping");
+    send_routed(cli, cid, cidlen, "ping");
+    int idlen = recv_routed(srv, id, sizeof id, "ping");
     CHECK_MEM(id, idlen, sid, sidlen);
-    send_stream(srv, sid, sidlen, "pong");
-    idlen = recv_stream(cli, id, sizeof id, "pong");
+    send_routed(srv, sid, sidlen, "pong");
+    idlen = recv_routed(cli, id, sizeof id, "pong");
     CHECK_MEM(id, idlen, cid, cidlen);
     close_zero_linger(cli);
     close_zero_linger(srv);
@@ -84,11 +69,11 @@ static void stream_connecter_shall_close_with_an_empty_frame(void)
     void *cli = test_socket(ctx, ZMQ_STREAM);
     CHECK_OK(zmq_connect(cli, ep));
     unsigned char sid[256], cid[256], id[256];
-    int sidlen = recv_stream(srv, sid, sizeof sid, "");
-    int cidlen = recv_stream(cli, cid, sizeof cid, "");
-    send_stream(cli, cid, cidlen, "bye");
-    send_stream(cli, cid, cidlen, "");
-    recv_stream(srv, id, sizeof id, "bye");
+    int sidlen = recv_routed(srv, sid, sizeof sid, "");
+    int cidlen = recv_routed(cli, cid, sizeof cid, "");
+    send_routed(cli, cid, cidlen, "bye");
+    send_routed(cli, cid, cidlen, "");
+    recv_routed(srv, id, sizeof id, "bye");
     /* libzmq closes once the closer's thread has processed the pipe's end: keep it busy meanwhile */
     int got = 0;
     for (int i = 0; i < 300 && !got; i++) {
@@ -96,7 +81,7 @@ static void stream_connecter_shall_close_with_an_empty_frame(void)
         got = poll_in(srv, 10);
     }
     CHECK(got);
-    int idlen = recv_stream(srv, id, sizeof id, "");
+    int idlen = recv_routed(srv, id, sizeof id, "");
     CHECK_MEM(id, idlen, sid, sidlen);
     expect_no_msg(cli, 300);
     expect_no_msg(srv, 100);
@@ -115,20 +100,20 @@ static void stream_server_close_shall_notify_the_connecter(void)
     void *cli = test_socket(ctx, ZMQ_STREAM);
     CHECK_OK(zmq_connect(cli, ep));
     unsigned char sid[256], cid[256], id[256];
-    int sidlen = recv_stream(srv, sid, sizeof sid, "");
-    int cidlen = recv_stream(cli, cid, sizeof cid, "");
-    send_stream(srv, sid, sidlen, "");
+    int sidlen = recv_routed(srv, sid, sizeof sid, "");
+    int cidlen = recv_routed(cli, cid, sizeof cid, "");
+    send_routed(srv, sid, sidlen, "");
     int got = 0;
     for (int i = 0; i < 300 && !got; i++) {
         poll_in(srv, 0);
         got = poll_in(cli, 10);
     }
     CHECK(got);
-    int idlen = recv_stream(cli, id, sizeof id, "");   /* disconnected */
+    int idlen = recv_routed(cli, id, sizeof id, "");   /* disconnected */
     CHECK_MEM(id, idlen, cid, cidlen);
-    idlen = recv_stream(cli, id, sizeof id, "");       /* connected again */
+    idlen = recv_routed(cli, id, sizeof id, "");       /* connected again */
     CHECK_MEM(id, idlen, cid, cidlen);
-    idlen = recv_stream(srv, id, sizeof id, "");       /* the new connection */
+    idlen = recv_routed(srv, id, sizeof id, "");       /* the new connection */
     CHECK(idlen != sidlen || memcmp(id, sid, (size_t)sidlen) != 0);
     expect_no_msg(srv, 100);
     close_zero_linger(cli);
@@ -146,11 +131,11 @@ static void stream_notify_off_shall_carry_data_only(void)
     set_int(cli, ZMQ_STREAM_NOTIFY, 0);
     CHECK_OK(zmq_setsockopt(cli, ZMQ_CONNECT_ROUTING_ID, "s", 1));
     CHECK_OK(zmq_connect(cli, ep));
-    send_stream(cli, (const unsigned char *)"s", 1, "ping");
+    send_routed(cli, (const unsigned char *)"s", 1, "ping");
     unsigned char sid[256], id[256];
-    int sidlen = recv_stream(srv, sid, sizeof sid, "ping");
-    send_stream(srv, sid, sidlen, "pong");
-    int idlen = recv_stream(cli, id, sizeof id, "pong");
+    int sidlen = recv_routed(srv, sid, sizeof sid, "ping");
+    send_routed(srv, sid, sidlen, "pong");
+    int idlen = recv_routed(cli, id, sizeof id, "pong");
     CHECK_MEM(id, idlen, "s", 1);
     close_zero_linger(cli);
     expect_no_msg(srv, 200);

@@ -19,13 +19,6 @@ static void check_round_trip(void *pull, const char *ep, int ipv6)
     close_zero_linger(push);
 }
 
-static int port_of(const char *ep)
-{
-    const char *colon = strrchr(ep, ':');
-    CHECK(colon != NULL);
-    return atoi(colon + 1);
-}
-
 /* A "*" host with an explicit port binds every interface; ZMQ_LAST_ENDPOINT shows 0.0.0.0. */
 static void tcp_shall_bind_a_wildcard_address_with_an_explicit_port(void)
 {
@@ -57,7 +50,7 @@ static void tcp_shall_bind_an_ephemeral_port_and_report_it(void)
         char last[TU_ENDPOINT_LEN];
         get_last_endpoint(pull, last, sizeof last);
         CHECK(strncmp(last, prefixes[i], strlen(prefixes[i])) == 0);
-        int port = port_of(last);
+        int port = endpoint_port(last);
         CHECK_INT(port, >, 0);
         CHECK_INT(port, <, 65536);
         char ep[64];
@@ -98,7 +91,7 @@ static void tcp_shall_carry_ipv6_on_the_loopback_when_ipv6_is_enabled(void)
     CHECK_OK(zmq_bind(pull, "tcp://*:*"));
     get_last_endpoint(pull, last, sizeof last);
     char ep[64];
-    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port_of(last));
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", endpoint_port(last));
     check_round_trip(pull, ep, 0);
     close_zero_linger(pull);
 }
@@ -110,7 +103,7 @@ static void tcp_shall_resolve_localhost_for_connect_and_lo_for_bind(void)
     void *pull = test_socket(ctx, ZMQ_PULL);
     char last[TU_ENDPOINT_LEN], ep[64];
     bind_ephemeral(pull, last, sizeof last);
-    snprintf(ep, sizeof ep, "tcp://localhost:%d", port_of(last));
+    snprintf(ep, sizeof ep, "tcp://localhost:%d", endpoint_port(last));
     check_round_trip(pull, ep, 0);
     close_zero_linger(pull);
 

@@ -2,30 +2,9 @@
  * the source before it connects, so the peer sees that address and port. The source is resolved like a
  * bind (addresses, interface names, port "*" or 0 for any); one that cannot be bound makes the connection
  * retry without harm. */
-#include "testutil.h"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include "rawpeer.h"
 
 static void *ctx;
-
-static int raw_listener(int *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK(fd >= 0);
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    CHECK_OK(bind(fd, (struct sockaddr *)&sin, sizeof sin));
-    CHECK_OK(listen(fd, 16));
-    socklen_t len = sizeof sin;
-    CHECK_OK(getsockname(fd, (struct sockaddr *)&sin, &len));
-    *port = ntohs(sin.sin_port);
-    return fd;
-}
 
 /* Accepts one connection within 5 s and returns its peer address. */
 static void accept_peer(int lfd, struct sockaddr_in *peer)
@@ -41,8 +20,8 @@ static void accept_peer(int lfd, struct sockaddr_in *peer)
 /* An explicit source port is the port the peer sees. */
 static void connect_shall_bind_the_source_address_and_port(void)
 {
-    int port;
-    int lfd = raw_listener(&port);
+    int port = 0;
+    int lfd = raw_listen(&port);
     int src = free_tcp_port();
     char ep[96];
     snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d;127.0.0.1:%d", src, port);
@@ -93,8 +72,8 @@ static void an_unbindable_source_shall_retry_quietly(void)
     void *pull = test_socket(ctx, ZMQ_PULL);
     char last[TU_ENDPOINT_LEN], ep[TU_ENDPOINT_LEN + 128];
     bind_ephemeral(pull, last, sizeof last);
-    int busy_port;
-    int busy = raw_listener(&busy_port);
+    int busy_port = 0;
+    int busy = raw_listen(&busy_port);
     char src[2][48];
     snprintf(src[0], sizeof src[0], "1.2.3.4:0");
     snprintf(src[1], sizeof src[1], "127.0.0.1:%d", busy_port);

@@ -2,30 +2,9 @@
  * instead of a new one. The endpoint string is not used for the address; ZMQ_LAST_ENDPOINT shows the fd's
  * own address; zmq_unbind takes that endpoint; an ipc socket file handed in is left in place. Connects and
  * inproc ignore the option. */
-#include "testutil.h"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/un.h>
+#include "rawpeer.h"
 
 static void *ctx;
-
-/* A plain TCP listener on 127.0.0.1 and an ephemeral port; its port in *port. */
-static int tcp_listener(int *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK(fd >= 0);
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    CHECK_OK(bind(fd, (struct sockaddr *)&sin, sizeof sin));
-    CHECK_OK(listen(fd, 16));
-    socklen_t len = sizeof sin;
-    CHECK_OK(getsockname(fd, (struct sockaddr *)&sin, &len));
-    *port = ntohs(sin.sin_port);
-    return fd;
-}
 
 static void use_fd_shall_default_to_minus_one_and_refuse_below(void)
 {
@@ -49,8 +28,8 @@ static void tcp_bind_shall_use_the_given_listening_fd(void)
     /* any tcp address will do, even one that would not resolve */
     const char *forms[] = {"tcp://127.0.0.1:*", "tcp://127.0.0.1:1", "tcp://*:*", "tcp://garbage"};
     for (int i = 0; i < 4; i++) {
-        int port;
-        int fd = tcp_listener(&port);
+        int port = 0;
+        int fd = raw_listen(&port);
         void *pull = test_socket(ctx, ZMQ_PULL);
         set_int(pull, ZMQ_USE_FD, fd);
         CHECK_OK(zmq_bind(pull, forms[i]));
@@ -78,13 +57,7 @@ static void ipc_bind_shall_use_the_given_listening_fd(void)
     char path[108], other[108], ep[TU_ENDPOINT_LEN], want[TU_ENDPOINT_LEN];
     tu_ipc_path(path, sizeof path);
     tu_ipc_path(other, sizeof other);
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    CHECK(fd >= 0);
-    struct sockaddr_un sun;
-    memset(&sun, 0, sizeof sun);
-    sun.sun_family = AF_UNIX;
-    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
-    CHECK_OK(bind(fd, (struct sockaddr *)&sun, sizeof sun));
+    int fd = raw_bind_unix(path);
     CHECK_OK(listen(fd, 16));
 
     void *pull = test_socket(ctx, ZMQ_PULL);
@@ -110,8 +83,8 @@ static void ipc_bind_shall_use_the_given_listening_fd(void)
 /* inproc binds and all connects ignore ZMQ_USE_FD. */
 static void use_fd_shall_not_affect_inproc_or_connects(void)
 {
-    int port;
-    int fd = tcp_listener(&port);
+    int port = 0;
+    int fd = raw_listen(&port);
     void *s = test_socket(ctx, ZMQ_PAIR);
     set_int(s, ZMQ_USE_FD, fd);
     char ep[64], last[TU_ENDPOINT_LEN];
