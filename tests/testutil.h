@@ -516,6 +516,24 @@ TU_UNUSED static void *test_socket(void *ctx, int type)
     return s;
 }
 
+/* A linger-0 socket of type, bound to a fresh address on transport; ep receives the address to connect to. */
+TU_UNUSED static void *bound_socket(void *ctx, int type, const char *transport, char *ep, size_t eplen)
+{
+    void *s = test_socket(ctx, type);
+    bind_transport(s, transport, ep, eplen);
+    return s;
+}
+
+/* A linger-0 socket of type, connected to ep; a failed connect is reported at the caller's line. */
+#define connected_socket(ctx, type, ep) tu_connected_socket(__FILE__, __LINE__, (ctx), (type), (ep))
+TU_UNUSED static void *tu_connected_socket(const char *file, int line, void *ctx, int type, const char *ep)
+{
+    void *s = test_socket(ctx, type);
+    if (zmq_connect(s, ep) == -1)
+        tu_fail(file, line, "zmq_connect (%s): errno %d: %s", ep, errno, zmq_strerror(errno));
+    return s;
+}
+
 /* Subscriber slow-joiner sync. pub (PUB or XPUB) publishes "<prefix>probe-<n>" until every socket in
  * subs (SUB or XSUB, each subscribed so that prefix matches) has received one, bounded in time; then it
  * publishes "<prefix>sync-end-<n>" and each sub is drained up to that. On return the subscriptions are in

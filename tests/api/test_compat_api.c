@@ -13,14 +13,6 @@ static void on_timer(int id, void *arg)
 }
 
 static void *ctx_;
-static void *sock(int type)
-{
-    void *s = CHECK_PTR(zmq_socket(ctx_, type));
-    int zero = 0;
-    CHECK_OK(zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero));
-    return s;
-}
-
 /* zmq_send on a receive-only type, zmq_recv on a send-only type: ENOTSUP. */
 static void direction_errors_are_enotsup(void)
 {
@@ -28,14 +20,14 @@ static void direction_errors_are_enotsup(void)
     static const int recv_only[] = {ZMQ_SUB, ZMQ_PULL};
     static const int send_only[] = {ZMQ_PUB, ZMQ_PUSH};
     for (int i = 0; i < 2; i++) {
-        void *s = sock(recv_only[i]);
+        void *s = test_socket(ctx_, recv_only[i]);
         CHECK_ERR(zmq_send(s, "x", 1, ZMQ_DONTWAIT), ENOTSUP);
         zmq_msg_t m;
         CHECK_OK(zmq_msg_init_size(&m, 1));
         CHECK_ERR(zmq_msg_send(&m, s, ZMQ_DONTWAIT), ENOTSUP);
         CHECK_OK(zmq_msg_close(&m));
         CHECK_OK(zmq_close(s));
-        s = sock(send_only[i]);
+        s = test_socket(ctx_, send_only[i]);
         CHECK_ERR(zmq_recv(s, buf, sizeof buf, ZMQ_DONTWAIT), ENOTSUP);
         CHECK_OK(zmq_msg_init(&m));
         CHECK_ERR(zmq_msg_recv(&m, s, ZMQ_DONTWAIT), ENOTSUP);
@@ -48,7 +40,7 @@ static void direction_errors_are_enotsup(void)
 static void state_errors_are_efsm_and_eagain(void)
 {
     char buf[8];
-    void *req = sock(ZMQ_REQ), *rep = sock(ZMQ_REP), *push = sock(ZMQ_PUSH), *pull = sock(ZMQ_PULL);
+    void *req = test_socket(ctx_, ZMQ_REQ), *rep = test_socket(ctx_, ZMQ_REP), *push = test_socket(ctx_, ZMQ_PUSH), *pull = test_socket(ctx_, ZMQ_PULL);
     CHECK_ERR(zmq_recv(req, buf, sizeof buf, ZMQ_DONTWAIT), EFSM);
     CHECK_ERR(zmq_send(rep, "x", 1, ZMQ_DONTWAIT), EFSM);
     CHECK_ERR(zmq_send(req, "x", 1, ZMQ_DONTWAIT), EAGAIN);
@@ -62,7 +54,7 @@ static void state_errors_are_efsm_and_eagain(void)
     CHECK_ERR(zmq_recvmsg(pull, &m, ZMQ_DONTWAIT), EAGAIN);
     CHECK_OK(zmq_msg_close(&m));
     /* a PUB with no subscriber takes the message and drops it */
-    void *pub = sock(ZMQ_PUB);
+    void *pub = test_socket(ctx_, ZMQ_PUB);
     CHECK_OK(zmq_msg_init(&m));
     CHECK_EQ(zmq_msg_send(&m, pub, 0), 0);
     CHECK_OK(zmq_msg_init_size(&m, 3));
@@ -81,7 +73,7 @@ static void bad_handles_are_refused(void)
     char buf[4];
     int v = 0;
     size_t sz = sizeof v;
-    void *pub = sock(ZMQ_PUB);
+    void *pub = test_socket(ctx_, ZMQ_PUB);
     CHECK_ERR(zmq_send(NULL, "x", 1, 0), ENOTSOCK);
     CHECK_ERR(zmq_recv(NULL, buf, 1, 0), ENOTSOCK);
     CHECK_ERR(zmq_send(ctx_, "x", 1, 0), ENOTSOCK);

@@ -229,8 +229,7 @@ static void tcp_accept_filter_shall_admit_only_matching_peers(void)
     CHECK_OK(zmq_bind(pull, "tcp://127.0.0.1:*"));
     size_t sz = sizeof endpoint;
     CHECK_OK(zmq_getsockopt(pull, ZMQ_LAST_ENDPOINT, endpoint, &sz));
-    void *push = test_socket(ctx, ZMQ_PUSH);
-    CHECK_OK(zmq_connect(push, endpoint));
+    void *push = connected_socket(ctx, ZMQ_PUSH, endpoint);
     send_str(push, "admitted");
     recv_expect(pull, "admitted");
     close_zero_linger(push);

@@ -53,9 +53,8 @@ static void fd_shall_wake_after_bind_and_unbind(const char *tr)
 
 static void fd_shall_wake_after_connect_and_disconnect(const char *tr)
 {
-    void *peer = test_socket(ctx, ZMQ_DEALER);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(peer, tr, ep, sizeof ep);
+    void *peer = bound_socket(ctx, ZMQ_DEALER, tr, ep, sizeof ep);
     void *s = test_socket(ctx, ZMQ_DEALER);
     int fd = socket_fd(s);
     CHECK_EQ(events_of(s), 0);

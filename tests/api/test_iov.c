@@ -16,10 +16,8 @@ static void *ctx;
 static void pair_up(void **a, void **b)
 {
     char ep[TU_ENDPOINT_LEN];
-    *a = test_socket(ctx, ZMQ_PAIR);
-    bind_transport(*a, "inproc", ep, sizeof ep);
-    *b = test_socket(ctx, ZMQ_PAIR);
-    CHECK_OK(zmq_connect(*b, ep));
+    *a = bound_socket(ctx, ZMQ_PAIR, "inproc", ep, sizeof ep);
+    *b = connected_socket(ctx, ZMQ_PAIR, ep);
 }
 
 static void free_parts(struct iovec *iov, size_t n)

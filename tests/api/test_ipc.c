@@ -14,8 +14,7 @@ static int is_socket_file(const char *path)
 
 static void round_trip(void *pull, const char *ep)
 {
-    void *push = test_socket(ctx, ZMQ_PUSH);
-    CHECK_OK(zmq_connect(push, ep));
+    void *push = connected_socket(ctx, ZMQ_PUSH, ep);
     send_str(push, "over ipc");
     recv_expect(pull, "over ipc");
     close_zero_linger(push);
@@ -34,8 +33,7 @@ static void ipc_shall_carry_messages_over_a_filesystem_path(void)
     CHECK_STR(last, ep);
     round_trip(pull, ep);
     /* multipart and a larger message too */
-    void *push = test_socket(ctx, ZMQ_PUSH);
-    CHECK_OK(zmq_connect(push, ep));
+    void *push = connected_socket(ctx, ZMQ_PUSH, ep);
     static char big[300000];
     memset(big, 'b', sizeof big);
     send_str_more(push, "head");

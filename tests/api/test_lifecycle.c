@@ -22,9 +22,8 @@ static void bind_retrying(void *sock, const char *ep)
  * to bind again and nothing new connects to the old socket. Unknown endpoints are ENOENT. */
 static void unbind_shall_release_the_endpoint(const char *tr)
 {
-    void *pull = test_socket(ctx, ZMQ_PULL);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(pull, tr, ep, sizeof ep);
+    void *pull = bound_socket(ctx, ZMQ_PULL, tr, ep, sizeof ep);
     if (strcmp(tr, "tcp") == 0)
         CHECK_ERR(zmq_unbind(pull, "tcp://127.0.0.1:*"), ENOENT);
     CHECK_OK(zmq_unbind(pull, ep));
@@ -32,8 +31,7 @@ static void unbind_shall_release_the_endpoint(const char *tr)
     /* the same address can be bound again, by another socket */
     void *pull2 = test_socket(ctx, ZMQ_PULL);
     bind_retrying(pull2, ep);
-    void *push = test_socket(ctx, ZMQ_PUSH);
-    CHECK_OK(zmq_connect(push, ep));
+    void *push = connected_socket(ctx, ZMQ_PUSH, ep);
     send_str(push, "to the new one");
     recv_expect(pull2, "to the new one");
     expect_no_msg(pull, 50);
@@ -50,8 +48,7 @@ static void disconnect_shall_remove_only_that_connection(const char *tr)
     char ep_a[TU_ENDPOINT_LEN], ep_b[TU_ENDPOINT_LEN];
     bind_transport(a, tr, ep_a, sizeof ep_a);
     bind_transport(b, tr, ep_b, sizeof ep_b);
-    void *push = test_socket(ctx, ZMQ_PUSH);
-    CHECK_OK(zmq_connect(push, ep_a));
+    void *push = connected_socket(ctx, ZMQ_PUSH, ep_a);
     CHECK_OK(zmq_connect(push, ep_b));
     send_str(push, "1");
     send_str(push, "2");
@@ -94,9 +91,8 @@ static void ctx_term_shall_return_within_the_linger_period(void)
 /* Messages sent before zmq_close are still delivered while lingering (default linger -1). */
 static void close_shall_deliver_pending_messages_while_lingering(void)
 {
-    void *pull = test_socket(ctx, ZMQ_PULL);
     char ep[TU_ENDPOINT_LEN];
-    bind_ephemeral(pull, ep, sizeof ep);
+    void *pull = bound_socket(ctx, ZMQ_PULL, "tcp", ep, sizeof ep);
     void *push = CHECK_PTR(zmq_socket(ctx, ZMQ_PUSH)); /* default linger */
     CHECK_OK(zmq_connect(push, ep));
     for (int i = 0; i < 100; i++)
@@ -114,9 +110,8 @@ static void immediate_shall_queue_only_on_completed_connections(void)
 {
     char dead[64];
     snprintf(dead, sizeof dead, "tcp://127.0.0.1:%d", free_tcp_port());
-    void *live = test_socket(ctx, ZMQ_PULL);
     char live_ep[TU_ENDPOINT_LEN];
-    bind_ephemeral(live, live_ep, sizeof live_ep);
+    void *live = bound_socket(ctx, ZMQ_PULL, "tcp", live_ep, sizeof live_ep);
 
     void *push = test_socket(ctx, ZMQ_PUSH);
     set_int(push, ZMQ_IMMEDIATE, 1);
@@ -147,9 +142,8 @@ static void immediate_shall_queue_only_on_completed_connections(void)
  * reconnects by itself and delivery resumes (ipc and tcp; an inproc connection is not re-established). */
 static void connect_shall_reconnect_after_the_peer_closes_and_rebinds(const char *tr)
 {
-    void *pull = test_socket(ctx, ZMQ_PULL);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(pull, tr, ep, sizeof ep);
+    void *pull = bound_socket(ctx, ZMQ_PULL, tr, ep, sizeof ep);
     void *push = test_socket(ctx, ZMQ_PUSH);
     set_int(push, ZMQ_RECONNECT_IVL, 50);
     CHECK_OK(zmq_connect(push, ep));
@@ -193,9 +187,8 @@ static int settle_fd_count(int limit)
  * (both ends stay open until the socket closes); see docs/libzmq-behaviour.md. */
 static void connect_disconnect_cycles_shall_not_leak_descriptors(void)
 {
-    void *pull = test_socket(ctx, ZMQ_PULL);
     char ep[TU_ENDPOINT_LEN];
-    bind_ephemeral(pull, ep, sizeof ep);
+    void *pull = bound_socket(ctx, ZMQ_PULL, "tcp", ep, sizeof ep);
     void *push = test_socket(ctx, ZMQ_PUSH);
     /* warm up once, so that anything created lazily exists before the baseline */
     CHECK_OK(zmq_connect(push, ep));
@@ -213,8 +206,7 @@ static void connect_disconnect_cycles_shall_not_leak_descriptors(void)
     int after = settle_fd_count(baseline);
     CHECK_INT(after, <=, baseline);
     for (int i = 0; i < 200; i++) {
-        void *s = test_socket(ctx, ZMQ_PUSH);
-        CHECK_OK(zmq_connect(s, ep));
+        void *s = connected_socket(ctx, ZMQ_PUSH, ep);
         close_zero_linger(s);
     }
     after = settle_fd_count(baseline);

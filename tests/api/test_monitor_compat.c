@@ -4,75 +4,27 @@
  * accept(), before any greeting; failed connect attempts report CONNECT_DELAYED (value EINPROGRESS),
  * CLOSED (the fd), CONNECT_RETRIED (the wait: interval plus jitter); handshake failures carry libzmq's
  * values; and the argument checks, in libzmq's order. */
+
+/* Events may take up to 3 s here (the default is 2 s); defined before monitor_util.h reads it. */
+#define MONITOR_EVENT_MS 3000
+#include "monitor_util.h"
 #include "rawpeer.h"
 
 static void *ctx;
-static int monitor_seq;
-
-struct event {
-    int id; /* ZMQ_EVENT_* */
-    uint32_t value;
-    char endpoint[TU_ENDPOINT_LEN];
-};
-
-static void *start_monitor(void *sock, int events)
-{
-    char addr[64];
-    snprintf(addr, sizeof addr, "inproc://compat-monitor-%d", ++monitor_seq);
-    CHECK_OK(zmq_socket_monitor(sock, addr, events));
-    void *mon = test_socket(ctx, ZMQ_PAIR);
-    CHECK_OK(zmq_connect(mon, addr));
-    return mon;
-}
-
-/* Reads one event within ms; returns 0 if none came. */
-static int read_event(void *mon, struct event *ev, int ms)
-{
-    unsigned char frame[16];
-    int more = 0;
-    int n = recv_timeout(mon, frame, sizeof frame, ms, &more);
-    if (n < 0)
-        return 0;
-    CHECK_EQ(n, 6);
-    CHECK_EQ(more, 1);
-    uint16_t id;
-    memcpy(&id, frame, sizeof id);
-    memcpy(&ev->value, frame + 2, sizeof ev->value);
-    ev->id = id;
-    n = recv_timeout(mon, ev->endpoint, sizeof ev->endpoint - 1, 1000, &more);
-    CHECK_INT(n, >=, 0);
-    ev->endpoint[n] = '\0';
-    CHECK_EQ(more, 0);
-    return 1;
-}
-
-/* The next event, skipping those in skip_mask, must be `expected`. */
-static void tu_expect_event(const char *file, int line, void *mon, int expected, int skip_mask, struct event *ev)
-{
-    for (;;) {
-        if (!read_event(mon, ev, 3000))
-            tu_fail(file, line, "expected event 0x%x, none came", expected);
-        if (ev->id == expected)
-            return;
-        if (!(ev->id & skip_mask))
-            tu_fail(file, line, "expected event 0x%x, got 0x%x (value %u)", expected, ev->id, ev->value);
-    }
-}
-#define expect_event(mon, expected, skip, ev) tu_expect_event(__FILE__, __LINE__, (mon), (expected), (skip), (ev))
 
 /* Reads up to MONITOR_STOPPED, then closes the application's PAIR. Closing it while the monitored socket
  * may still emit would block libzmq's emitting thread (a PAIR without a peer blocks its sender), so every
  * case ends its monitors this way, or stops them first. */
 static void expect_stopped(void *mon)
 {
-    struct event ev;
+    struct monitor_event ev;
     expect_event(mon, ZMQ_EVENT_MONITOR_STOPPED, ZMQ_EVENT_ALL & ~ZMQ_EVENT_MONITOR_STOPPED, &ev);
     close_zero_linger(mon);
 }
 
 static void expect_silence(void *mon, int ms)
 {
-    struct event ev;
+    struct monitor_event ev;
     if (read_event(mon, &ev, ms))
         tu_fail(__FILE__, __LINE__, "unexpected event 0x%x (value %u, %s)", ev.id, ev.value, ev.endpoint);
 }
@@ -92,13 +44,11 @@ static void bounce(void *a, void *b)
  * exists reports its new connections to the new monitor. */
 static void monitor_started_after_bind_shall_see_new_connections(const char *tr)
 {
-    void *server = test_socket(ctx, ZMQ_DEALER);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(server, tr, ep, sizeof ep);
-    void *mon = start_monitor(server, ZMQ_EVENT_ALL);
-    void *client = test_socket(ctx, ZMQ_DEALER);
-    CHECK_OK(zmq_connect(client, ep));
-    struct event accepted, ev;
+    void *server = bound_socket(ctx, ZMQ_DEALER, tr, ep, sizeof ep);
+    void *mon = start_monitor(ctx, server, ZMQ_EVENT_ALL);
+    void *client = connected_socket(ctx, ZMQ_DEALER, ep);
+    struct monitor_event accepted, ev;
     expect_event(mon, ZMQ_EVENT_ACCEPTED, 0, &accepted);
     CHECK_STR(accepted.endpoint, ep);
     expect_event(mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0, &ev);
@@ -120,16 +70,15 @@ static void monitor_started_after_bind_shall_see_new_connections(const char *tr)
  * zmq_connect; its events name the endpoint as given to zmq_connect. */
 static void monitor_started_after_connect_shall_see_reconnects(const char *tr)
 {
-    void *server = test_socket(ctx, ZMQ_DEALER);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(server, tr, ep, sizeof ep);
+    void *server = bound_socket(ctx, ZMQ_DEALER, tr, ep, sizeof ep);
     void *client = test_socket(ctx, ZMQ_DEALER);
     set_int(client, ZMQ_RECONNECT_IVL, 100);
     CHECK_OK(zmq_connect(client, ep));
     bounce(client, server);
-    void *mon = start_monitor(client, ZMQ_EVENT_ALL);
+    void *mon = start_monitor(ctx, client, ZMQ_EVENT_ALL);
     close_zero_linger(server);
-    struct event ev;
+    struct monitor_event ev;
     expect_event(mon, ZMQ_EVENT_DISCONNECTED, 0, &ev);
     CHECK_STR(ev.endpoint, ep);
     expect_event(mon, ZMQ_EVENT_CONNECT_RETRIED, 0, &ev);
@@ -154,15 +103,14 @@ static void monitor_started_after_connect_shall_see_reconnects(const char *tr)
 static void monitor_replaced_shall_stop_the_old_one(const char *tr)
 {
     void *server = test_socket(ctx, ZMQ_DEALER);
-    void *old_mon = start_monitor(server, ZMQ_EVENT_ALL);
+    void *old_mon = start_monitor(ctx, server, ZMQ_EVENT_ALL);
     char ep[TU_ENDPOINT_LEN];
     bind_transport(server, tr, ep, sizeof ep);
-    void *client = test_socket(ctx, ZMQ_DEALER);
-    CHECK_OK(zmq_connect(client, ep));
+    void *client = connected_socket(ctx, ZMQ_DEALER, ep);
     bounce(client, server);
-    struct event ev;
+    struct monitor_event ev;
     expect_event(old_mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, ZMQ_EVENT_LISTENING | ZMQ_EVENT_ACCEPTED, &ev);
-    void *new_mon = start_monitor(server, ZMQ_EVENT_ALL);
+    void *new_mon = start_monitor(ctx, server, ZMQ_EVENT_ALL);
     expect_event(old_mon, ZMQ_EVENT_MONITOR_STOPPED, 0, &ev);
     close_zero_linger(client);
     expect_event(new_mon, ZMQ_EVENT_DISCONNECTED, 0, &ev);
@@ -179,13 +127,12 @@ static void monitor_replaced_shall_stop_the_old_one(const char *tr)
 static void monitor_stopped_shall_not_hear_existing_connections(const char *tr)
 {
     void *server = test_socket(ctx, ZMQ_DEALER);
-    void *mon = start_monitor(server, ZMQ_EVENT_ALL);
+    void *mon = start_monitor(ctx, server, ZMQ_EVENT_ALL);
     char ep[TU_ENDPOINT_LEN];
     bind_transport(server, tr, ep, sizeof ep);
-    void *client = test_socket(ctx, ZMQ_DEALER);
-    CHECK_OK(zmq_connect(client, ep));
+    void *client = connected_socket(ctx, ZMQ_DEALER, ep);
     bounce(client, server);
-    struct event ev;
+    struct monitor_event ev;
     expect_event(mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, ZMQ_EVENT_LISTENING | ZMQ_EVENT_ACCEPTED, &ev);
     CHECK_OK(zmq_socket_monitor(server, NULL, 0));
     expect_event(mon, ZMQ_EVENT_MONITOR_STOPPED, 0, &ev);
@@ -206,8 +153,8 @@ static void monitor_restarted_while_events_flow_shall_stay_consistent(void)
     set_int(client, ZMQ_RECONNECT_IVL, 1);
     CHECK_OK(zmq_connect(client, ep));
     for (int i = 0; i < 50; i++) {
-        void *mon = start_monitor(client, ZMQ_EVENT_ALL);
-        struct event ev;
+        void *mon = start_monitor(ctx, client, ZMQ_EVENT_ALL);
+        struct monitor_event ev;
         expect_event(mon, ZMQ_EVENT_CONNECT_RETRIED, ZMQ_EVENT_ALL, &ev);
         CHECK_STR(ev.endpoint, ep);
         CHECK_OK(zmq_socket_monitor(client, NULL, 0));
@@ -227,10 +174,10 @@ static void monitor_shall_report_lingering_connections_until_they_end(void)
     void *client = test_socket(ctx, ZMQ_PUSH);
     set_int(client, ZMQ_RECONNECT_IVL, 50);
     set_int(client, ZMQ_LINGER, 300);
-    void *mon = start_monitor(client, ZMQ_EVENT_ALL);
+    void *mon = start_monitor(ctx, client, ZMQ_EVENT_ALL);
     CHECK_OK(zmq_connect(client, ep));
     send_str(client, "undeliverable");
-    struct event ev;
+    struct monitor_event ev;
     expect_event(mon, ZMQ_EVENT_CONNECT_RETRIED, ZMQ_EVENT_CONNECT_DELAYED | ZMQ_EVENT_CLOSED, &ev);
     int64_t closed_at = now_ms();
     CHECK_OK(zmq_close(client));
@@ -265,7 +212,7 @@ static void ctx_term_shall_wait_for_a_lingering_monitored_socket(void)
     CHECK_OK(zmq_connect(mon, "inproc://compat-term-linger"));
     CHECK_OK(zmq_connect(client, ep));
     send_str(client, "undeliverable");
-    struct event ev;
+    struct monitor_event ev;
     expect_event(mon, ZMQ_EVENT_CONNECT_RETRIED, ZMQ_EVENT_CONNECT_DELAYED | ZMQ_EVENT_CLOSED, &ev);
     close_zero_linger(mon);
     CHECK_OK(zmq_close(client));
@@ -282,16 +229,16 @@ static void accepted_shall_come_before_any_greeting(void)
     void *server = test_socket(ctx, ZMQ_DEALER);
     char ep[TU_ENDPOINT_LEN];
     bind_transport(server, "tcp", ep, sizeof ep);
-    void *mon = start_monitor(server, ZMQ_EVENT_ACCEPTED);
+    void *mon = start_monitor(ctx, server, ZMQ_EVENT_ACCEPTED);
     int fd = raw_connect(ep);
-    struct event accepted, ev;
+    struct monitor_event accepted, ev;
     expect_event(mon, ZMQ_EVENT_ACCEPTED, 0, &accepted);
     CHECK_STR(accepted.endpoint, ep);
     close(fd);
     expect_silence(mon, 100);
     close_zero_linger(mon);
 
-    mon = start_monitor(server, ZMQ_EVENT_ALL);
+    mon = start_monitor(ctx, server, ZMQ_EVENT_ALL);
     fd = raw_connect(ep);
     expect_event(mon, ZMQ_EVENT_ACCEPTED, 0, &accepted);
     CHECK(shutdown(fd, SHUT_WR) == 0);
@@ -309,10 +256,10 @@ static void accepted_shall_come_before_any_greeting(void)
 static void unbind_shall_report_the_listener_closed(const char *tr)
 {
     void *server = test_socket(ctx, ZMQ_DEALER);
-    void *mon = start_monitor(server, ZMQ_EVENT_ALL);
+    void *mon = start_monitor(ctx, server, ZMQ_EVENT_ALL);
     char ep[TU_ENDPOINT_LEN];
     bind_transport(server, tr, ep, sizeof ep);
-    struct event listening, ev;
+    struct monitor_event listening, ev;
     expect_event(mon, ZMQ_EVENT_LISTENING, 0, &listening);
     CHECK_STR(listening.endpoint, ep);
     CHECK_OK(zmq_unbind(server, ep));
@@ -339,9 +286,9 @@ static void failed_attempts_shall_report_closed(const char *tr)
     for (int round = 0; round < 2; round++) {
         void *client = test_socket(ctx, ZMQ_DEALER);
         set_int(client, ZMQ_RECONNECT_IVL, round == 0 ? 100 : -1);
-        void *mon = start_monitor(client, ZMQ_EVENT_ALL);
+        void *mon = start_monitor(ctx, client, ZMQ_EVENT_ALL);
         CHECK_OK(zmq_connect(client, ep));
-        struct event ev;
+        struct monitor_event ev;
         for (int attempt = 0; attempt < (round == 0 ? 2 : 1); attempt++) {
             CHECK(read_event(mon, &ev, 3000));
             if (ev.id == ZMQ_EVENT_CONNECT_DELAYED) {
@@ -375,11 +322,11 @@ static void reconnect_waits_shall_back_off_with_jitter(void)
     void *client = test_socket(ctx, ZMQ_DEALER);
     set_int(client, ZMQ_RECONNECT_IVL, 20);
     set_int(client, ZMQ_RECONNECT_IVL_MAX, 80);
-    void *mon = start_monitor(client, ZMQ_EVENT_CONNECT_RETRIED);
+    void *mon = start_monitor(ctx, client, ZMQ_EVENT_CONNECT_RETRIED);
     CHECK_OK(zmq_connect(client, ep));
     static const int base[] = {20, 40, 80, 80};
     for (int i = 0; i < 4; i++) {
-        struct event ev;
+        struct monitor_event ev;
         expect_event(mon, ZMQ_EVENT_CONNECT_RETRIED, 0, &ev);
         CHECK_INT(ev.value, >=, base[i]);
         CHECK_INT(ev.value, <, base[i] + 20);
@@ -394,7 +341,7 @@ static void reconnect_waits_shall_back_off_with_jitter(void)
 
 static void expect_failure(void *mon, const char *ep, int hs_event, uint32_t hs_value)
 {
-    struct event accepted, ev;
+    struct monitor_event accepted, ev;
     expect_event(mon, ZMQ_EVENT_ACCEPTED, 0, &accepted);
     if (hs_event) {
         expect_event(mon, hs_event, 0, &ev);
@@ -412,7 +359,7 @@ static void handshake_failures_shall_carry_libzmq_values(void)
     set_int(server, ZMQ_HANDSHAKE_IVL, 200);
     char ep[TU_ENDPOINT_LEN];
     bind_transport(server, "tcp", ep, sizeof ep);
-    void *mon = start_monitor(server, ZMQ_EVENT_ALL & ~ZMQ_EVENT_LISTENING);
+    void *mon = start_monitor(ctx, server, ZMQ_EVENT_ALL & ~ZMQ_EVENT_LISTENING);
 
     /* another mechanism than ours */
     int fd = raw_connect(ep);
@@ -466,7 +413,7 @@ static void handshake_failures_shall_carry_libzmq_values(void)
 static void monitor_shall_check_arguments_as_libzmq(void)
 {
     void *s = test_socket(ctx, ZMQ_DEALER);
-    void *mon = start_monitor(s, ZMQ_EVENT_ALL);
+    void *mon = start_monitor(ctx, s, ZMQ_EVENT_ALL);
     /* the mask holds 16-bit (version 1) events only */
     CHECK_ERR(zmq_socket_monitor(s, "inproc://compat-args", 0x10000), EINVAL);
     CHECK_ERR(zmq_socket_monitor(s, "inproc://compat-args", -1), EINVAL);
@@ -491,14 +438,14 @@ static void monitor_shall_check_arguments_as_libzmq(void)
     void *squatter = test_socket(ctx, ZMQ_PAIR);
     CHECK_OK(zmq_bind(squatter, "inproc://compat-taken"));
     CHECK_ERR(zmq_socket_monitor(s, "inproc://compat-taken", ZMQ_EVENT_ALL), EADDRINUSE);
-    struct event ev;
+    struct monitor_event ev;
     expect_event(mon, ZMQ_EVENT_MONITOR_STOPPED, 0, &ev);
     /* stopping when nothing runs is fine, whatever the mask */
     CHECK_OK(zmq_socket_monitor(s, NULL, 0));
     CHECK_OK(zmq_socket_monitor(s, NULL, ZMQ_EVENT_ALL));
     /* a mask without MONITOR_STOPPED: stopping sends nothing; mask 0 is accepted and sends nothing */
-    void *quiet = start_monitor(s, ZMQ_EVENT_LISTENING);
-    void *none = start_monitor(s, 0);
+    void *quiet = start_monitor(ctx, s, ZMQ_EVENT_LISTENING);
+    void *none = start_monitor(ctx, s, 0);
     expect_silence(quiet, 50);
     CHECK_OK(zmq_bind(s, "tcp://127.0.0.1:*"));
     expect_silence(none, 50);

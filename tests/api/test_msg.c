@@ -163,9 +163,8 @@ static void msg_free_callback_may_call_the_zmq_api_from_another_thread(void)
     notify_sock = test_socket(ctx, ZMQ_PUSH);
     CHECK_OK(zmq_connect(notify_sock, "inproc://msg-free-notify"));
     void *out = test_socket(ctx, ZMQ_PUSH);
-    void *in = test_socket(ctx, ZMQ_PULL);
     char ep[TU_ENDPOINT_LEN];
-    bind_ephemeral(in, ep, sizeof ep);
+    void *in = bound_socket(ctx, ZMQ_PULL, "tcp", ep, sizeof ep);
     CHECK_OK(zmq_connect(out, ep));
     static char payload[100000];
     memset(payload, 'z', sizeof payload);
@@ -292,9 +291,8 @@ static void msg_get_and_set_shall_reject_unknown_properties(void)
 static void msg_gets_shall_return_connection_metadata(void)
 {
     void *push = test_socket(ctx, ZMQ_PUSH);
-    void *pull = test_socket(ctx, ZMQ_PULL);
     char ep[TU_ENDPOINT_LEN];
-    bind_ephemeral(pull, ep, sizeof ep);
+    void *pull = bound_socket(ctx, ZMQ_PULL, "tcp", ep, sizeof ep);
     CHECK_OK(zmq_connect(push, ep));
     send_str(push, "meta");
     zmq_msg_t in;

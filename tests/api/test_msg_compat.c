@@ -147,9 +147,8 @@ static int fd_is_socket(int fd)
  * "Routing-Id" is not a property; "Peer-Address" is the peer's IP (tcp) or "localhost:uid:gid:pid" (ipc). */
 static void received_message_properties(const char *transport)
 {
-    void *router = test_socket(ctx, ZMQ_ROUTER);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(router, transport, ep, sizeof ep);
+    void *router = bound_socket(ctx, ZMQ_ROUTER, transport, ep, sizeof ep);
     void *dealer = test_socket(ctx, ZMQ_DEALER);
     CHECK_OK(zmq_setsockopt(dealer, ZMQ_ROUTING_ID, "cid", 3));
     CHECK_OK(zmq_connect(dealer, ep));
@@ -201,9 +200,8 @@ static void received_message_properties(const char *transport)
 /* Two connections, two fds: ZMQ_SRCFD tells them apart. */
 static void srcfd_shall_tell_connections_apart(void)
 {
-    void *pull = test_socket(ctx, ZMQ_PULL);
     char ep[TU_ENDPOINT_LEN];
-    bind_ephemeral(pull, ep, sizeof ep);
+    void *pull = bound_socket(ctx, ZMQ_PULL, "tcp", ep, sizeof ep);
     void *a = test_socket(ctx, ZMQ_PUSH), *b = test_socket(ctx, ZMQ_PUSH);
     CHECK_OK(zmq_connect(a, ep));
     CHECK_OK(zmq_connect(b, ep));

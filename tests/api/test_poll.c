@@ -162,11 +162,9 @@ static void *send_in_bursts(void *arg)
  * wake-up and before every wait, receives every message of a bursty sender. */
 static void zmq_fd_and_zmq_events_shall_drive_an_epoll_loop(void)
 {
-    void *pull = test_socket(ctx, ZMQ_PULL);
     char ep[TU_ENDPOINT_LEN];
-    bind_ephemeral(pull, ep, sizeof ep);
-    void *push = test_socket(ctx, ZMQ_PUSH);
-    CHECK_OK(zmq_connect(push, ep));
+    void *pull = bound_socket(ctx, ZMQ_PULL, "tcp", ep, sizeof ep);
+    void *push = connected_socket(ctx, ZMQ_PUSH, ep);
     int zfd = -1;
     size_t sz = sizeof zfd;
     CHECK_OK(zmq_getsockopt(pull, ZMQ_FD, &zfd, &sz));

@@ -114,8 +114,7 @@ static void socket_still_serves(void *ctx, void *bound_socket)
     char ep[256];
     size_t len = sizeof ep;
     CHECK_OK(zmq_getsockopt(bound_socket, ZMQ_LAST_ENDPOINT, ep, &len));
-    void *dealer = test_socket(ctx, ZMQ_DEALER);
-    CHECK_OK(zmq_connect(dealer, ep));
+    void *dealer = connected_socket(ctx, ZMQ_DEALER, ep);
     send_str(dealer, "still here");
     char buf[64];
     int more = 0;

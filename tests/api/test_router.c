@@ -143,11 +143,9 @@ static void router_shall_drop_a_lone_routing_id_frame (const char *tr)
  * over tcp). */
 static void router_shall_attach_peer_properties_to_the_routing_id_frame (const char *tr)
 {
-    void *router = test_socket (ctx, ZMQ_ROUTER);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport (router, tr, ep, sizeof ep);
-    void *dealer = test_socket (ctx, ZMQ_DEALER);
-    CHECK_OK (zmq_connect (dealer, ep));
+    void *router = bound_socket (ctx, ZMQ_ROUTER, tr, ep, sizeof ep);
+    void *dealer = connected_socket (ctx, ZMQ_DEALER, ep);
     send_str (dealer, "hi");
     zmq_msg_t id;
     zmq_msg_init (&id);
@@ -301,18 +299,15 @@ static void req_relaxed_shall_recover_from_a_dead_peer (const char *tr)
 /* A REP whose requester went away before the reply drops the reply and serves the next request. */
 static void rep_shall_drop_the_reply_to_a_vanished_requester (const char *tr)
 {
-    void *rep = test_socket (ctx, ZMQ_REP);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport (rep, tr, ep, sizeof ep);
-    void *gone = test_socket (ctx, ZMQ_REQ);
-    CHECK_OK (zmq_connect (gone, ep));
+    void *rep = bound_socket (ctx, ZMQ_REP, tr, ep, sizeof ep);
+    void *gone = connected_socket (ctx, ZMQ_REQ, ep);
     send_str (gone, "from-gone");
     recv_expect (rep, "from-gone");
     close_zero_linger (gone);
     msleep (50);
     send_str (rep, "nobody-hears-this");
-    void *req = test_socket (ctx, ZMQ_REQ);
-    CHECK_OK (zmq_connect (req, ep));
+    void *req = connected_socket (ctx, ZMQ_REQ, ep);
     send_str (req, "from-live");
     recv_expect (rep, "from-live");
     send_str (rep, "for-live");
@@ -325,11 +320,9 @@ static void rep_shall_drop_the_reply_to_a_vanished_requester (const char *tr)
  * between requests. */
 static void req_rep_events_shall_follow_the_state_machine (const char *tr)
 {
-    void *rep = test_socket (ctx, ZMQ_REP);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport (rep, tr, ep, sizeof ep);
-    void *req = test_socket (ctx, ZMQ_REQ);
-    CHECK_OK (zmq_connect (req, ep));
+    void *rep = bound_socket (ctx, ZMQ_REP, tr, ep, sizeof ep);
+    void *req = connected_socket (ctx, ZMQ_REQ, ep);
     msleep (strcmp (tr, "inproc") == 0 ? 0 : 50);
     CHECK_EQ (get_int (req, ZMQ_EVENTS), ZMQ_POLLOUT);
     CHECK_EQ (get_int (rep, ZMQ_EVENTS), 0);

@@ -143,8 +143,7 @@ static void router_raw_shall_not_speak_zmtp(void)
     void *r = raw_router();
     char ep[TU_ENDPOINT_LEN];
     bind_ephemeral(r, ep, sizeof ep);
-    void *dealer = test_socket(ctx, ZMQ_DEALER);
-    CHECK_OK(zmq_connect(dealer, ep));
+    void *dealer = connected_socket(ctx, ZMQ_DEALER, ep);
     unsigned char id[256], buf[64];
     recv_routed(r, id, sizeof id, "");
     int more = 0;

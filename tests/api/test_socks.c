@@ -215,9 +215,8 @@ static void connect_shall_go_through_the_proxy(void)
 {
     struct proxy p;
     proxy_start(&p, PROXY_RELAY);
-    void *rep = test_socket(ctx, ZMQ_REP);
     char last[TU_ENDPOINT_LEN];
-    bind_ephemeral(rep, last, sizeof last);
+    void *rep = bound_socket(ctx, ZMQ_REP, "tcp", last, sizeof last);
     void *req = test_socket(ctx, ZMQ_REQ);
     set_proxy(req, &p);
     CHECK_OK(zmq_connect(req, last));
@@ -268,9 +267,8 @@ static void a_refusing_proxy_shall_make_the_connect_retry(void)
     for (int i = 0; i < 2; i++) {
         struct proxy p;
         proxy_start(&p, modes[i]);
-        void *pull = test_socket(ctx, ZMQ_PULL);
         char last[TU_ENDPOINT_LEN];
-        bind_ephemeral(pull, last, sizeof last);
+        void *pull = bound_socket(ctx, ZMQ_PULL, "tcp", last, sizeof last);
         void *push = test_socket(ctx, ZMQ_PUSH);
         set_int(push, ZMQ_RECONNECT_IVL, 20);
         set_proxy(push, &p);

@@ -84,9 +84,8 @@ static void stream_shall_carry_large_transfers_both_ways (void)
     CHECK (out && in);
     for (size_t i = 0; i < SIZE; i++)
         out[i] = (unsigned char) (i * 7 + (i >> 11));
-    void *stream = test_socket (ctx, ZMQ_STREAM);
     char ep[TU_ENDPOINT_LEN];
-    bind_ephemeral (stream, ep, sizeof ep);
+    void *stream = bound_socket (ctx, ZMQ_STREAM, "tcp", ep, sizeof ep);
     int fd = raw_connect (ep);
     unsigned char id[256];
     int more = 0;
@@ -162,9 +161,8 @@ static void stream_shall_serve_many_peers (void)
 /* The routing-id frame carries Peer-Address. */
 static void stream_shall_attach_peer_address_to_the_routing_id_frame (void)
 {
-    void *stream = test_socket (ctx, ZMQ_STREAM);
     char ep[TU_ENDPOINT_LEN];
-    bind_ephemeral (stream, ep, sizeof ep);
+    void *stream = bound_socket (ctx, ZMQ_STREAM, "tcp", ep, sizeof ep);
     int fd = raw_connect (ep);
     zmq_msg_t id;
     zmq_msg_init (&id);
@@ -182,9 +180,8 @@ static void stream_shall_attach_peer_address_to_the_routing_id_frame (void)
 /* Two STREAM sockets talk to each other over tcp: both announce the connection, bytes flow both ways. */
 static void stream_to_stream (void)
 {
-    void *server = test_socket (ctx, ZMQ_STREAM);
     char ep[TU_ENDPOINT_LEN];
-    bind_ephemeral (server, ep, sizeof ep);
+    void *server = bound_socket (ctx, ZMQ_STREAM, "tcp", ep, sizeof ep);
     void *client = test_socket (ctx, ZMQ_STREAM);
     CHECK_OK (zmq_setsockopt (client, ZMQ_CONNECT_ROUTING_ID, "s", 1));
     CHECK_OK (zmq_connect (client, ep));

@@ -43,8 +43,7 @@ static void stream_connecter_shall_learn_a_generated_id(void)
 {
     char ep[TU_ENDPOINT_LEN];
     void *srv = stream_server(ep, sizeof ep);
-    void *cli = test_socket(ctx, ZMQ_STREAM);
-    CHECK_OK(zmq_connect(cli, ep));
+    void *cli = connected_socket(ctx, ZMQ_STREAM, ep);
     unsigned char sid[256], cid[256], id[256];
     int sidlen = recv_routed(srv, sid, sizeof sid, "");
     int cidlen = recv_routed(cli, cid, sizeof cid, "");
@@ -66,8 +65,7 @@ static void stream_connecter_shall_close_with_an_empty_frame(void)
 {
     char ep[TU_ENDPOINT_LEN];
     void *srv = stream_server(ep, sizeof ep);
-    void *cli = test_socket(ctx, ZMQ_STREAM);
-    CHECK_OK(zmq_connect(cli, ep));
+    void *cli = connected_socket(ctx, ZMQ_STREAM, ep);
     unsigned char sid[256], cid[256], id[256];
     int sidlen = recv_routed(srv, sid, sizeof sid, "");
     int cidlen = recv_routed(cli, cid, sizeof cid, "");
@@ -97,8 +95,7 @@ static void stream_server_close_shall_notify_the_connecter(void)
 {
     char ep[TU_ENDPOINT_LEN];
     void *srv = stream_server(ep, sizeof ep);
-    void *cli = test_socket(ctx, ZMQ_STREAM);
-    CHECK_OK(zmq_connect(cli, ep));
+    void *cli = connected_socket(ctx, ZMQ_STREAM, ep);
     unsigned char sid[256], cid[256], id[256];
     int sidlen = recv_routed(srv, sid, sizeof sid, "");
     int cidlen = recv_routed(cli, cid, sizeof cid, "");

@@ -25,8 +25,7 @@ static void connect_shall_bind_the_source_address_and_port(void)
     int src = free_tcp_port();
     char ep[96];
     snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d;127.0.0.1:%d", src, port);
-    void *s = test_socket(ctx, ZMQ_DEALER);
-    CHECK_OK(zmq_connect(s, ep));
+    void *s = connected_socket(ctx, ZMQ_DEALER, ep);
     char last[TU_ENDPOINT_LEN];
     get_last_endpoint(s, last, sizeof last);
     CHECK_STR(last, ep);
@@ -48,8 +47,7 @@ static void source_host_shall_be_the_peer_address(void)
         char last[TU_ENDPOINT_LEN], ep[TU_ENDPOINT_LEN + 32];
         bind_ephemeral(pull, last, sizeof last);
         snprintf(ep, sizeof ep, "tcp://%s;%s", sources[i], last + strlen("tcp://"));
-        void *push = test_socket(ctx, ZMQ_PUSH);
-        CHECK_OK(zmq_connect(push, ep));
+        void *push = connected_socket(ctx, ZMQ_PUSH, ep);
         send_str(push, "from a source");
         zmq_msg_t m;
         zmq_msg_init(&m);

@@ -38,8 +38,7 @@ static void tcp_bind_shall_use_the_given_listening_fd(void)
         snprintf(want, sizeof want, "tcp://127.0.0.1:%d", port);
         CHECK_STR(last, want);
 
-        void *push = test_socket(ctx, ZMQ_PUSH);
-        CHECK_OK(zmq_connect(push, want));
+        void *push = connected_socket(ctx, ZMQ_PUSH, want);
         send_str(push, "through the fd");
         recv_expect(pull, "through the fd");
         /* unbound by the endpoint it reports, not by the string given to zmq_bind */
@@ -70,8 +69,7 @@ static void ipc_bind_shall_use_the_given_listening_fd(void)
     CHECK_STR(last, want);
     CHECK(access(other, F_OK) != 0);   /* nothing was created at the string's path */
 
-    void *push = test_socket(ctx, ZMQ_PUSH);
-    CHECK_OK(zmq_connect(push, want));
+    void *push = connected_socket(ctx, ZMQ_PUSH, want);
     send_str(push, "through the unix fd");
     recv_expect(pull, "through the unix fd");
     close_zero_linger(push);
@@ -92,8 +90,7 @@ static void use_fd_shall_not_affect_inproc_or_connects(void)
     CHECK_OK(zmq_bind(s, ep));
     get_last_endpoint(s, last, sizeof last);
     CHECK_STR(last, ep);
-    void *peer = test_socket(ctx, ZMQ_PAIR);
-    CHECK_OK(zmq_connect(peer, ep));
+    void *peer = connected_socket(ctx, ZMQ_PAIR, ep);
     send_str(peer, "inproc");
     recv_expect(s, "inproc");
     close_zero_linger(peer);

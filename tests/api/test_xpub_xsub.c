@@ -54,11 +54,9 @@ static void await_topic(void *pub, void *sub, const char *topic)
 
 static void xpub_shall_deliver_upstream_data_from_xsub_to_the_application(const char *tr)
 {
-    void *xpub = test_socket(ctx, ZMQ_XPUB);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(xpub, tr, ep, sizeof ep);
-    void *xsub = test_socket(ctx, ZMQ_XSUB);
-    CHECK_OK(zmq_connect(xsub, ep));
+    void *xpub = bound_socket(ctx, ZMQ_XPUB, tr, ep, sizeof ep);
+    void *xsub = connected_socket(ctx, ZMQ_XSUB, ep);
     send_buf(xsub, "\1T", 2, 0);
     recv_expect_buf(xpub, "\1T", 2, 0);
     send_str_more(xsub, "up-1");
@@ -80,8 +78,7 @@ static void xsub_shall_forward_every_subscribe_and_only_the_last_cancel(const ch
     set_int(xpub, ZMQ_XPUB_VERBOSER, 1);
     char ep[TU_ENDPOINT_LEN];
     bind_transport(xpub, tr, ep, sizeof ep);
-    void *xsub = test_socket(ctx, ZMQ_XSUB);
-    CHECK_OK(zmq_connect(xsub, ep));
+    void *xsub = connected_socket(ctx, ZMQ_XSUB, ep);
     send_buf(xsub, "\1A", 2, 0);
     recv_expect_buf(xpub, "\1A", 2, 0);
     send_buf(xsub, "\1A", 2, 0);
@@ -141,8 +138,7 @@ static void xpub_manual_shall_cancel_what_a_leaving_subscriber_asked_for(const c
     set_int(xpub, ZMQ_XPUB_MANUAL, 1);
     char ep[TU_ENDPOINT_LEN];
     bind_transport(xpub, tr, ep, sizeof ep);
-    void *xsub = test_socket(ctx, ZMQ_XSUB);
-    CHECK_OK(zmq_connect(xsub, ep));
+    void *xsub = connected_socket(ctx, ZMQ_XSUB, ep);
     send_buf(xsub, "\1A", 2, 0);
     send_buf(xsub, "\1B", 2, 0);
     recv_expect_buf(xpub, "\1A", 2, 0);
@@ -227,8 +223,7 @@ static void xpub_only_first_subscribe_shall_treat_later_frames_as_data(const cha
     set_int(xpub, OPT_ONLY_FIRST_SUBSCRIBE, 1);
     char ep[TU_ENDPOINT_LEN];
     bind_transport(xpub, tr, ep, sizeof ep);
-    void *xsub = test_socket(ctx, ZMQ_XSUB);
-    CHECK_OK(zmq_connect(xsub, ep));
+    void *xsub = connected_socket(ctx, ZMQ_XSUB, ep);
     send_buf(xsub, "\1M", 2, 0);
     recv_expect_buf(xpub, "\1M", 2, 0);
     send_str_more(xsub, "data");
@@ -247,9 +242,8 @@ static void xpub_only_first_subscribe_shall_treat_later_frames_as_data(const cha
  * rest of that one. */
 static void a_subscriber_joining_mid_message_shall_start_at_the_next_message(const char *tr)
 {
-    void *pub = test_socket(ctx, ZMQ_PUB);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(pub, tr, ep, sizeof ep);
+    void *pub = bound_socket(ctx, ZMQ_PUB, tr, ep, sizeof ep);
     void *early = test_socket(ctx, ZMQ_SUB);
     CHECK_OK(zmq_setsockopt(early, ZMQ_SUBSCRIBE, "", 0));
     CHECK_OK(zmq_connect(early, ep));
@@ -292,8 +286,7 @@ static void an_xpub_not_read_shall_still_apply_subscriptions_and_lose_nothing(co
     set_int(xpub, ZMQ_RCVHWM, 5);
     char ep[TU_ENDPOINT_LEN];
     bind_transport(xpub, tr, ep, sizeof ep);
-    void *xsub = test_socket(ctx, ZMQ_XSUB);
-    CHECK_OK(zmq_connect(xsub, ep));
+    void *xsub = connected_socket(ctx, ZMQ_XSUB, ep);
     send_buf(xsub, "\1T", 2, 0);
     recv_expect_buf(xpub, "\1T", 2, 0);
     char msg[32];
@@ -302,8 +295,7 @@ static void an_xpub_not_read_shall_still_apply_subscriptions_and_lose_nothing(co
         send_str(xsub, msg);
     }
     msleep(100);
-    void *sub = test_socket(ctx, ZMQ_SUB);
-    CHECK_OK(zmq_connect(sub, ep));
+    void *sub = connected_socket(ctx, ZMQ_SUB, ep);
     CHECK_OK(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "Q", 1));
     await_topic(xpub, sub, "Q");
     int next = 0, notified = 0;

@@ -75,9 +75,8 @@ static void dealer_shall_receive_incoming_messages_using_fair_queuing(const char
  * routing id of the peer to send to"; ZMQ_ROUTING_ID names a peer. */
 static void router_shall_prefix_the_routing_id_and_route_replies_by_it(const char *tr)
 {
-    void *router = test_socket(ctx, ZMQ_ROUTER);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(router, tr, ep, sizeof ep);
+    void *router = bound_socket(ctx, ZMQ_ROUTER, tr, ep, sizeof ep);
     void *a = test_socket(ctx, ZMQ_DEALER);
     void *b = test_socket(ctx, ZMQ_DEALER);
     CHECK_OK(zmq_setsockopt(a, ZMQ_ROUTING_ID, "alpha", 5));
@@ -110,9 +109,8 @@ static void router_shall_prefix_the_routing_id_and_route_replies_by_it(const cha
 /* Without ZMQ_ROUTING_ID the ROUTER generates an id; libzmq's are 5 bytes, 0x00 then a counter. */
 static void router_shall_generate_a_routing_id_for_anonymous_peers(const char *tr)
 {
-    void *router = test_socket(ctx, ZMQ_ROUTER);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(router, tr, ep, sizeof ep);
+    void *router = bound_socket(ctx, ZMQ_ROUTER, tr, ep, sizeof ep);
     void *a = test_socket(ctx, ZMQ_DEALER);
     void *b = test_socket(ctx, ZMQ_DEALER);
     CHECK_OK(zmq_connect(a, ep));
@@ -146,12 +144,10 @@ static void router_shall_generate_a_routing_id_for_anonymous_peers(const char *t
  * at once. */
 static void router_connect_routing_id_shall_name_the_connected_peer(const char *tr)
 {
-    void *server = test_socket(ctx, ZMQ_DEALER);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(server, tr, ep, sizeof ep);
-    void *server2 = test_socket(ctx, ZMQ_DEALER);
+    void *server = bound_socket(ctx, ZMQ_DEALER, tr, ep, sizeof ep);
     char ep2[TU_ENDPOINT_LEN];
-    bind_transport(server2, tr, ep2, sizeof ep2);
+    void *server2 = bound_socket(ctx, ZMQ_DEALER, tr, ep2, sizeof ep2);
     void *router = test_socket(ctx, ZMQ_ROUTER);
     set_int(router, ZMQ_ROUTER_MANDATORY, 1);
     CHECK_OK(zmq_setsockopt(router, ZMQ_CONNECT_ROUTING_ID, "srv-1", 5));
@@ -198,9 +194,8 @@ static void router_mandatory_shall_report_unroutable_messages_with_ehostunreach(
  * message": every part of it is accepted by zmq_send and dropped. */
 static void router_shall_silently_discard_unroutable_messages(const char *tr)
 {
-    void *router = test_socket(ctx, ZMQ_ROUTER);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(router, tr, ep, sizeof ep);
+    void *router = bound_socket(ctx, ZMQ_ROUTER, tr, ep, sizeof ep);
     void *dealer = test_socket(ctx, ZMQ_DEALER);
     CHECK_OK(zmq_setsockopt(dealer, ZMQ_ROUTING_ID, "known", 5));
     CHECK_OK(zmq_connect(dealer, ep));
@@ -261,9 +256,8 @@ static void router_handover_shall_give_a_duplicate_routing_id_to_the_new_peer(co
  * [routing id][empty] before the application sends anything. */
 static void probe_router_shall_send_an_empty_message_on_connect(const char *tr)
 {
-    void *router = test_socket(ctx, ZMQ_ROUTER);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(router, tr, ep, sizeof ep);
+    void *router = bound_socket(ctx, ZMQ_ROUTER, tr, ep, sizeof ep);
     void *dealer = test_socket(ctx, ZMQ_DEALER);
     CHECK_OK(zmq_setsockopt(dealer, ZMQ_ROUTING_ID, "prober", 6));
     set_int(dealer, ZMQ_PROBE_ROUTER, 1);
@@ -289,13 +283,11 @@ static void probe_router_shall_send_an_empty_message_on_connect(const char *tr)
 /* DEALER with no peer blocks on send (EAGAIN with ZMQ_DONTWAIT); ROUTER never blocks for that. */
 static void dealer_shall_block_when_it_has_no_peers(const char *tr)
 {
-    void *dealer = test_socket(ctx, ZMQ_DEALER);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(dealer, tr, ep, sizeof ep);
+    void *dealer = bound_socket(ctx, ZMQ_DEALER, tr, ep, sizeof ep);
     CHECK_ERR(zmq_send(dealer, "x", 1, ZMQ_DONTWAIT), EAGAIN);
-    void *router = test_socket(ctx, ZMQ_ROUTER);
     char ep2[TU_ENDPOINT_LEN];
-    bind_transport(router, tr, ep2, sizeof ep2);
+    void *router = bound_socket(ctx, ZMQ_ROUTER, tr, ep2, sizeof ep2);
     CHECK_EQ(zmq_send(router, "x", 1, ZMQ_SNDMORE | ZMQ_DONTWAIT), 1);
     CHECK_EQ(zmq_send(router, "y", 1, ZMQ_DONTWAIT), 1);
     close_zero_linger(dealer);

@@ -6,10 +6,8 @@ static void *ctx;
 /* Bind a, connect b, and wait until a round trip has gone through both ways. */
 static void connect_pair(const char *tr, void **a, void **b, char *ep, size_t eplen)
 {
-    *a = test_socket(ctx, ZMQ_PAIR);
-    *b = test_socket(ctx, ZMQ_PAIR);
-    bind_transport(*a, tr, ep, eplen);
-    CHECK_OK(zmq_connect(*b, ep));
+    *a = bound_socket(ctx, ZMQ_PAIR, tr, ep, eplen);
+    *b = connected_socket(ctx, ZMQ_PAIR, ep);
     send_str(*b, "ping");
     recv_expect(*a, "ping");
     send_str(*a, "pong");
@@ -45,8 +43,7 @@ static void pair_shall_not_accept_a_second_peer(const char *tr)
     void *a, *b;
     char ep[TU_ENDPOINT_LEN];
     connect_pair(tr, &a, &b, ep, sizeof ep);
-    void *c = test_socket(ctx, ZMQ_PAIR);
-    CHECK_OK(zmq_connect(c, ep));
+    void *c = connected_socket(ctx, ZMQ_PAIR, ep);
     /* c may queue (its own pipe exists from connect) or refuse; either way nothing reaches a */
     int rc = zmq_send(c, "intruder", 8, ZMQ_DONTWAIT);
     CHECK(rc == 8 || (rc == -1 && errno == EAGAIN));
@@ -64,17 +61,15 @@ static void pair_shall_not_accept_a_second_peer(const char *tr)
 /* "When a PAIR socket has no connected peer, zmq_send SHALL block" (EAGAIN with ZMQ_DONTWAIT). */
 static void pair_shall_block_send_when_it_has_no_peer(const char *tr)
 {
-    void *a = test_socket(ctx, ZMQ_PAIR);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(a, tr, ep, sizeof ep);
+    void *a = bound_socket(ctx, ZMQ_PAIR, tr, ep, sizeof ep);
     CHECK_ERR(zmq_send(a, "x", 1, ZMQ_DONTWAIT), EAGAIN);
     set_int(a, ZMQ_SNDTIMEO, 50);
     int64_t t0 = now_ms();
     CHECK_ERR(zmq_send(a, "x", 1, 0), EAGAIN);
     CHECK_INT(now_ms() - t0, >=, 40);
     /* once a peer connects, sends go through */
-    void *b = test_socket(ctx, ZMQ_PAIR);
-    CHECK_OK(zmq_connect(b, ep));
+    void *b = connected_socket(ctx, ZMQ_PAIR, ep);
     set_int(a, ZMQ_SNDTIMEO, 2000);
     send_str(a, "now");
     recv_expect(b, "now");
@@ -148,8 +143,7 @@ static void pair_shall_accept_a_new_peer_after_the_old_one_disconnects(const cha
     char ep[TU_ENDPOINT_LEN];
     connect_pair(tr, &a, &b, ep, sizeof ep);
     close_zero_linger(b);
-    void *c = test_socket(ctx, ZMQ_PAIR);
-    CHECK_OK(zmq_connect(c, ep));
+    void *c = connected_socket(ctx, ZMQ_PAIR, ep);
     /* the old pipe is torn down asynchronously, and a peer that came while b still held the slot is
      * refused: retry with a fresh socket until the new peer is attached */
     int got = 0;

@@ -17,10 +17,8 @@ static void unsubscribe(void *sub, const void *topic, size_t len)
 /* A PUB (or XPUB when xpub) bound on tr, and a SUB connected to it. */
 static void make_pub_sub(const char *tr, int pub_type, void **pub, void **sub, char *ep, size_t eplen)
 {
-    *pub = test_socket(ctx, pub_type);
-    bind_transport(*pub, tr, ep, eplen);
-    *sub = test_socket(ctx, ZMQ_SUB);
-    CHECK_OK(zmq_connect(*sub, ep));
+    *pub = bound_socket(ctx, pub_type, tr, ep, eplen);
+    *sub = connected_socket(ctx, ZMQ_SUB, ep);
 }
 
 /* "SHALL deliver ... only messages whose first frame starts with a subscribed prefix" (byte-wise,
@@ -56,8 +54,7 @@ static void sub_shall_receive_everything_with_an_empty_subscription_and_nothing_
     void *pub, *sub;
     char ep[TU_ENDPOINT_LEN];
     make_pub_sub(tr, ZMQ_PUB, &pub, &sub, ep, sizeof ep);
-    void *all = test_socket(ctx, ZMQ_SUB);
-    CHECK_OK(zmq_connect(all, ep));
+    void *all = connected_socket(ctx, ZMQ_SUB, ep);
     subscribe(all, "", 0);
     await_subscription(pub, all, "");
     send_str(pub, "anything");
@@ -76,9 +73,8 @@ static void sub_shall_receive_everything_with_an_empty_subscription_and_nothing_
 static void pub_shall_send_each_message_to_all_matching_subscribers(const char *tr)
 {
     enum { SUBS = 3 };
-    void *pub = test_socket(ctx, ZMQ_PUB);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(pub, tr, ep, sizeof ep);
+    void *pub = bound_socket(ctx, ZMQ_PUB, tr, ep, sizeof ep);
     void *subs[SUBS];
     for (int i = 0; i < SUBS; i++) {
         subs[i] = test_socket(ctx, ZMQ_SUB);
@@ -225,9 +221,8 @@ static void pub_shall_never_block_and_shall_drop_messages_at_the_high_water_mark
     CHECK_INT(received, >=, 1);
     CHECK_INT(received, <, COUNT);
     /* a PUB with no subscribers at all just drops */
-    void *lonely = test_socket(ctx, ZMQ_PUB);
     char ep2[TU_ENDPOINT_LEN];
-    bind_transport(lonely, tr, ep2, sizeof ep2);
+    void *lonely = bound_socket(ctx, ZMQ_PUB, tr, ep2, sizeof ep2);
     for (int i = 0; i < 2000; i++)
         CHECK_EQ(zmq_send(lonely, "x", 1, ZMQ_DONTWAIT), 1);
     close_zero_linger(lonely);
@@ -254,9 +249,8 @@ static void pub_and_sub_shall_be_unidirectional(const char *tr)
  * subscriber that goes away cancels its subscriptions. */
 static void xpub_shall_receive_subscriptions_as_messages(const char *tr)
 {
-    void *xpub = test_socket(ctx, ZMQ_XPUB);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(xpub, tr, ep, sizeof ep);
+    void *xpub = bound_socket(ctx, ZMQ_XPUB, tr, ep, sizeof ep);
     void *s1 = test_socket(ctx, ZMQ_SUB);
     void *s2 = test_socket(ctx, ZMQ_SUB);
     CHECK_OK(zmq_connect(s1, ep));
@@ -271,8 +265,7 @@ static void xpub_shall_receive_subscriptions_as_messages(const char *tr)
     recv_expect_buf(xpub, "\1mark-2", 7, 0);
     unsubscribe(s2, "topic", 5);
     recv_expect_buf(xpub, "\0topic", 6, 0);
-    void *s3 = test_socket(ctx, ZMQ_SUB);
-    CHECK_OK(zmq_connect(s3, ep));
+    void *s3 = connected_socket(ctx, ZMQ_SUB, ep);
     subscribe(s3, "gone", 4);
     recv_expect_buf(xpub, "\1gone", 5, 0);
     close_zero_linger(s3);
@@ -324,8 +317,7 @@ static void xpub_manual_shall_let_the_application_decide_subscriptions(const cha
     set_int(xpub, ZMQ_XPUB_MANUAL, 1);
     char ep[TU_ENDPOINT_LEN];
     bind_transport(xpub, tr, ep, sizeof ep);
-    void *xsub = test_socket(ctx, ZMQ_XSUB);
-    CHECK_OK(zmq_connect(xsub, ep));
+    void *xsub = connected_socket(ctx, ZMQ_XSUB, ep);
     send_buf(xsub, "\1A", 2, 0);
     recv_expect_buf(xpub, "\1A", 2, 0);
     subscribe(xpub, "B", 1);
@@ -357,8 +349,7 @@ static void xpub_welcome_msg_shall_greet_each_new_subscriber(const char *tr)
     CHECK_OK(zmq_connect(sub, ep));
     recv_expect_buf(xpub, "\1W", 2, 0);
     recv_expect(sub, "W-hello");
-    void *xsub = test_socket(ctx, ZMQ_XSUB);
-    CHECK_OK(zmq_connect(xsub, ep));
+    void *xsub = connected_socket(ctx, ZMQ_XSUB, ep);
     send_buf(xsub, "\1X", 2, 0);
     recv_expect_buf(xpub, "\1X", 2, 0);
     recv_expect(xsub, "W-hello");
@@ -374,11 +365,9 @@ static void xpub_welcome_msg_shall_greet_each_new_subscriber(const char *tr)
  * PUB applies them, and passes every message through unfiltered. */
 static void xsub_shall_send_subscriptions_upstream_as_messages(const char *tr)
 {
-    void *pub = test_socket(ctx, ZMQ_PUB);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(pub, tr, ep, sizeof ep);
-    void *xsub = test_socket(ctx, ZMQ_XSUB);
-    CHECK_OK(zmq_connect(xsub, ep));
+    void *pub = bound_socket(ctx, ZMQ_PUB, tr, ep, sizeof ep);
+    void *xsub = connected_socket(ctx, ZMQ_XSUB, ep);
     send_buf(xsub, "\1A", 2, 0);
     await_subscription(pub, xsub, "A");
     send_str(pub, "A1");
@@ -392,11 +381,9 @@ static void xsub_shall_send_subscriptions_upstream_as_messages(const char *tr)
     recv_expect(xsub, "M2");
     expect_no_msg(xsub, 20);
     /* and the exact bytes reach an XPUB */
-    void *xpub = test_socket(ctx, ZMQ_XPUB);
     char ep2[TU_ENDPOINT_LEN];
-    bind_transport(xpub, tr, ep2, sizeof ep2);
-    void *xsub2 = test_socket(ctx, ZMQ_XSUB);
-    CHECK_OK(zmq_connect(xsub2, ep2));
+    void *xpub = bound_socket(ctx, ZMQ_XPUB, tr, ep2, sizeof ep2);
+    void *xsub2 = connected_socket(ctx, ZMQ_XSUB, ep2);
     send_buf(xsub2, "\1topic\0bin", 10, 0);
     recv_expect_buf(xpub, "\1topic\0bin", 10, 0);
     close_zero_linger(xsub2);
@@ -451,9 +438,8 @@ static void xpub_nodrop_shall_refuse_instead_of_dropping_at_the_high_water_mark(
 /* ZMQ_CONFLATE on a SUB keeps only the newest message. */
 static void sub_conflate_shall_keep_only_the_last_message(const char *tr)
 {
-    void *pub = test_socket(ctx, ZMQ_PUB);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(pub, tr, ep, sizeof ep);
+    void *pub = bound_socket(ctx, ZMQ_PUB, tr, ep, sizeof ep);
     void *sub = test_socket(ctx, ZMQ_SUB);
     set_int(sub, ZMQ_CONFLATE, 1);
     CHECK_EQ(get_int(sub, ZMQ_CONFLATE), 1);

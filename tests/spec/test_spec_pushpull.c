@@ -50,9 +50,8 @@ static void *blocked_send_thread(void *arg)
  * ... at least one downstream node becomes available for sending; messages are not discarded." */
 static void push_shall_block_when_it_has_no_peers(const char *tr)
 {
-    void *push = test_socket(ctx, ZMQ_PUSH);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(push, tr, ep, sizeof ep);
+    void *push = bound_socket(ctx, ZMQ_PUSH, tr, ep, sizeof ep);
     CHECK_ERR(zmq_send(push, "x", 1, ZMQ_DONTWAIT), EAGAIN);
     set_int(push, ZMQ_SNDTIMEO, 50);
     int64_t t0 = now_ms();
@@ -66,8 +65,7 @@ static void push_shall_block_when_it_has_no_peers(const char *tr)
     CHECK_EQ(pthread_create(&th, NULL, blocked_send_thread, &b), 0);
     msleep(50);
     CHECK_EQ(b.rc, -2); /* still blocked */
-    void *pull = test_socket(ctx, ZMQ_PULL);
-    CHECK_OK(zmq_connect(pull, ep));
+    void *pull = connected_socket(ctx, ZMQ_PULL, ep);
     recv_expect(pull, "late");
     CHECK_EQ(pthread_join(th, NULL), 0);
     CHECK_EQ(b.rc, 4);
@@ -126,9 +124,8 @@ static void push_shall_not_discard_messages_at_the_high_water_mark(const char *t
  * four messages at one PULL; the PULL takes them alternately. */
 static void pull_shall_receive_incoming_messages_from_its_peers_using_fair_queuing(const char *tr)
 {
-    void *pull = test_socket(ctx, ZMQ_PULL);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(pull, tr, ep, sizeof ep);
+    void *pull = bound_socket(ctx, ZMQ_PULL, tr, ep, sizeof ep);
     void *push_a = test_socket(ctx, ZMQ_PUSH);
     void *push_b = test_socket(ctx, ZMQ_PUSH);
     CHECK_OK(zmq_connect(push_a, ep));
@@ -174,9 +171,8 @@ static void pull_shall_receive_incoming_messages_from_its_peers_using_fair_queui
  * and arrives whole with the more-flags intact. */
 static void pull_shall_deliver_multipart_messages_atomically(const char *tr)
 {
-    void *pull = test_socket(ctx, ZMQ_PULL);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(pull, tr, ep, sizeof ep);
+    void *pull = bound_socket(ctx, ZMQ_PULL, tr, ep, sizeof ep);
     void *push_a = test_socket(ctx, ZMQ_PUSH);
     void *push_b = test_socket(ctx, ZMQ_PUSH);
     CHECK_OK(zmq_connect(push_a, ep));
@@ -218,9 +214,8 @@ static void pull_shall_deliver_multipart_messages_atomically(const char *tr)
 static void push_and_pull_shall_be_unidirectional(const char *tr)
 {
     void *push = test_socket(ctx, ZMQ_PUSH);
-    void *pull = test_socket(ctx, ZMQ_PULL);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(pull, tr, ep, sizeof ep);
+    void *pull = bound_socket(ctx, ZMQ_PULL, tr, ep, sizeof ep);
     CHECK_OK(zmq_connect(push, ep));
     char buf[8];
     CHECK_ERR(zmq_recv(push, buf, sizeof buf, ZMQ_DONTWAIT), ENOTSUP);
@@ -234,9 +229,8 @@ static void push_and_pull_shall_be_unidirectional(const char *tr)
 /* A PUSH that binds distributes to PULLs that connect to it, round-robin, once they are connected. */
 static void push_shall_round_robin_to_peers_that_connect_to_it(const char *tr)
 {
-    void *push = test_socket(ctx, ZMQ_PUSH);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(push, tr, ep, sizeof ep);
+    void *push = bound_socket(ctx, ZMQ_PUSH, tr, ep, sizeof ep);
     void *pull_a = test_socket(ctx, ZMQ_PULL);
     void *pull_b = test_socket(ctx, ZMQ_PULL);
     CHECK_OK(zmq_connect(pull_a, ep));

@@ -180,9 +180,8 @@ static void req_shall_accept_a_reply_only_from_the_peer_it_sent_the_request_to(c
 static void rep_shall_fair_queue_requests_and_route_each_reply_to_its_originator(const char *tr)
 {
     enum { PEERS = 3 };
-    void *rep = test_socket(ctx, ZMQ_REP);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(rep, tr, ep, sizeof ep);
+    void *rep = bound_socket(ctx, ZMQ_REP, tr, ep, sizeof ep);
     void *req[PEERS];
     char msg[32];
     for (int i = 0; i < PEERS; i++) {
@@ -257,9 +256,8 @@ static void req_shall_block_on_send_when_it_has_no_peer(const char *tr)
     /* the failed send left the state machine where it was */
     char buf[8];
     CHECK_ERR(zmq_recv(req, buf, sizeof buf, ZMQ_DONTWAIT), EFSM);
-    void *rep = test_socket(ctx, ZMQ_REP);
     char ep[TU_ENDPOINT_LEN];
-    bind_transport(rep, tr, ep, sizeof ep);
+    void *rep = bound_socket(ctx, ZMQ_REP, tr, ep, sizeof ep);
     CHECK_OK(zmq_connect(req, ep));
     send_str(req, "hello");
     recv_expect(rep, "hello");

@@ -9,9 +9,8 @@ static void *ctx;
  * application go to that peer as plain bytes. */
 static void stream_shall_announce_a_connection_and_carry_raw_bytes(void)
 {
-    void *stream = test_socket(ctx, ZMQ_STREAM);
     char ep[TU_ENDPOINT_LEN];
-    bind_ephemeral(stream, ep, sizeof ep);
+    void *stream = bound_socket(ctx, ZMQ_STREAM, "tcp", ep, sizeof ep);
     int fd = raw_connect(ep);
     unsigned char id[256], id2[256];
     int idlen = recv_routed(stream, id, sizeof id, "");
@@ -50,9 +49,8 @@ static void stream_shall_announce_a_disconnection_with_an_empty_frame(void)
 /* Sending [id][""] closes the connection to that peer. */
 static void stream_shall_close_a_connection_when_sent_an_empty_frame(void)
 {
-    void *stream = test_socket(ctx, ZMQ_STREAM);
     char ep[TU_ENDPOINT_LEN];
-    bind_ephemeral(stream, ep, sizeof ep);
+    void *stream = bound_socket(ctx, ZMQ_STREAM, "tcp", ep, sizeof ep);
     int fd = raw_connect(ep);
     unsigned char id[256];
     int idlen = recv_routed(stream, id, sizeof id, "");
@@ -87,9 +85,8 @@ static void stream_notify_off_shall_suppress_connect_and_disconnect_frames(void)
 /* Each peer has its own routing id and replies go only to it. */
 static void stream_shall_route_by_routing_id_between_several_peers(void)
 {
-    void *stream = test_socket(ctx, ZMQ_STREAM);
     char ep[TU_ENDPOINT_LEN];
-    bind_ephemeral(stream, ep, sizeof ep);
+    void *stream = bound_socket(ctx, ZMQ_STREAM, "tcp", ep, sizeof ep);
     int fa = raw_connect(ep);
     unsigned char ida[256], idb[256], tmp[256];
     int la = recv_routed(stream, ida, sizeof ida, "");
@@ -136,9 +133,8 @@ static void stream_shall_connect_to_a_plain_tcp_server(void)
 /* A message for a routing id that is not connected fails with EHOSTUNREACH. */
 static void stream_shall_refuse_unknown_routing_ids_with_ehostunreach(void)
 {
-    void *stream = test_socket(ctx, ZMQ_STREAM);
     char ep[TU_ENDPOINT_LEN];
-    bind_ephemeral(stream, ep, sizeof ep);
+    void *stream = bound_socket(ctx, ZMQ_STREAM, "tcp", ep, sizeof ep);
     CHECK_ERR(zmq_send(stream, "nobody", 6, ZMQ_SNDMORE), EHOSTUNREACH);
     close_zero_linger(stream);
 }
