@@ -516,6 +516,45 @@ TU_UNUSED static void *test_socket(void *ctx, int type)
     return s;
 }
 
+/* Sends len-byte messages (msg, its first 4 bytes overwritten with the sequence number 0, 1, ...) with
+ * ZMQ_DONTWAIT until sock is mute (EAGAIN twice, 20 ms apart: the I/O thread may still be draining into
+ * the kernel), at most limit of them and for at most ms. Returns how many were accepted. */
+TU_UNUSED static int send_numbered_until_mute(void *sock, char *msg, size_t len, int limit, int ms)
+{
+    int sent = 0;
+    int64_t deadline = now_ms() + ms;
+    while (sent < limit && now_ms() < deadline) {
+        memcpy(msg, &sent, sizeof sent);
+        if (zmq_send(sock, msg, len, ZMQ_DONTWAIT) == -1) {
+            CHECK_EQ(errno, EAGAIN);
+            msleep(20);
+            if (zmq_send(sock, msg, len, ZMQ_DONTWAIT) == -1) {
+                CHECK_EQ(errno, EAGAIN);
+                break;
+            }
+        }
+        sent++;
+    }
+    return sent;
+}
+
+/* The next count messages on sock, each within 2 s, are len bytes long and numbered 0 .. count-1 (as
+ * send_numbered_until_mute sends them); buf (len bytes) receives them. */
+#define recv_numbered(sock, buf, len, count) tu_recv_numbered(__FILE__, __LINE__, (sock), (buf), (len), (count))
+TU_UNUSED static void tu_recv_numbered(const char *file, int line, void *sock, char *buf, size_t len, int count)
+{
+    for (int i = 0; i < count; i++) {
+        int rc = recv_timeout(sock, buf, len, 2000, NULL);
+        if (rc != (int)len) /* zmq_recv reports the full size even when it truncates */
+            tu_fail(file, line, "message %d: recv returned %d, expected %zu (errno %d: %s)", i, rc, len, errno,
+                    zmq_strerror(errno));
+        int seq;
+        memcpy(&seq, buf, sizeof seq);
+        if (seq != i)
+            tu_fail(file, line, "message %d carries sequence number %d", i, seq);
+    }
+}
+
 /* A linger-0 socket of type, bound to a fresh address on transport; ep receives the address to connect to. */
 TU_UNUSED static void *bound_socket(void *ctx, int type, const char *transport, char *ep, size_t eplen)
 {

@@ -91,28 +91,10 @@ static void pair_shall_not_discard_messages_at_the_high_water_mark(const char *t
     CHECK_OK(zmq_connect(a, ep));
     char msg[1024];
     memset(msg, 'p', sizeof msg);
-    int sent = 0;
-    int64_t deadline = now_ms() + 3000;
-    while (sent < 100000 && now_ms() < deadline) {
-        memcpy(msg, &sent, sizeof sent);
-        if (zmq_send(a, msg, sizeof msg, ZMQ_DONTWAIT) == -1) {
-            CHECK_EQ(errno, EAGAIN);
-            msleep(20);
-            if (zmq_send(a, msg, sizeof msg, ZMQ_DONTWAIT) == -1) {
-                CHECK_EQ(errno, EAGAIN);
-                break;
-            }
-        }
-        sent++;
-    }
+    int sent = send_numbered_until_mute(a, msg, sizeof msg, 100000, 3000);
     CHECK_INT(sent, >=, 5);
     CHECK_INT(sent, <, 100000);
-    for (int i = 0; i < sent; i++) {
-        CHECK_EQ(recv_timeout(b, msg, sizeof msg, 2000, NULL), sizeof msg);
-        int seq;
-        memcpy(&seq, msg, sizeof seq);
-        CHECK_EQ(seq, i);
-    }
+    recv_numbered(b, msg, sizeof msg, sent);
     expect_no_msg(b, 50);
     close_zero_linger(a);
     close_zero_linger(b);

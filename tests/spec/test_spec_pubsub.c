@@ -410,27 +410,9 @@ static void xpub_nodrop_shall_refuse_instead_of_dropping_at_the_high_water_mark(
     await_subscription(xpub, sub, "");
     char msg[512];
     memset(msg, 'n', sizeof msg);
-    int sent = 0;
-    int64_t deadline = now_ms() + 3000;
-    while (sent < 100000 && now_ms() < deadline) {
-        memcpy(msg, &sent, sizeof sent);
-        if (zmq_send(xpub, msg, sizeof msg, ZMQ_DONTWAIT) == -1) {
-            CHECK_EQ(errno, EAGAIN);
-            msleep(20);
-            if (zmq_send(xpub, msg, sizeof msg, ZMQ_DONTWAIT) == -1) {
-                CHECK_EQ(errno, EAGAIN);
-                break;
-            }
-        }
-        sent++;
-    }
+    int sent = send_numbered_until_mute(xpub, msg, sizeof msg, 100000, 3000);
     CHECK_INT(sent, <, 100000);
-    for (int i = 0; i < sent; i++) {
-        CHECK_EQ(recv_timeout(sub, msg, sizeof msg, 2000, NULL), sizeof msg);
-        int seq;
-        memcpy(&seq, msg, sizeof seq);
-        CHECK_EQ(seq, i);
-    }
+    recv_numbered(sub, msg, sizeof msg, sent);
     close_zero_linger(sub);
     close_zero_linger(xpub);
 }

@@ -89,32 +89,11 @@ static void push_shall_not_discard_messages_at_the_high_water_mark(const char *t
     CHECK_OK(zmq_connect(push, ep));
     char msg[1024];
     memset(msg, 'x', sizeof msg);
-    int sent = 0;
-    int64_t deadline = now_ms() + 3000;
     /* Kernel buffers hold a lot on ipc/tcp: keep going until EAGAIN, bounded in count and time. */
-    while (sent < 200000 && now_ms() < deadline) {
-        memcpy(msg, &sent, sizeof sent);
-        int rc = zmq_send(push, msg, sizeof msg, ZMQ_DONTWAIT);
-        if (rc == -1) {
-            CHECK_EQ(errno, EAGAIN);
-            /* the I/O thread may still be draining into the kernel; EAGAIN twice 20 ms apart is mute */
-            msleep(20);
-            if (zmq_send(push, msg, sizeof msg, ZMQ_DONTWAIT) == -1) {
-                CHECK_EQ(errno, EAGAIN);
-                break;
-            }
-        }
-        sent++;
-    }
+    int sent = send_numbered_until_mute(push, msg, sizeof msg, 200000, 3000);
     CHECK_INT(sent, >=, 10);
     CHECK_INT(sent, <, 200000);
-    for (int i = 0; i < sent; i++) {
-        int rc = recv_timeout(pull, msg, sizeof msg, 2000, NULL);
-        CHECK_EQ(rc, sizeof msg); /* zmq_recv reports the full size even when it truncates */
-        int seq;
-        memcpy(&seq, msg, sizeof seq);
-        CHECK_EQ(seq, i);
-    }
+    recv_numbered(pull, msg, sizeof msg, sent);
     expect_no_msg(pull, 50);
     close_zero_linger(pull);
     close_zero_linger(push);
