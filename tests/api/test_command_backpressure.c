@@ -96,12 +96,10 @@ static void every_subscription_reaches_a_slow_publisher(void)
     int lfd = raw_listen(&port);
 
     void *ctx = CHECK_PTR(zmq_ctx_new());
-    void *sub = CHECK_PTR(zmq_socket(ctx, ZMQ_SUB));
-    int zero = 0;
-    CHECK_OK(zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof zero));
+    void *sub = test_socket(ctx, ZMQ_SUB);
     /* libzmq counts subscriptions against ZMQ_SNDHWM and drops those past it (4.3.4 keeps 1,000 of
      * 100,000 with the default); with no limit neither library may lose any. */
-    CHECK_OK(zmq_setsockopt(sub, ZMQ_SNDHWM, &zero, sizeof zero));
+    set_int(sub, ZMQ_SNDHWM, 0);
     char ep[64];
     snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
     CHECK_OK(zmq_connect(sub, ep));
@@ -151,9 +149,7 @@ static void every_subscription_reaches_a_slow_publisher(void)
 static void every_ping_gets_its_pong(void)
 {
     void *ctx = CHECK_PTR(zmq_ctx_new());
-    void *dealer = CHECK_PTR(zmq_socket(ctx, ZMQ_DEALER));
-    int zero = 0;
-    CHECK_OK(zmq_setsockopt(dealer, ZMQ_LINGER, &zero, sizeof zero));
+    void *dealer = test_socket(ctx, ZMQ_DEALER);
     char ep[256];
     bind_ephemeral(dealer, ep, sizeof ep);
     static struct reader r;

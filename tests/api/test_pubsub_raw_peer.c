@@ -89,20 +89,12 @@ static void expect_published(void *pub, int fd, const char *wanted, const char *
     }
 }
 
-static void *pubsub_socket(void *ctx, int type)
-{
-    void *s = CHECK_PTR(zmq_socket(ctx, type));
-    int linger = 0;
-    CHECK_OK(zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger));
-    return s;
-}
-
 /* ---- a PUB and a raw subscriber ---------------------------------------------------------------------- */
 /* ZMTP 3.0: subscriptions are messages, 0x01 + topic / 0x00 + topic. */
 static void pub_shall_take_subscription_messages_from_a_zmtp_3_0_peer(void)
 {
     void *ctx = CHECK_PTR(zmq_ctx_new());
-    void *pub = pubsub_socket(ctx, ZMQ_PUB);
+    void *pub = test_socket(ctx, ZMQ_PUB);
     CHECK_OK(zmq_bind(pub, "tcp://127.0.0.1:*"));
     int fd = raw_subscriber(pub, 0);
     raw_send_frame(fd, 0, "\1A", 2);
@@ -119,7 +111,7 @@ static void pub_shall_take_subscription_messages_from_a_zmtp_3_0_peer(void)
 static void pub_shall_take_subscribe_and_cancel_commands_from_a_zmtp_3_1_peer(void)
 {
     void *ctx = CHECK_PTR(zmq_ctx_new());
-    void *pub = pubsub_socket(ctx, ZMQ_PUB);
+    void *pub = test_socket(ctx, ZMQ_PUB);
     CHECK_OK(zmq_bind(pub, "tcp://127.0.0.1:*"));
     int fd = raw_subscriber(pub, 1);
     raw_send_command(fd, "SUBSCRIBE", "A", 1);
@@ -182,7 +174,7 @@ static void sub_shall_send_subscriptions_in_the_form_its_peer_speaks(int minor)
     void *ctx = CHECK_PTR(zmq_ctx_new());
     int port = 0;
     int lfd = raw_listen(&port);
-    void *sub = pubsub_socket(ctx, ZMQ_SUB);
+    void *sub = test_socket(ctx, ZMQ_SUB);
     CHECK_OK(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "topic", 5));
     char ep[64];
     snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
@@ -229,7 +221,7 @@ static void sub_shall_resend_its_subscriptions_when_it_reconnects(void)
     void *ctx = CHECK_PTR(zmq_ctx_new());
     int port = 0;
     int lfd = raw_listen(&port);
-    void *sub = pubsub_socket(ctx, ZMQ_SUB);
+    void *sub = test_socket(ctx, ZMQ_SUB);
     CHECK_OK(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "a", 1));
     CHECK_OK(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "b", 1));
     CHECK_OK(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "b", 1));
