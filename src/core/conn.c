@@ -192,6 +192,7 @@ static void conn_reset_stream(struct conn *c)
         io_remove(c->p.io, &c->h);
     }
     conn_mech_finish(c);
+    conn_zap_reset(c);
     c->state = CONN_WAIT_RECONNECT;
     c->greet_len = 0;
     c->sent_major = c->sent_tail = false;
@@ -246,6 +247,12 @@ static void conn_schedule_reconnect(struct conn *c)
 
 void conn_fail(struct conn *c, int event, const char *reason)
 {
+    /* libzmq's values: the fd for DISCONNECTED, an error code for the handshake failures */
+    conn_fail_value(c, event, event == ZMQ_EVENT_DISCONNECTED ? (uint64_t)c->h.fd : (uint64_t)EPROTO, reason);
+}
+
+void conn_fail_value(struct conn *c, int event, uint64_t value, const char *reason)
+{
     ZN_UNUSED(reason);
     if (c->state == CONN_DEAD)
         return;
@@ -255,14 +262,13 @@ void conn_fail(struct conn *c, int event, const char *reason)
         conn_raw_notify(c);   /* after the data already read: it flushes those too */
     conn_close_fd(c);
     if (was_open) {
-        /* libzmq's values: the fd for DISCONNECTED, an error code for the handshake failures */
-        conn_event(c, event, event == ZMQ_EVENT_DISCONNECTED ? (uint64_t)fd : (uint64_t)EPROTO);
+        conn_event(c, event, value);
         if (event != ZMQ_EVENT_DISCONNECTED)
             conn_event(c, ZMQ_EVENT_DISCONNECTED, (uint64_t)fd);
     }
     /* A connecter retries, even after the socket closed, while it still has messages to deliver within
      * ZMQ_LINGER (the linger timer ends that). */
-    if (c->connecter && c->p.opt.reconnect_ivl >= 0 && !(c->closing && (c->linger == 0 || conn_drained(c)))) {
+    if (c->connecter && c->p.opt.reconnect_ivl >= 0 && !c->no_reconnect && !(c->closing && (c->linger == 0 || conn_drained(c)))) {
         conn_schedule_reconnect(c);
         return;
     }
@@ -272,6 +278,7 @@ void conn_fail(struct conn *c, int event, const char *reason)
 static void conn_free(void *arg)
 {
     struct conn *c = arg;
+    options_wipe_secrets(&c->p.opt);
     free(c->in);
     free(c->out);
     free(c);
@@ -416,6 +423,10 @@ static void conn_on_event(struct io_handle *h, uint32_t events)
 void conn_on_pipe_wake(struct pipe_end *end)
 {
     struct conn *c = end->owner;
+    if (end == c->zap.end) {
+        conn_zap_wake(c);
+        return;
+    }
     if (c->state == CONN_DEAD)
         return;
     if (pipe_peer_closed(end) && !c->closing) {

@@ -12,6 +12,10 @@
 
 #include <zmq.h>
 
+#ifndef ZMQ_ZAP_ENFORCE_DOMAIN
+#define ZMQ_ZAP_ENFORCE_DOMAIN 93   /* a draft option in zmq.h; Debian's libzmq 4.3.4 takes it */
+#endif
+
 #include "core/z85.h"
 
 void options_init(struct options *o, int type)
@@ -86,6 +90,16 @@ static int set_string(char *dst, size_t cap, const void *value, size_t len)
         memcpy(dst, value, len);
     dst[len] = 0;
     return 0;
+}
+
+void options_wipe_secrets(struct options *o)
+{
+    volatile uint8_t *p = o->curve_secret;
+    for (size_t i = 0; i < sizeof o->curve_secret; i++)
+        p[i] = 0;
+    volatile char *q = o->plain_password;
+    for (size_t i = 0; i < sizeof o->plain_password; i++)
+        q[i] = 0;
 }
 
 /* CURVE keys are set as 32 raw bytes, or 40 (41 with NUL) Z85 characters. */
@@ -246,6 +260,7 @@ static int *int_field(struct options *o, int option, int *min)
     case ZMQ_INVERT_MATCHING: return &o->invert_matching;
     case ZMQ_CONFLATE: return &o->conflate;
     case ZMQ_GSSAPI_PLAINTEXT: return &o->gssapi_plaintext;
+    case ZMQ_ZAP_ENFORCE_DOMAIN: return &o->zap_enforce_domain;
     default: return NULL;
     }
 }
@@ -262,7 +277,8 @@ int options_set(struct options *o, int option, const void *value, size_t len)
         if (option == ZMQ_TCP_KEEPALIVE && v > 1)
             return -EINVAL;
         bool is_flag = option == ZMQ_IMMEDIATE || option == ZMQ_IPV6 || option == ZMQ_CONFLATE ||
-                       option == ZMQ_INVERT_MATCHING || option == ZMQ_GSSAPI_PLAINTEXT;
+                       option == ZMQ_INVERT_MATCHING || option == ZMQ_GSSAPI_PLAINTEXT ||
+                       option == ZMQ_ZAP_ENFORCE_DOMAIN;
         if (is_flag && v > 1)
             return -EINVAL;
         if (option == ZMQ_TOS && v > 255)

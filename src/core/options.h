@@ -40,6 +40,7 @@ struct options {
     int use_fd;
     int mechanism;              /* ZMQ_NULL / ZMQ_PLAIN / ZMQ_CURVE */
     int plain_server, curve_server, gssapi_server, gssapi_plaintext;
+    int zap_enforce_domain;     /* ZMQ_ZAP_ENFORCE_DOMAIN */
     int invert_matching;
     int conflate;
     uint8_t routing_id[255];
@@ -66,6 +67,9 @@ void options_init(struct options *o, int type);
 int options_set(struct options *o, int option, const void *value, size_t len);
 /* 0, -EINVAL. *len is in/out as in zmq_getsockopt. */
 int options_get(const struct options *o, int option, void *value, size_t *len);
+
+/* Zeroes the secrets a copy of the options holds (CURVE secret key, PLAIN password) before it is freed. */
+void options_wipe_secrets(struct options *o);
 
 /* Whether a freshly accepted connection passes the accept filters (tcp: peer address; ipc: peer
  * credentials). */

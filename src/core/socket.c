@@ -472,6 +472,7 @@ int socket_close(struct socket *s)
     ctx_remove_socket(s->ctx, s);
     free(s->pipes);
     free(s->dead);
+    options_wipe_secrets(&s->opt);
     free(s);
     return 0;
 }
