@@ -7,7 +7,7 @@
 static const struct zmtp_mechanism_ops *const mechanisms[] = {
     &zmtp_mech_null,
     &zmtp_mech_plain,
-#ifdef ZINC_HAVE_CURVE_TODO
+#ifdef ZINC_HAVE_SODIUM
     &zmtp_mech_curve,
 #endif
 };

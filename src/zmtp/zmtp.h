@@ -227,8 +227,6 @@ struct zmtp_mech_config {
     const uint8_t *public_key;
     const uint8_t *secret_key;
     const uint8_t *server_key;
-    /* CURVE server: the cookie key holder (see struct zmtp_cookie_keeper). */
-    struct zmtp_cookie_keeper *cookies;
 };
 
 /* What the engine sends the ZAP handler: the mechanism's name and up to two credential frames (PLAIN:
@@ -241,15 +239,6 @@ struct zmtp_zap_request {
     int credential_count;
 };
 
-/* CURVE server: the key that seals cookies (RFC 26 "The WELCOME Command"), shared by every connection of
- * a listener and replaced at least every ZMTP_COOKIE_KEY_LIFETIME_MS (the old one is wiped). The clock is
- * the caller's (now_ms), so the codec stays pure. */
-#define ZMTP_COOKIE_KEY_LIFETIME_MS (60ull * 60 * 1000)
-struct zmtp_cookie_keeper {
-    uint8_t key[ZMTP_KEY_SIZE];
-    uint64_t born_ms;
-    bool valid;
-};
 
 /* next_command's out buffer must hold at least this much (our READY: Socket-Type and a 255-byte
  * Identity need 296 bytes); a smaller cap gives ZMTP_E_TOO_LARGE. */
