@@ -322,6 +322,16 @@ static bool raw_input(struct conn *c)
     return deliver(c, &m, false);
 }
 
+/* The peer closed (EPIPE) or the read failed. Mid-handshake libzmq reports HANDSHAKE_FAILED_NO_DETAIL
+ * with the errno first (a CURVE server that cannot open our HELLO just closes). */
+static void input_lost(struct conn *c, int err)
+{
+    if (c->state == CONN_HANDSHAKE)
+        conn_fail_value(c, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, (uint64_t)err, strerror(err));
+    else
+        conn_fail(c, ZMQ_EVENT_DISCONNECTED, err == EPIPE ? "connection closed by peer" : strerror(err));
+}
+
 static void input_done(struct conn *c)
 {
     if (c->end && c->h.fd >= 0)
@@ -372,14 +382,14 @@ void conn_input(struct conn *c)
         size_t room = CONN_IN_CAP - c->in_len;
         ssize_t n = read(c->h.fd, c->in + c->in_len, room);
         if (n == 0) {
-            conn_fail(c, ZMQ_EVENT_DISCONNECTED, "connection closed by peer");
+            input_lost(c, EPIPE);
             return;
         }
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN)
-                conn_fail(c, ZMQ_EVENT_DISCONNECTED, strerror(errno));
+                input_lost(c, errno);
             break;
         }
         c->in_len += (size_t)n;

@@ -38,7 +38,9 @@ int mech_fail(struct mech_common *m, int code)
 {
     if (m->error == 0) {
         m->error = code;
-        m->error_told = code == ZMTP_E_ERROR_CMD;   /* never answer an ERROR with an ERROR */
+        /* never answer an ERROR with an ERROR; PLAIN and CURVE (as libzmq) just close on other failures,
+         * which their libzmq peers report as HANDSHAKE_FAILED_NO_DETAIL */
+        m->error_told = code == ZMTP_E_ERROR_CMD || m->quiet;
     }
     return m->error;
 }

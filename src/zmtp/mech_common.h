@@ -17,6 +17,7 @@ struct mech_common {
     uint8_t identity[ZMTP_IDENTITY_MAX];    /* ours, sent by REQ, DEALER, ROUTER */
     size_t identity_len;
     bool zap;                               /* a ZAP decision is due before we accept the peer */
+    bool quiet;                             /* ERROR only for ZAP refusals (PLAIN, CURVE: as libzmq) */
     bool zap_pending;                       /* waiting for zap_result */
     int error;                              /* 0, or the ZMTP_E_* code that ended the handshake */
     bool error_told;                        /* the ERROR command was produced (or is not due) */

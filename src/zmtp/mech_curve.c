@@ -86,6 +86,7 @@ static int curve_init(void *state, const struct zmtp_mech_config *cfg)
     memset(s, 0, sizeof *s);
     if ((rc = mech_common_init(&s->m, cfg)) < 0)
         return rc;
+    s->m.quiet = true;
     if (sodium_init() < 0)
         return ZMTP_E_CRYPTO;
     s->server = cfg->as_server;

@@ -15,6 +15,11 @@
  *   1. Every length in HELLO is checked against the command's own size; a HELLO with bytes left over is
  *      malformed (RFC 24 grammar), as is a WELCOME with any data.
  *   2. The password is wiped from the state in plain_fini.
+ *
+ * libzmq 4.3's PLAIN server writes its ERROR command's name with a C hex escape that swallows the "E"
+ * ("\x05ERROR" is 0x5E "RROR"), and its PLAIN client only recognises that form. For libzmq's clients to
+ * see a refusal as HANDSHAKE_FAILED_AUTH, our PLAIN server sends ZAP refusals the same way, and our
+ * client accepts both forms (PLAIN_LIBZMQ_ERROR).
  */
 #include <string.h>
 
@@ -34,6 +39,8 @@ enum plain_phase {
 };
 
 #define PLAIN_CRED_MAX 255
+#define PLAIN_LIBZMQ_ERROR "\x5eRROR"   /* 5 bytes; see above */
+#define PLAIN_LIBZMQ_ERROR_LEN 5
 
 struct plain_state {
     struct mech_common m;
@@ -63,6 +70,7 @@ static int plain_init(void *state, const struct zmtp_mech_config *cfg)
     memset(s, 0, sizeof *s);
     if ((rc = mech_common_init(&s->m, cfg)) < 0)
         return rc;
+    s->m.quiet = true;
     s->phase = cfg->as_server ? PLAIN_WAIT_HELLO : PLAIN_SEND_HELLO;
     if (cfg->as_server)
         return 0;
@@ -103,12 +111,29 @@ static int plain_metadata_command(const struct plain_state *s, const char *name,
     return n ? (int)(len + n) : ZMTP_E_TOO_LARGE;
 }
 
+/* A ZAP refusal from our server, in libzmq 4.3's PLAIN ERROR form: 0x5E "RROR", reason length, code. */
+static int plain_libzmq_error(struct plain_state *s, uint8_t *out, size_t cap)
+{
+    uint8_t standard[16];
+    bool failed;
+    int n = mech_error_command(&s->m, standard, sizeof standard, &failed);
+
+    if (n <= 6 || cap < (size_t)n - 1)
+        return n;
+    memcpy(out, PLAIN_LIBZMQ_ERROR, PLAIN_LIBZMQ_ERROR_LEN);
+    memcpy(out + PLAIN_LIBZMQ_ERROR_LEN, standard + 6, (size_t)n - 6);
+    return n - 1;
+}
+
 static int plain_next_command(void *state, uint8_t *out, size_t cap)
 {
     struct plain_state *s = state;
     bool failed;
-    int rc = mech_error_command(&s->m, out, cap, &failed);
+    int rc;
 
+    if (s->m.error != 0 && s->m.zap_status != 0 && s->phase >= PLAIN_WAIT_HELLO)
+        return plain_libzmq_error(s, out, cap);
+    rc = mech_error_command(&s->m, out, cap, &failed);
     if (failed)
         return rc;
     switch (s->phase) {
@@ -206,6 +231,9 @@ static int plain_process_command(void *state, const uint8_t *body, size_t len)
 
     if (s->m.error != 0)
         return s->m.error;
+    if (s->phase < PLAIN_WAIT_HELLO && len >= PLAIN_LIBZMQ_ERROR_LEN &&
+        memcmp(body, PLAIN_LIBZMQ_ERROR, PLAIN_LIBZMQ_ERROR_LEN) == 0)
+        return mech_peer_error(&s->m, body + PLAIN_LIBZMQ_ERROR_LEN, len - PLAIN_LIBZMQ_ERROR_LEN);
     if (zmtp_command_parse(body, len, &cmd) < 0)
         return mech_fail(&s->m, ZMTP_E_MALFORMED);
     if (cmd.id == ZMTP_CMD_ERROR)

@@ -1,6 +1,7 @@
 /* Fuzz target: arbitrary command bodies fed to a PLAIN mechanism. Byte 0: bit 0 server, bit 1 ZAP on,
  * bits 2-3 the ZAP answer (200, 300, 400, 500), bits 4-7 our socket type. Then each body is a 2-byte
- * big-endian length and that many bytes. The mechanism's own commands must always parse, its status and
+ * big-endian length and that many bytes. The mechanism's own commands must always parse (or be a ZAP
+ * refusal in libzmq's PLAIN ERROR form), its status and
  * return codes agree, and what it hands ZAP must lie inside its state. */
 #include <string.h>
 
@@ -14,6 +15,8 @@ static void fuzz_next(const struct zmtp_mechanism_ops *mech, void *state)
     int n = mech->next_command(state, out, sizeof out);
 
     FUZZ_CHECK(n >= 0 && (size_t)n <= sizeof out);
+    if (n > 5 && memcmp(out, "\x5eRROR", 5) == 0)   /* a ZAP refusal in libzmq 4.3's PLAIN ERROR form */
+        return;
     if (n > 0)
         FUZZ_CHECK(zmtp_command_parse(out, (size_t)n, &cmd) == 1 && cmd.id != ZMTP_CMD_UNKNOWN);
 }

@@ -316,8 +316,7 @@ static void test_hostile_handshakes(void)
         CHECK_EQ(process_guarded(&s, buf, n), want);
         CHECK_EQ(mech->status(s.state), ZMTP_MECH_ERROR);
         uint8_t out[512];
-        CHECK(mech->next_command(s.state, out, sizeof out) > 0);   /* one ERROR for the peer */
-        CHECK_MEM(out, 6, "\x05" "ERROR", 6);
+        CHECK_EQ(mech->next_command(s.state, out, sizeof out), 0);   /* as libzmq: close, no ERROR */
         free(buf);
         side_close(&s);
     }
