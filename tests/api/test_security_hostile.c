@@ -216,6 +216,39 @@ static void a_failed_handshake_never_delivers_a_message(void)
     CHECK_OK(zmq_close(server));
 }
 
+/* ZMTP 2.0 has no security: a 2.0 peer is refused by a CURVE server and by a NULL server with a ZAP
+ * domain, while a plain NULL server still serves it (the fallback the interop tests rely on). */
+static void zmtp2_peers_shall_be_refused_when_security_is_on(void)
+{
+    char ep[TU_ENDPOINT_LEN];
+    static const uint8_t v2_greeting[] = {0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 1, 8, 0, 0};  /* PUSH, empty id */
+    void *curve = curve_server(ep, sizeof ep, 30000);
+    int fd = raw_connect(ep);
+    raw_send(fd, v2_greeting, sizeof v2_greeting);
+    CHECK(raw_wait_closed(fd, 3000));
+    close(fd);
+    CHECK_OK(zmq_close(curve));
+
+    void *domain = test_socket(ctx, ZMQ_PULL);
+    CHECK_OK(zmq_setsockopt(domain, ZMQ_ZAP_DOMAIN, "global", 6));
+    bind_ephemeral(domain, ep, sizeof ep);
+    fd = raw_connect(ep);
+    raw_send(fd, v2_greeting, sizeof v2_greeting);
+    CHECK(raw_wait_closed(fd, 3000));
+    close(fd);
+    CHECK_OK(zmq_close(domain));
+
+    void *open_server = test_socket(ctx, ZMQ_PULL);
+    bind_ephemeral(open_server, ep, sizeof ep);
+    fd = raw_connect(ep);
+    raw_send(fd, v2_greeting, sizeof v2_greeting);
+    static const uint8_t v2_message[] = {0x00, 3, 'o', 'l', 'd'};   /* 2.0 frame: flags, size, body */
+    raw_send(fd, v2_message, sizeof v2_message);
+    recv_expect(open_server, "old");
+    close(fd);
+    CHECK_OK(zmq_close(open_server));
+}
+
 int main(void)
 {
     test_begin(120);
@@ -226,6 +259,7 @@ int main(void)
     RUN(cve_2020_15166_class_huge_frames_before_auth_are_refused);
     RUN(cve_2019_13132_class_lengths_past_the_frame_are_refused);
     RUN(a_failed_handshake_never_delivers_a_message);
+    RUN(zmtp2_peers_shall_be_refused_when_security_is_on);
     CHECK_OK(zmq_ctx_term(ctx));
     return test_end();
 }
