@@ -373,7 +373,9 @@ static void null_shall_consult_zap_only_with_a_domain(const char *tr)
     recv_expect(p.server, "free");
     CHECK_EQ(atomic_load(&hp->requests), 0);
     pair_close(&p);
+    zap_stop(hp);
 
+    zap_start(hp, "400");   /* a fresh context: libzmq's second handshake there is unreliable */
     pair_open(&p);
     setopt_str(p.server, ZMQ_ZAP_DOMAIN, "global");
     pair_connect(&p, tr);
@@ -395,7 +397,9 @@ static void zap_enforce_domain_shall_require_a_handler(const char *tr)
     pair_connect(&p, tr);
     await_event(p.server_mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
     pair_close(&p);
+    bare_end();
 
+    bare_begin();
     pair_open(&p);
     setopt_str(p.server, ZMQ_ZAP_DOMAIN, "global");
     setopt_int(p.server, ZMQ_ZAP_ENFORCE_DOMAIN, 1);
