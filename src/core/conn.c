@@ -6,6 +6,8 @@
  *   WAIT_RECONNECT --reconnect timer--> CONNECTING --connected--> GREETING        (conn_start_connect)
  *   accepted fd ------------------------------------------------> GREETING        (conn_accepted)
  *   GREETING --64-byte 3.x greeting--> HANDSHAKE --mechanism READY--> ACTIVE      (greeting_input, conn_ready)
+ *     (in HANDSHAKE the mechanism may wait for the ZAP handler's reply, which wakes us through a pipe:
+ *      conn_security.c; CURVE keeps a per-frame transform into ACTIVE: conn->xform)
  *   GREETING --ZMTP 2.0 revision--> IDENTITY --identity frame--> ACTIVE
  *   STREAM sockets skip the ZMTP states: GREETING is never entered (raw bytes).
  *   any state --error, EOF, timeout--> conn_fail --> WAIT_RECONNECT (connecter) or conn_terminate

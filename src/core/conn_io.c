@@ -1,5 +1,7 @@
 /* The connection's traffic once the fd is open: the output buffer and its writes (never raising SIGPIPE),
- * inbound frames decoded into the pipe with backpressure, outbound frames encoded from it. */
+ * inbound frames decoded into the pipe with backpressure, outbound frames encoded from it. With a
+ * mechanism transform (CURVE, conn->xform) every frame and command is boxed on the way out and opened on
+ * the way in (unwrap_input, encode_boxed); without one (NULL, PLAIN) the path is the plain one. */
 #include "core/conn_int.h"
 
 #include <errno.h>
