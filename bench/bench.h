@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 /* What every benchmark program takes on its command line:
- *   prog [-t seconds] [-m fork|thread] transport size count [extra]  */
+ *   prog [-t seconds] [-m fork|thread] [-s null|curve] transport size count [extra]  */
 struct bench_args {
     const char *prog;      /* program name, first word of every output line */
     const char *transport; /* "tcp", "ipc" or "inproc" */
@@ -17,7 +17,12 @@ struct bench_args {
     long extra;            /* program-specific 4th argument (subscribers, dealers); -1 when absent */
     unsigned timeout;      /* seconds before the run gives up and fails */
     int use_threads;       /* 1: both ends in one process; always so for inproc */
+    int curve;             /* -s curve: the connection is CURVE (RFC 26) instead of NULL */
 };
+
+/* Applies the run's security to a socket: with -s curve, the binding end is the CURVE server and the
+ * connecting end its client (fixed benchmark keys). Nothing for NULL. */
+void bench_secure(void *sock, const struct bench_args *args, int server);
 
 #define BENCH_MAX_SIZE 65536
 

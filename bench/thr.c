@@ -1,6 +1,6 @@
 /* PUSH -> PULL throughput: the receiver binds a PULL socket and times count messages from the first to the
  * last; the sender connects a PUSH socket and sends them as fast as it can. Each message carries its
- * sequence number, checked on arrival.
+ * sequence number, checked on arrival. With -s curve the connection is CURVE-encrypted.
  * Prints: thr transport=.. size=.. count=.. elapsed_s=.. msgs_s=.. mb_s=..   (MB = 10^6 bytes) */
 #include "bench.h"
 
@@ -17,6 +17,7 @@ static int thr_receiver(struct bench_end *end)
         bench_check(-1, "zmq_socket PULL");
     char endpoint[256];
     bench_endpoint(args, 0, endpoint, sizeof endpoint);
+    bench_secure(pull, args, 1);
     bench_check(zmq_bind(pull, endpoint), "zmq_bind %s", endpoint);
     bench_send_endpoint(end, endpoint);
 
@@ -41,8 +42,8 @@ static int thr_receiver(struct bench_end *end)
     /* The clock starts at the first message, so it covers count - 1 of them. */
     double secs = (double)(elapsed ? elapsed : 1) / 1e9;
     double msgs = (double)(args->count > 1 ? args->count - 1 : 1);
-    printf("%s transport=%s size=%zu count=%ld elapsed_s=%.4f msgs_s=%.0f mb_s=%.2f\n", args->prog,
-           args->transport, args->size, args->count, secs, msgs / secs,
+    printf("%s transport=%s%s size=%zu count=%ld elapsed_s=%.4f msgs_s=%.0f mb_s=%.2f\n", args->prog,
+           args->transport, args->curve ? " security=curve" : "", args->size, args->count, secs, msgs / secs,
            msgs * (double)args->size / secs / 1e6);
     return 0;
 }
@@ -55,6 +56,7 @@ static int thr_sender(struct bench_end *end)
     void *push = zmq_socket(end->ctx, ZMQ_PUSH);
     if (!push)
         bench_check(-1, "zmq_socket PUSH");
+    bench_secure(push, args, 0);
     bench_check(zmq_connect(push, endpoint), "zmq_connect %s", endpoint);
 
     char *buf = calloc(1, args->size);

@@ -7,6 +7,8 @@
  *   CONNECTING --connected to ZMQ_SOCKS_PROXY--> SOCKS --proxy connected us--> GREETING (conn_socks.c)
  *   accepted fd ------------------------------------------------> GREETING        (conn_accepted)
  *   GREETING --64-byte 3.x greeting--> HANDSHAKE --mechanism READY--> ACTIVE      (greeting_input, conn_ready)
+ *     (in HANDSHAKE the mechanism may wait for the ZAP handler's reply, which wakes us through a pipe:
+ *      conn_security.c; CURVE keeps a per-frame transform into ACTIVE: conn->xform)
  *   GREETING --ZMTP 2.0 revision--> IDENTITY --identity frame--> ACTIVE
  *   STREAM sockets skip the ZMTP states: GREETING is never entered (raw bytes).
  *   CONNECTING --refused, ZMQ_CONNECT_TIMEOUT--> conn_connect_failed (CLOSED) --> WAIT_RECONNECT
@@ -208,6 +210,7 @@ static void conn_reset_stream(struct conn *c)
         io_remove(c->p.io, &c->h);
     }
     conn_mech_finish(c);
+    conn_zap_reset(c);
     c->state = CONN_WAIT_RECONNECT;
     c->greet_len = 0;
     c->sent_major = c->sent_tail = false;
@@ -302,7 +305,7 @@ static void conn_drop(struct conn *c, int hs_event, uint64_t hs_value)
     }
     /* A connecter retries, even after the socket closed, while it still has messages to deliver within
      * ZMQ_LINGER (the linger timer ends that). */
-    if (c->connecter && c->p.opt.reconnect_ivl >= 0 && !(c->closing && (c->linger == 0 || conn_drained(c)))) {
+    if (c->connecter && c->p.opt.reconnect_ivl >= 0 && !c->no_reconnect && !(c->closing && (c->linger == 0 || conn_drained(c)))) {
         conn_schedule_reconnect(c);
         return;
     }
@@ -333,6 +336,12 @@ void conn_fail(struct conn *c, int event, const char *reason)
 
 /* libzmq reports a few protocol errors during the handshake with a ZMQ_PROTOCOL_ERROR_* value; for the
  * others (bad framing, malformed or refused READY metadata, a peer's ERROR) it reports only DISCONNECTED. */
+void conn_fail_value(struct conn *c, int event, uint64_t value, const char *reason)
+{
+    ZN_UNUSED(reason);
+    conn_drop(c, event == ZMQ_EVENT_DISCONNECTED ? 0 : event, value);
+}
+
 void conn_fail_zmtp(struct conn *c, int zmtp_rc)
 {
     if (c->state == CONN_ACTIVE) {
@@ -366,6 +375,7 @@ void conn_fail_zmtp(struct conn *c, int zmtp_rc)
 static void conn_free(void *arg)
 {
     struct conn *c = arg;
+    options_wipe_secrets(&c->p.opt);
     free(c->in);
     free(c->out);
     free(c);
@@ -528,6 +538,10 @@ static void conn_on_event(struct io_handle *h, uint32_t events)
 void conn_on_pipe_wake(struct pipe_end *end)
 {
     struct conn *c = end->owner;
+    if (end == c->zap.end) {
+        conn_zap_wake(c);
+        return;
+    }
     if (c->state == CONN_DEAD)
         return;
     if (pipe_peer_closed(end) && !c->closing) {

@@ -12,6 +12,7 @@
 #include "core/options.h"
 
 struct conn;
+struct ctx;
 struct listener;
 struct mailbox;
 struct monitor;
@@ -24,6 +25,7 @@ struct stream_ops;
 struct conn_params {
     struct options opt;
     struct reactor *io;
+    struct ctx *ctx;                    /* for the ZAP handler's inproc binding; outlives the conn */
     struct mailbox *sock_mbox;          /* reference held by the conn */
     struct monitor *monitor;            /* the socket's monitor slot, reference held by the conn */
     const struct stream_ops *stream;

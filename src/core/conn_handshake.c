@@ -57,16 +57,40 @@ static int meta_add(struct msg_meta *meta, const char *name, const void *value, 
     return 0;
 }
 
-/* Builds the properties received messages carry: what the peer sent, plus Peer-Address and the fd
- * (MSG_PROP_FD, which ZMQ_SRCFD reads, as libzmq). */
+static size_t meta_count(const uint8_t *pos, size_t len)
+{
+    const uint8_t *end = pos ? pos + len : NULL;
+    struct zmtp_property prop;
+    size_t count = 0;
+    while (pos && zmtp_metadata_next(&pos, end, &prop) == 1)
+        count++;
+    return count;
+}
+
+/* Adds every property of a validated list. */
+static int meta_add_list(struct msg_meta *meta, const uint8_t *pos, size_t len)
+{
+    const uint8_t *end = pos ? pos + len : NULL;
+    struct zmtp_property prop;
+    int rc = 0;
+    while (rc == 0 && pos && zmtp_metadata_next(&pos, end, &prop) == 1) {
+        char name[256];
+        memcpy(name, prop.name, prop.name_len);
+        name[prop.name_len] = 0;
+        rc = meta_add(meta, name, prop.value, prop.value_len);
+    }
+    return rc;
+}
+
+/* Builds the properties received messages carry: Peer-Address, the fd (MSG_PROP_FD, which ZMQ_SRCFD
+ * reads, as libzmq), what the peer sent, and what the ZAP handler said (User-Id and its metadata), as
+ * zmq_msg_gets shows them. */
 int conn_build_meta(struct conn *c, const struct zmtp_peer_info *peer)
 {
-    size_t count = 2;
-    const uint8_t *pos = peer ? peer->metadata : NULL;
-    struct zmtp_property prop;
-    if (pos)
-        while (zmtp_metadata_next(&pos, peer->metadata + peer->metadata_len, &prop) == 1)
-            count++;
+    const uint8_t *peer_meta = peer ? peer->metadata : NULL;
+    size_t peer_len = peer ? peer->metadata_len : 0;
+    size_t count = 2 + meta_count(peer_meta, peer_len) + meta_count(c->zap_meta, c->zap_meta_len) +
+                   (c->zap_user_id_len ? 1 : 0);
     struct msg_meta *meta = msg_meta_new(count);
     if (!meta)
         return -ENOMEM;
@@ -75,13 +99,12 @@ int conn_build_meta(struct conn *c, const struct zmtp_peer_info *peer)
     snprintf(fd, sizeof fd, "%d", c->h.fd);
     if (rc == 0)
         rc = meta_add(meta, MSG_PROP_FD, fd, strlen(fd));
-    pos = peer ? peer->metadata : NULL;
-    while (rc == 0 && pos && zmtp_metadata_next(&pos, peer->metadata + peer->metadata_len, &prop) == 1) {
-        char name[256];
-        memcpy(name, prop.name, prop.name_len);
-        name[prop.name_len] = 0;
-        rc = meta_add(meta, name, prop.value, prop.value_len);
-    }
+    if (rc == 0 && c->zap_user_id_len)
+        rc = meta_add(meta, "User-Id", c->zap_user_id, c->zap_user_id_len);
+    if (rc == 0)
+        rc = meta_add_list(meta, c->zap_meta, c->zap_meta_len);
+    if (rc == 0)
+        rc = meta_add_list(meta, peer_meta, peer_len);
     if (rc < 0) {
         msg_meta_unref(meta);
         return rc;
@@ -177,22 +200,18 @@ void conn_ready(struct conn *c, const uint8_t *peer_id, size_t peer_id_len)
 
 static int mech_start(struct conn *c)
 {
-    c->mech = zmtp_mechanism_find("NULL");
-    if (c->p.opt.mechanism != ZMQ_NULL || !c->mech)
+    c->mech = zmtp_mechanism_find(conn_mech_name(c));
+    if (!c->mech)
         return ZMTP_E_MECHANISM;
     c->mech_state = calloc(1, c->mech->state_size);
     if (!c->mech_state)
         return ZMTP_E_NOMEM;
-    struct zmtp_mech_config cfg = {
-        .socket_type = c->p.opt.type,
-        .identity = c->p.opt.routing_id,
-        .identity_len = c->p.opt.routing_id_len,
-        .as_server = false,
-    };
+    struct zmtp_mech_config cfg;
+    conn_mech_config(c, &cfg);
     int rc = c->mech->init(c->mech_state, &cfg);
     if (rc < 0)
         return rc;
-    return mech_send_pending(c);
+    return conn_mech_advance(c);
 }
 
 void conn_mech_finish(struct conn *c)
@@ -203,6 +222,109 @@ void conn_mech_finish(struct conn *c)
     }
     c->mech_state = NULL;
     c->mech = NULL;
+    c->xform = NULL;
+}
+
+/* The mechanism is READY: peer metadata for messages, the transform (CURVE keeps its state for it),
+ * then the conn goes ACTIVE. */
+static int mech_ready(struct conn *c)
+{
+    const struct zmtp_peer_info *peer = c->mech->peer(c->mech_state);
+    int rc = conn_build_meta(c, peer);
+    free(c->zap_meta);
+    c->zap_meta = NULL;
+    c->zap_meta_len = 0;
+    if (rc < 0)
+        return ZMTP_E_NOMEM;
+    uint8_t id[ZMTP_IDENTITY_MAX];
+    size_t id_len = peer->identity_len;
+    memcpy(id, peer->identity, id_len);
+    if (c->mech->transform)
+        c->xform = c->mech->transform;
+    else
+        conn_mech_finish(c);
+    conn_ready(c, id, id_len);
+    return 0;
+}
+
+/* Sends what the mechanism has to say, starts its ZAP request if it waits for one, and finishes the
+ * handshake once it is READY. 0 or a ZMTP_E_ code. */
+int conn_mech_advance(struct conn *c)
+{
+    int rc = mech_send_pending(c);
+    if (rc < 0)
+        return rc;
+    rc = conn_zap_step(c);
+    if (rc < 0)
+        return rc;
+    rc = mech_send_pending(c);   /* what a decision taken at once (no handler) released */
+    if (rc < 0)
+        return rc;
+    if (c->mech->status(c->mech_state) == ZMTP_MECH_READY)
+        return mech_ready(c);
+    return 0;
+}
+
+static void map_code(int code, int *event, uint64_t *value)
+{
+    *event = ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
+    switch (code) {
+    case ZMTP_E_MECHANISM: *value = ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH; break;
+    case ZMTP_E_COMMAND: *value = ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND; break;
+    case ZMTP_E_MALFORMED: *value = ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED; break;
+    case ZMTP_E_MALFORMED_HELLO: *value = ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO; break;
+    case ZMTP_E_MALFORMED_WELCOME: *value = ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_WELCOME; break;
+    case ZMTP_E_MALFORMED_INITIATE: *value = ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_INITIATE; break;
+    case ZMTP_E_MALFORMED_READY: *value = ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_READY; break;
+    case ZMTP_E_MALFORMED_MESSAGE: *value = ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_MESSAGE; break;
+    case ZMTP_E_MALFORMED_ERROR: *value = ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR; break;
+    case ZMTP_E_METADATA:
+    case ZMTP_E_SOCKET_TYPE: *value = ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_METADATA; break;
+    case ZMTP_E_CRYPTO: *value = ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC; break;
+    case ZMTP_E_SEQUENCE: *value = ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE; break;
+    case ZMTP_E_KEY_EXCHANGE: *value = ZMQ_PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE; break;
+    case ZMTP_E_NOMEM: *event = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL; *value = ENOMEM; break;
+    default: *value = EPROTO; break;
+    }
+}
+
+void conn_handshake_fail(struct conn *c, int code)
+{
+    /* What we owe the peer goes out first: the rest of our greeting (so it can see the mismatch too), or
+     * the mechanism's ERROR command. */
+    conn_output(c);
+    if (c->state == CONN_DEAD || c->h.fd < 0)
+        return;
+    int event;
+    uint64_t value;
+    map_code(code, &event, &value);
+    if (c->hs_event) {
+        event = c->hs_event;
+        value = c->hs_value;
+    } else if (code == ZMTP_E_AUTH) {
+        event = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+        value = (uint64_t)c->zap_status;
+    } else if (code == ZMTP_E_ERROR_CMD && c->mech_state) {
+        /* The peer's ZAP handler refused us: its ERROR carries the status code. libzmq reports that as
+         * an authentication failure and stops reconnecting. */
+        const struct zmtp_peer_info *peer = c->mech->peer(c->mech_state);
+        int status = zmtp_error_status_code(peer->error_reason, peer->error_reason_len);
+        if (status) {
+            event = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+            value = (uint64_t)status;
+            c->no_reconnect = true;
+        }
+    }
+    /* libzmq raises no handshake event for a peer's bad metadata, wrong socket type or ERROR without a ZAP
+     * status under NULL: DISCONNECTED alone (tests/api/test_monitor_compat.c checks it against 4.3.4) */
+    bool quiet = c->p.opt.mechanism == ZMQ_NULL &&
+                 (code == ZMTP_E_METADATA || code == ZMTP_E_SOCKET_TYPE || code == ZMTP_E_MALFORMED_READY ||
+                  code == ZMTP_E_ERROR_CMD) && event != ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && !c->hs_event;
+    if (quiet)
+        event = ZMQ_EVENT_DISCONNECTED;
+    else if (code == ZMTP_E_SIGNATURE || code == ZMTP_E_VERSION)
+        value = ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED;   /* libzmq would try ZMTP 1.0; zinc refuses the peer */
+    conn_fail_value(c, event, value, zmtp_strerror(code));
 }
 
 /* Consumes greeting bytes from the input buffer, staging our own greeting as libzmq does: signature
@@ -237,7 +359,7 @@ int conn_greeting_input(struct conn *c)
             uint8_t major = c->greet[ZMTP_GREETING_MAJOR];
             if (major >= 3) {
                 uint8_t tail[ZMTP_GREETING_TAIL_SIZE];
-                zmtp_greeting_tail_write(tail, ZMTP_VERSION_MINOR, "NULL", false);
+                zmtp_greeting_tail_write(tail, ZMTP_VERSION_MINOR, conn_mech_name(c), false);
                 conn_out_append(c, tail, sizeof tail);
                 c->version = 3;
             } else if (major == 1 || major == 2) {
@@ -258,7 +380,8 @@ int conn_greeting_input(struct conn *c)
             int peer_type = c->greet[ZMTP2_GREETING_SIZE - 1];
             if (!zmtp2_socket_type_valid(peer_type) || !zmtp_socket_types_compatible(c->p.opt.type, peer_type))
                 return ZMTP_E_SOCKET_TYPE;
-            if (c->p.opt.mechanism != ZMQ_NULL)
+            /* ZMTP 2.0 has no security: refused when a mechanism or ZAP is in use (as libzmq does). */
+            if (c->p.opt.mechanism != ZMQ_NULL || c->p.opt.zap_domain.len)
                 return ZMTP_E_MECHANISM;
             c->state = CONN_IDENTITY;
             return 0;
@@ -268,7 +391,7 @@ int conn_greeting_input(struct conn *c)
             int rc = zmtp_greeting_parse(c->greet, &g);
             if (rc < 0)
                 return rc;
-            if (strcmp(g.mechanism, "NULL") != 0)
+            if (strcmp(g.mechanism, conn_mech_name(c)) != 0)
                 return ZMTP_E_MECHANISM;
             c->minor = g.minor;
             c->state = CONN_HANDSHAKE;
@@ -286,19 +409,6 @@ int conn_handshake_command(struct conn *c, const uint8_t *body, size_t len)
         (void)mech_send_pending(c);   /* an ERROR command, if the mechanism has one */
         return rc;
     }
-    rc = mech_send_pending(c);
-    if (rc < 0)
-        return rc;
-    if (c->mech->status(c->mech_state) == ZMTP_MECH_READY) {
-        const struct zmtp_peer_info *peer = c->mech->peer(c->mech_state);
-        if (conn_build_meta(c, peer) < 0)
-            return ZMTP_E_NOMEM;
-        uint8_t id[ZMTP_IDENTITY_MAX];
-        size_t id_len = peer->identity_len;
-        memcpy(id, peer->identity, id_len);
-        conn_mech_finish(c);
-        conn_ready(c, id, id_len);
-    }
-    return 0;
+    return conn_mech_advance(c);
 }
 

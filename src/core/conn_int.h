@@ -11,6 +11,7 @@
 #include "core/msg.h"
 #include "core/reactor.h"
 #include "transport/socks.h"
+#include "core/zap.h"
 #include "zmtp/zmtp.h"
 
 #define CONN_IN_CAP (64 * 1024)
@@ -64,6 +65,19 @@ struct conn {
     struct msg_meta *meta;
     char peer_address[256];
 
+    /* security (conn_handshake.c, conn_security.c) */
+    struct zap_client zap;           /* the ZAP request in flight, if any */
+    bool zap_asked;                  /* this handshake's ZAP request was made (or found no handler) */
+    int zap_status;                  /* the handler's refusing status code, for HANDSHAKE_FAILED_AUTH */
+    uint8_t zap_user_id[256];        /* User-Id from the handler's 200 */
+    size_t zap_user_id_len;
+    uint8_t *zap_meta;               /* the handler's metadata (validated), until conn_build_meta */
+    size_t zap_meta_len;
+    int hs_event;                    /* a handshake failure's monitor event and value, when the code */
+    uint64_t hs_value;               /*   that reports it cannot say them (0: map the ZMTP_E_ code) */
+    bool no_reconnect;               /* refused by the peer's ZAP handler: libzmq does not retry */
+    const struct zmtp_transform_ops *xform;  /* CURVE after READY: every frame boxed; NULL: none */
+
     /* input */
     uint8_t *in;
     size_t in_pos, in_len;
@@ -101,6 +115,8 @@ void conn_event(struct conn *c, int event, uint64_t value);
 void conn_fail(struct conn *c, int event, const char *reason);
 /* Same, for a ZMTP_E_* code from the codec or the mechanism: the event libzmq gives for it. */
 void conn_fail_zmtp(struct conn *c, int zmtp_rc);
+/* conn_fail with the event's value given (libzmq's ZMQ_PROTOCOL_ERROR_*, a ZAP status, an errno). */
+void conn_fail_value(struct conn *c, int event, uint64_t value, const char *reason);
 void conn_terminate(struct conn *c);
 
 /* A connect attempt failed before any stream started. fd is already closed (or -1): it is reported
@@ -129,6 +145,25 @@ void conn_ready(struct conn *c, const uint8_t *peer_id, size_t peer_id_len);
 void conn_raw_notify(struct conn *c);
 /* Ends the mechanism's state (after READY, or on reset). */
 void conn_mech_finish(struct conn *c);
+/* A handshake failure (a ZMTP_E_ code from the greeting or the mechanism): the monitor event libzmq gives
+ * for it, then conn_fail. */
+void conn_handshake_fail(struct conn *c, int code);
+/* Sends the mechanism's pending commands, runs ZAP, finishes at READY. 0 or a ZMTP_E_ code. */
+int conn_mech_advance(struct conn *c);
+
+/* conn_security.c: choosing the mechanism, ZAP, the message transform */
+/* The mechanism our options select ("NULL", "PLAIN", "CURVE") and its config. */
+const char *conn_mech_name(const struct conn *c);
+void conn_mech_config(const struct conn *c, struct zmtp_mech_config *cfg);
+/* After each mechanism step: starts the ZAP request the mechanism waits for. 0 or a ZMTP_E_ code (with
+ * hs_event/hs_value set). */
+int conn_zap_step(struct conn *c);
+/* The ZAP pipe woke us: reads the reply and resumes the handshake. */
+void conn_zap_wake(struct conn *c);
+/* Drops the ZAP state of a handshake that ended (any way). */
+void conn_zap_reset(struct conn *c);
+/* Frame transform (CURVE): wraps one outbound frame into the output buffer. false: no room / failed. */
+bool conn_xform_out(struct conn *c, uint8_t flags, const uint8_t *data, size_t len);
 
 /* conn_io.c */
 bool conn_out_reserve(struct conn *c, size_t n);

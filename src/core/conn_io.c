@@ -1,5 +1,7 @@
 /* The connection's traffic once the fd is open: the output buffer and its writes (never raising SIGPIPE),
- * inbound frames decoded into the pipe with backpressure, outbound frames encoded from it. */
+ * inbound frames decoded into the pipe with backpressure, outbound frames encoded from it. With a
+ * mechanism transform (CURVE, conn->xform) every frame and command is boxed on the way out and opened on
+ * the way in (unwrap_input, encode_boxed); without one (NULL, PLAIN) the path is the plain one. */
 #include "core/conn_int.h"
 
 #include <errno.h>
@@ -46,6 +48,15 @@ static bool out_command(struct conn *c, const char *name, const void *data, size
 {
     size_t name_len = strlen(name);
     size_t body = 1 + name_len + data_len;
+    if (c->xform) {
+        uint8_t plain[1 + 255 + CONN_BIG_FRAME];
+        if (body > sizeof plain)
+            return true;   /* never: commands are PING/PONG and subscriptions up to CONN_BIG_FRAME */
+        zmtp_command_name_write(plain, sizeof plain, name);
+        if (data_len)
+            memcpy(plain + 1 + name_len, data, data_len);
+        return conn_xform_out(c, ZMTP_FLAG_COMMAND, plain, body);
+    }
     if (!conn_out_reserve(c, ZMTP_FRAME_HEADER_MAX + body))
         return false;
     c->out_len += zmtp_frame_header_write(c->out + c->out_len, body, ZMTP_FLAG_COMMAND);
@@ -183,6 +194,46 @@ static bool active_command(struct conn *c, const uint8_t *body, size_t len)
     }
 }
 
+/* A frame on a connection with a transform (CURVE): every frame is a box; what it holds is a message frame
+ * or a command. The plaintext is copied once into its message (or used in place for a command). */
+static bool unwrap_input(struct conn *c, uint8_t flags, struct msg *m, const uint8_t *body, size_t len)
+{
+    uint8_t *data;
+    size_t data_len;
+    uint8_t inner;
+    int rc = flags & ZMTP_FLAG_MORE ? ZMTP_E_FLAGS
+                                    : c->xform->unwrap(c->mech_state, (uint8_t *)body, len, &data, &data_len, &inner);
+    if (rc < 0) {
+        if (m)
+            msg_close(m);
+        conn_fail(c, ZMQ_EVENT_DISCONNECTED, zmtp_strerror(rc));
+        return false;
+    }
+    if (c->p.opt.maxmsgsize >= 0 && data_len > (uint64_t)c->p.opt.maxmsgsize) {
+        if (m)
+            msg_close(m);
+        conn_fail(c, ZMQ_EVENT_DISCONNECTED, zmtp_strerror(ZMTP_E_TOO_LARGE));
+        return false;
+    }
+    if (inner & ZMTP_FLAG_COMMAND) {
+        bool ok = active_command(c, data, data_len);
+        if (m)
+            msg_close(m);
+        return ok;
+    }
+    struct msg local;
+    if (msg_init_size(&local, data_len) < 0) {
+        if (m)
+            msg_close(m);
+        conn_fail(c, ZMQ_EVENT_DISCONNECTED, "out of memory");
+        return false;
+    }
+    memcpy(msg_data(&local), data, data_len);
+    if (m)
+        msg_close(m);
+    return deliver(c, &local, inner & ZMTP_FLAG_MORE);
+}
+
 /* A whole frame (header parsed, body in hand) on a handshaking or active connection. */
 static bool frame_input(struct conn *c, uint8_t flags, struct msg *m, const uint8_t *body, size_t len)
 {
@@ -203,11 +254,15 @@ static bool frame_input(struct conn *c, uint8_t flags, struct msg *m, const uint
     if (c->state == CONN_HANDSHAKE) {
         int rc = flags & ZMTP_FLAG_COMMAND ? conn_handshake_command(c, body, len) : ZMTP_E_COMMAND;
         if (rc < 0) {
-            conn_fail_zmtp(c, rc);
+            conn_handshake_fail(c, rc);
             return false;
         }
+        if (c->state == CONN_HANDSHAKE)
+            conn_output(c);   /* the mechanism's answer (WELCOME, INITIATE, READY) */
         return c->state != CONN_DEAD && c->h.fd >= 0;
     }
+    if (c->xform)
+        return unwrap_input(c, flags, m, body, len);
     if (flags & ZMTP_FLAG_COMMAND)
         return active_command(c, body, len);
     struct msg local;
@@ -234,7 +289,7 @@ static bool decode_frames(struct conn *c)
         if (c->state == CONN_GREETING) {
             int rc = conn_greeting_input(c);
             if (rc < 0) {
-                conn_fail_zmtp(c, rc);
+                conn_handshake_fail(c, rc);
                 return false;
             }
             conn_output(c);
@@ -245,6 +300,8 @@ static bool decode_frames(struct conn *c)
         const uint8_t *p = c->in + c->in_pos;
         size_t avail = c->in_len - c->in_pos;
         int64_t max = c->state == CONN_ACTIVE ? c->p.opt.maxmsgsize : CONN_HANDSHAKE_FRAME_MAX;
+        if (c->xform && max >= 0)
+            max = (int64_t)c->xform->wrap_size((size_t)max);   /* the limit is on the plaintext */
         struct zmtp_frame_header hdr;
         int hlen = zmtp_frame_header_parse(p, avail, c->version, max, &hdr);
         if (hlen == 0)
@@ -296,6 +353,14 @@ static bool raw_input(struct conn *c)
     return deliver(c, &m, false);
 }
 
+/* The peer closed (EPIPE) or the read failed. Mid-handshake libzmq reports HANDSHAKE_FAILED_NO_DETAIL
+ * with the errno first (a CURVE server that cannot open our HELLO just closes). */
+static void input_lost(struct conn *c, int err)
+{
+    errno = err;   /* before the handshake completed, conn_fail reports it as HANDSHAKE_FAILED_NO_DETAIL's value */
+    conn_fail(c, ZMQ_EVENT_DISCONNECTED, err == EPIPE ? "connection closed by peer" : strerror(err));
+}
+
 static void input_done(struct conn *c)
 {
     if (c->end && c->h.fd >= 0)
@@ -321,6 +386,13 @@ static bool read_direct(struct conn *c)
     if (c->in_frame_have < size)
         return false;
     c->in_direct = false;
+    if (c->xform) {
+        struct msg boxed;
+        msg_init(&boxed);
+        msg_move(&boxed, &c->in_frame);
+        uint8_t flags = boxed.flags & MSGF_MORE ? ZMTP_FLAG_MORE : 0;
+        return unwrap_input(c, flags, &boxed, msg_data(&boxed), msg_size(&boxed));
+    }
     return deliver(c, &c->in_frame, c->in_frame.flags & MSGF_MORE);
 }
 
@@ -340,15 +412,14 @@ void conn_input(struct conn *c)
         size_t room = CONN_IN_CAP - c->in_len;
         ssize_t n = read(c->h.fd, c->in + c->in_len, room);
         if (n == 0) {
-            errno = EPIPE;
-            conn_fail(c, ZMQ_EVENT_DISCONNECTED, "connection closed by peer");
+            input_lost(c, EPIPE);
             return;
         }
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN)
-                conn_fail(c, ZMQ_EVENT_DISCONNECTED, strerror(errno));
+                input_lost(c, errno);
             break;
         }
         c->in_len += (size_t)n;
@@ -395,6 +466,35 @@ static bool is_subscription_command(struct conn *c, struct msg *m)
     return size >= 1 && d[0] <= 1 && size <= CONN_BIG_FRAME;
 }
 
+/* A frame boxed by the transform: into the output buffer when it fits (the steady state: no allocation),
+ * else into a message of its own written after the header, like a big frame. false on ENOMEM. */
+static bool encode_boxed(struct conn *c, struct msg *m, bool more)
+{
+    size_t size = msg_size(m);
+    uint8_t flags = more ? ZMTP_FLAG_MORE : 0;
+    size_t body = c->xform->wrap_size(size);
+    if (body < CONN_BIG_FRAME && conn_xform_out(c, flags, msg_data(m), size)) {
+        msg_close(m);
+        return true;
+    }
+    struct msg boxed;
+    if (msg_init_size(&boxed, body) < 0) {
+        msg_close(m);
+        return false;
+    }
+    int n = c->xform->wrap(c->mech_state, flags, msg_data(m), size, msg_data(&boxed));
+    msg_close(m);
+    if (n < 0) {
+        msg_close(&boxed);
+        return false;
+    }
+    c->out_len += zmtp_frame_header_write(c->out + c->out_len, body, 0);
+    msg_move(&c->out_big, &boxed);
+    c->out_big_off = 0;
+    c->out_has_big = true;
+    return true;
+}
+
 /* The next frame to send: one held back for room, else the pipe's next. */
 static bool next_out_frame(struct conn *c, struct msg *m)
 {
@@ -428,6 +528,14 @@ static void conn_encode(struct conn *c)
                 return;
             }
             msg_close(&m);
+            continue;
+        }
+        if (c->xform) {
+            c->out_more = more;
+            if (!encode_boxed(c, &m, more)) {
+                conn_fail(c, ZMQ_EVENT_DISCONNECTED, "out of memory");
+                return;
+            }
             continue;
         }
         size_t size = msg_size(&m);
@@ -485,6 +593,8 @@ void conn_output(struct conn *c)
             return;
         if (c->state == CONN_ACTIVE && c->end)
             conn_encode(c);
+        if (c->h.fd < 0)
+            return;
         size_t pending = c->out_len - c->out_pos;
         struct iovec iov[2];
         int iovcnt = 0;

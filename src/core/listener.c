@@ -38,7 +38,9 @@ struct listener {
 
 static void listener_free(void *arg)
 {
-    free(arg);
+    struct listener *l = arg;
+    options_wipe_secrets(&l->p.opt);
+    free(l);
 }
 
 void listener_conn_gone(struct listener *l, struct conn *c)
@@ -142,6 +144,7 @@ void stream_params(struct socket *s, const struct stream_ops *st, const char *sc
     memset(p, 0, sizeof *p);
     p->opt = s->opt;
     p->io = s->io;
+    p->ctx = s->ctx;
     p->sock_mbox = s->mbox;
     p->monitor = s->monitor;
     p->stream = st;

@@ -9,12 +9,16 @@
 
 #include "core/options.h"
 
-/* Security mechanisms zinc can run. PLAIN, CURVE and GSSAPI are off until their handshakes land: their
- * options are then refused by zmq_setsockopt (EINVAL), as libzmq refuses them when built without. */
+/* Security mechanisms zinc can run. An unavailable one's options are refused by zmq_setsockopt (EINVAL), as
+ * libzmq refuses them when built without it: CURVE needs libsodium; GSSAPI is not implemented. */
 static const bool mech_available[] = {
     [ZMQ_NULL] = true,
-    [ZMQ_PLAIN] = false,
+    [ZMQ_PLAIN] = true,
+#ifdef ZINC_HAVE_SODIUM
+    [ZMQ_CURVE] = true,
+#else
     [ZMQ_CURVE] = false,
+#endif
     [ZMQ_GSSAPI] = false,
 };
 

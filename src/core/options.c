@@ -359,3 +359,18 @@ int options_get(const struct options *o, const struct opt_desc *d, void *value, 
     default: return -EINVAL;
     }
 }
+
+/* Stores through a volatile pointer, so the compiler cannot drop the zeroing of memory about to be freed. */
+static void wipe(void *p, size_t n)
+{
+    volatile uint8_t *v = p;
+    for (size_t i = 0; i < n; i++)
+        v[i] = 0;
+}
+
+void options_wipe_secrets(struct options *o)
+{
+    wipe(o->curve_secret, sizeof o->curve_secret);
+    wipe(o->plain_password.text, sizeof o->plain_password.text);
+    o->plain_password.len = 0;
+}

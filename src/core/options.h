@@ -96,6 +96,10 @@ int options_check(const struct opt_desc *d, const void *value, size_t len);
 
 /* Parses a ZMQ_TCP_ACCEPT_FILTER value ("10.0.0.0/8") as libzmq does: 0, -EINVAL, -ENOMEM. */
 int accept_filter_parse(const void *value, size_t len, bool ipv6, struct accept_filter *f);
+
+/* Zeroes the secrets a copy of the options holds (CURVE secret key, PLAIN password) before it is freed. */
+void options_wipe_secrets(struct options *o);
+
 /* Whether a freshly accepted connection passes the accept filters (tcp: peer address; ipc: peer
  * credentials). */
 bool options_accept_peer(const struct options *o, int fd);

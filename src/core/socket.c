@@ -563,6 +563,7 @@ int socket_close(struct socket *s)
     mailbox_unref(s->mbox);
     free(s->pipes);
     free(s->dead);
+    options_wipe_secrets(&s->opt);
     free(s);
     return 0;
 }

@@ -6,6 +6,10 @@
 
 static const struct zmtp_mechanism_ops *const mechanisms[] = {
     &zmtp_mech_null,
+    &zmtp_mech_plain,
+#ifdef ZINC_HAVE_SODIUM
+    &zmtp_mech_curve,
+#endif
 };
 
 const struct zmtp_mechanism_ops *zmtp_mechanism_find(const char *name)
@@ -44,6 +48,24 @@ const char *zmtp_strerror(int code)
         return "peer sent ERROR";
     case ZMTP_E_NOMEM:
         return "out of memory";
+    case ZMTP_E_MALFORMED_HELLO:
+        return "malformed HELLO";
+    case ZMTP_E_MALFORMED_WELCOME:
+        return "malformed WELCOME";
+    case ZMTP_E_MALFORMED_INITIATE:
+        return "malformed INITIATE";
+    case ZMTP_E_MALFORMED_READY:
+        return "malformed READY";
+    case ZMTP_E_MALFORMED_MESSAGE:
+        return "malformed MESSAGE";
+    case ZMTP_E_CRYPTO:
+        return "cryptographic error";
+    case ZMTP_E_SEQUENCE:
+        return "nonce out of sequence";
+    case ZMTP_E_KEY_EXCHANGE:
+        return "key exchange failed";
+    case ZMTP_E_MALFORMED_ERROR:
+        return "malformed ERROR";
     default:
         return "unknown ZMTP error";
     }

@@ -31,6 +31,15 @@ enum {
     ZMTP_E_AUTH = -10,         /* the mechanism refused the peer */
     ZMTP_E_ERROR_CMD = -11,    /* the peer sent ERROR */
     ZMTP_E_NOMEM = -12,        /* the mechanism could not allocate (its copy of the peer's metadata) */
+    ZMTP_E_MALFORMED_HELLO = -13,    /* PLAIN/CURVE HELLO of the wrong size or with bad lengths */
+    ZMTP_E_MALFORMED_WELCOME = -14,
+    ZMTP_E_MALFORMED_INITIATE = -15,
+    ZMTP_E_MALFORMED_READY = -16,
+    ZMTP_E_MALFORMED_MESSAGE = -17,  /* CURVE MESSAGE too short, or its flags byte has unknown bits */
+    ZMTP_E_CRYPTO = -18,             /* a box failed to open: wrong keys, forged or damaged */
+    ZMTP_E_SEQUENCE = -19,           /* a CURVE short nonce did not increase (replayed or reordered) */
+    ZMTP_E_KEY_EXCHANGE = -20,       /* CURVE INITIATE's vouch does not match the keys in use */
+    ZMTP_E_MALFORMED_ERROR = -21,    /* an ERROR command cut short */
 };
 const char *zmtp_strerror(int code);
 
@@ -194,15 +203,42 @@ bool zmtp_socket_types_compatible(int ours, int theirs);
  * telling the peer why (RFC 23 "Error Handling"); the engine may send it before closing, or not.
  * fini is safe after a failed init, and after init alone. The state must not move between init and fini.
  * The mechanism owns the peer properties it received (valid until fini). */
-enum zmtp_mech_status { ZMTP_MECH_HANDSHAKING, ZMTP_MECH_READY, ZMTP_MECH_ERROR };
+/* ZAP (RFC 27): a mechanism configured with zap = true stops in ZMTP_MECH_ZAP_PENDING once it holds the
+ * peer's credentials (PLAIN: HELLO; CURVE: INITIATE; NULL: at once). The engine then reads them with
+ * zap_request, asks the handler (or decides there is none) and hands the status code to zap_result:
+ *   200       the handshake goes on (WELCOME for PLAIN, READY for NULL and CURVE)
+ *   300       the handshake fails quietly: no ERROR command (libzmq: a temporary failure, the peer retries)
+ *   400, 500  the handshake fails; next_command gives ERROR with the code ("400") as its reason
+ * The mechanism never talks to the handler itself. */
+enum zmtp_mech_status { ZMTP_MECH_HANDSHAKING, ZMTP_MECH_READY, ZMTP_MECH_ERROR, ZMTP_MECH_ZAP_PENDING };
 
+#define ZMTP_KEY_SIZE 32
 struct zmtp_mech_config {
     int socket_type;            /* our libzmq socket type */
     const uint8_t *identity;    /* our routing id, sent in READY for REQ, DEALER, ROUTER */
     size_t identity_len;
     bool as_server;             /* from our own options (PLAIN/CURVE server), never from the peer */
-    /* PLAIN / CURVE credentials go here when those mechanisms land. */
+    bool zap;                   /* stop in ZMTP_MECH_ZAP_PENDING for a ZAP decision (see above) */
+    /* PLAIN client: the credentials sent in HELLO (NUL-terminated, up to 255 bytes each). */
+    const char *username;
+    const char *password;
+    /* CURVE: our long-term keys; the server's public key (client only). The mechanism copies them and
+     * wipes its copies in fini. */
+    const uint8_t *public_key;
+    const uint8_t *secret_key;
+    const uint8_t *server_key;
 };
+
+/* What the engine sends the ZAP handler: the mechanism's name and up to two credential frames (PLAIN:
+ * username, password; CURVE: the client's public key; NULL: none). Slices of the mechanism's state,
+ * valid until the next call on it. */
+struct zmtp_zap_request {
+    const char *mechanism;
+    const uint8_t *credential[2];
+    size_t credential_len[2];
+    int credential_count;
+};
+
 
 /* next_command's out buffer must hold at least this much (our READY: Socket-Type and a 255-byte
  * Identity need 296 bytes); a smaller cap gives ZMTP_E_TOO_LARGE. */
@@ -238,11 +274,38 @@ struct zmtp_mechanism_ops {
     int (*process_command)(void *state, const uint8_t *body, size_t len);
     enum zmtp_mech_status (*status)(const void *state);
     const struct zmtp_peer_info *(*peer)(const void *state);
+    /* ZAP (NULL if the mechanism never asks): see ZMTP_MECH_ZAP_PENDING. zap_request fills req while the
+     * status is ZAP_PENDING (0, or ZMTP_E_COMMAND otherwise); zap_result takes the handler's code. */
+    int (*zap_request)(const void *state, struct zmtp_zap_request *req);
+    void (*zap_result)(void *state, int status_code);
+    /* Once READY, the per-message transform (CURVE), or NULL for none (NULL, PLAIN): */
+    const struct zmtp_transform_ops *transform;
+};
+
+/* A message transform that outlives the handshake (CURVE MESSAGE boxes). The engine keeps the mechanism's
+ * state after READY when transform is set, and passes every frame after the handshake through it.
+ *   wrap: encrypts one frame (flags ZMTP_FLAG_MORE and/or ZMTP_FLAG_COMMAND; a command frame's body is
+ *         name-size + name + data) into out, which holds wrap_size(len) bytes: a whole command body
+ *         ("MESSAGE" + nonce + box) to be framed with no flags. Returns the bytes written or ZMTP_E_*.
+ *   unwrap: opens one received frame body in place; on success *data and *len give the plaintext (inside
+ *         body) and *flags its ZMTP_FLAG_MORE / ZMTP_FLAG_COMMAND bits. Returns 0 or ZMTP_E_*. */
+struct zmtp_transform_ops {
+    size_t (*wrap_size)(size_t len);
+    int (*wrap)(void *state, uint8_t flags, const uint8_t *data, size_t len, uint8_t *out);
+    int (*unwrap)(void *state, uint8_t *body, size_t len, uint8_t **data, size_t *data_len, uint8_t *flags);
 };
 
 /* The table: NULL (and PLAIN/CURVE once they exist). Looks up by the greeting's mechanism field (exact,
  * case-sensitive, as zmtp_greeting_parse leaves it). Returns NULL for a name zinc does not implement. */
 const struct zmtp_mechanism_ops *zmtp_mechanism_find(const char *name);
 extern const struct zmtp_mechanism_ops zmtp_mech_null;
+extern const struct zmtp_mechanism_ops zmtp_mech_plain;
+#ifdef ZINC_HAVE_SODIUM
+extern const struct zmtp_mechanism_ops zmtp_mech_curve;
+#endif
+
+/* A ZAP status code from a peer's ERROR reason: 300, 400 or 500 when the reason is exactly that text
+ * (libzmq reports those as an authentication failure), else 0. */
+int zmtp_error_status_code(const uint8_t *reason, size_t len);
 
 #endif

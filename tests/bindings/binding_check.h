@@ -6,9 +6,8 @@
  *
  * Usage: bc_begin (argc, argv, seconds) with argv[1] "zinc" or "libzmq" (what the test expects to be
  * loaded) and an optional argv[2] naming the one case to run; BC_RUN (fn) per case; return bc_end ().
- * BC_RUN_ALONE (fn) marks a case that depends on work not yet merged into zinc: it runs only when named
- * in argv[2], so CMake registers it as its own test (bindings_needs_*) that fails until that work lands,
- * while the rest of the program stays green. A failed BC_CHECK prints file:line and exits 1 at once; an
+ * BC_RUN_ALONE (fn) marks a case that must run in a process of its own (czmq's systemd socket activation,
+ * which has to happen before zsys_init): it runs only when named in argv[2], as its own ctest test. A failed BC_CHECK prints file:line and exits 1 at once; an
  * alarm kills a program that hangs. bc_end prints ctest's plain "N passed, 0 failed" line.
  */
 #ifndef ZINC_BINDING_CHECK_H

@@ -526,10 +526,6 @@ int main(int argc, char **argv)
     CPP_RUN(typed_socket_options);
     CPP_RUN(pub_sub_and_pair);
     CPP_RUN(inproc_connect_before_bind_queues_sndhwm);
-    /* Cases that depend on work not merged yet run alone (bindings_needs_*), see binding_check.h. */
-    if (bc_only && strcmp(bc_only, "plain_client_options") == 0) /* the PLAIN mechanism */
-        CPP_RUN(plain_client_options);
-    else if (!bc_only)
-        printf("plain_client_options: runs as its own test\n");
+    CPP_RUN(plain_client_options);
     return bc_end();
 }

@@ -13,10 +13,9 @@
                      type, compared with the same matrix computed by a child python on the SYSTEM libzmq;
                      and again with edge values (negative, 0, huge, empty, 300 bytes)
 
-Run with no argument for all cases. The sockopt matrices tolerate the differences listed in KNOWN and
-EDGE_KNOWN (each names the helper whose work removes it). `pyzmq_behaviours.py sockopts-strict OWNER` fails on any difference
-listed for that helper (or an unlisted one) and is registered as its own test (bindings_needs_OWNER_...)
-until that work lands. `--dump` prints the matrix as JSON (used for the child).
+Run with no argument for all cases. The sockopt matrices tolerate only the differences listed in KNOWN
+and EDGE_KNOWN, each documented in docs/compat/opts.md. `pyzmq_behaviours.py sockopts-strict OWNER` fails
+on any difference listed for OWNER (or an unlisted one). `--dump` prints the matrix as JSON (used for the child).
 Use /usr/bin/python3, Debian's pyzmq 24."""
 import json
 import os
@@ -321,13 +320,11 @@ SOCKET_TYPES = ["PAIR", "PUB", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", 
 
 # Differences from libzmq 4.3.4 known today, by option, with the helper whose work removes each.
 KNOWN = {
-    # Security options of mechanisms zinc does not have yet: Debian's libzmq (built with CURVE and GSSAPI,
-    # PLAIN built in) accepts them; zinc refuses them by design until the mechanism lands (EINVAL on set).
-    "PLAIN_SERVER": "mechanisms", "PLAIN_USERNAME": "mechanisms", "PLAIN_PASSWORD": "mechanisms",
-    "CURVE_SERVER": "mechanisms", "CURVE_PUBLICKEY": "mechanisms", "CURVE_SECRETKEY": "mechanisms",
-    "CURVE_SERVERKEY": "mechanisms", "GSSAPI_SERVER": "mechanisms", "GSSAPI_PLAINTEXT": "mechanisms",
-    "GSSAPI_PRINCIPAL": "mechanisms", "GSSAPI_SERVICE_PRINCIPAL": "mechanisms",
-    "GSSAPI_PRINCIPAL_NAMETYPE": "mechanisms", "GSSAPI_SERVICE_PRINCIPAL_NAMETYPE": "mechanisms",
+    # GSSAPI: Debian's libzmq is built with it and accepts its options; zinc does not implement it and
+    # refuses them (EINVAL), as libzmq built without GSSAPI does. Listed in docs/compat/opts.md.
+    "GSSAPI_SERVER": "documented", "GSSAPI_PLAINTEXT": "documented", "GSSAPI_PRINCIPAL": "documented",
+    "GSSAPI_SERVICE_PRINCIPAL": "documented", "GSSAPI_PRINCIPAL_NAMETYPE": "documented",
+    "GSSAPI_SERVICE_PRINCIPAL_NAMETYPE": "documented",
 }
 
 # Differences only at edge values (see option_matrix), by option. "documented": kept on purpose and listed

@@ -389,9 +389,40 @@ static void test_table(void)
     CHECK(strcmp(zmtp_strerror(-1000), zmtp_strerror(1)) == 0);
 }
 
+/* With a ZAP domain (cfg.zap): READY waits for the handler; 200 releases it, 400 gives ERROR "400". */
+static void test_zap(void)
+{
+    for (int code = 200; code <= 400; code += 200) {
+        struct zmtp_mech_config cfg = {.socket_type = PULL, .zap = true};
+        struct zmtp_zap_request req;
+        uint8_t out[ZMTP_MECH_COMMAND_MIN];
+        void *state = malloc(mech->state_size);
+        CHECK_EQ(mech->init(state, &cfg), 0);
+        CHECK_EQ(mech->status(state), ZMTP_MECH_ZAP_PENDING);
+        CHECK_EQ(mech->next_command(state, out, sizeof out), 0);
+        CHECK_EQ(mech->zap_request(state, &req), 0);
+        CHECK(strcmp(req.mechanism, "NULL") == 0);
+        CHECK_EQ(req.credential_count, 0);
+        CHECK_EQ(process_guarded(&(struct side){state, 0}, B("\x05READY\x0bSocket-Type\x00\x00\x00\x04PUSH")), 0);
+        mech->zap_result(state, code);
+        int n = mech->next_command(state, out, sizeof out);
+        if (code == 200) {
+            CHECK_MEM(out, 6, "\x05READY", 6);
+            CHECK_EQ(mech->status(state), ZMTP_MECH_READY);
+        } else {
+            CHECK_EQ(n, 10);
+            CHECK_MEM(out, 10, "\x05" "ERROR\x03" "400", 10);
+            CHECK_EQ(mech->status(state), ZMTP_MECH_ERROR);
+        }
+        mech->fini(state);
+        free(state);
+    }
+}
+
 int main(void)
 {
     unit_guard_init(&guard);
+    test_zap();
     test_dealer_router();
     test_identity_senders();
     test_incompatible();
