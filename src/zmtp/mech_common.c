@@ -90,7 +90,8 @@ size_t mech_metadata_write(const struct mech_common *m, uint8_t *out, size_t cap
     return len;
 }
 
-/* Socket-Type: present, a name we know, and allowed to talk to us (RFC 23 "The Socket-Type Property");
+/* Socket-Type: present, a name we know, and allowed to talk to us (RFC 23 "The Socket-Type Property"),
+ * every time it is listed (libzmq checks each occurrence, so "DEALER" then "PUB" is refused);
  * Identity: at most 255 bytes. */
 static int mech_check_properties(struct mech_common *m, const uint8_t *data, size_t len)
 {
@@ -99,16 +100,21 @@ static int mech_check_properties(struct mech_common *m, const uint8_t *data, siz
     struct zmtp_property prop;
     size_t n;
     int rc;
+    bool typed = false;
 
-    while ((rc = zmtp_metadata_next(&pos, data + len, &prop)) == 1)
-        ;
+    while ((rc = zmtp_metadata_next(&pos, data + len, &prop)) == 1) {
+        if (!zmtp_property_is(&prop, "Socket-Type"))
+            continue;
+        int type = zmtp_socket_type_from_name(prop.value, prop.value_len);
+        if (!zmtp_socket_types_compatible(m->socket_type, type))
+            return ZMTP_E_SOCKET_TYPE;
+        if (!typed)
+            m->peer.socket_type = type;
+        typed = true;
+    }
     if (rc < 0)
         return rc;
-    const uint8_t *name = zmtp_peer_property(&view, "Socket-Type", &n);
-    if (name == NULL)
-        return ZMTP_E_SOCKET_TYPE;
-    m->peer.socket_type = zmtp_socket_type_from_name(name, n);
-    if (!zmtp_socket_types_compatible(m->socket_type, m->peer.socket_type))
+    if (!typed)
         return ZMTP_E_SOCKET_TYPE;
     const uint8_t *identity = zmtp_peer_property(&view, "Identity", &n);
     if (identity != NULL) {

@@ -197,6 +197,40 @@ static void peers_that_reset_at_once_leave_no_trace(void)
     zmq_ctx_term(ctx);
 }
 
+/* READY listing Socket-Type twice: libzmq checks every occurrence, so a second, incompatible type is
+ * refused (the connection closes, nothing is delivered); the same type twice is accepted. */
+static void every_socket_type_in_ready_is_checked(void)
+{
+    static const char *const second[] = {"PUB", "DEALER"};
+    for (int i = 0; i < 2; i++) {
+        void *ctx = zmq_ctx_new();
+        void *dealer = test_socket(ctx, ZMQ_DEALER);
+        int timeo = 1000;
+        CHECK_OK(zmq_setsockopt(dealer, ZMQ_RCVTIMEO, &timeo, sizeof timeo));
+        bind_tcp(dealer);
+        int fd = raw_connect_bound(dealer);
+        raw_send_greeting(fd, 1);
+        uint8_t their[64];
+        CHECK_EQ(raw_recv(fd, their, 64, 2000), 64);
+        uint8_t props[255], frame[300];
+        size_t n = raw_put_property(props, sizeof props, 0, "Socket-Type", "DEALER");
+        n = raw_put_property(props, sizeof props, n, "Socket-Type", second[i]);
+        raw_send(fd, frame, raw_command(frame, sizeof frame, "READY", props, n));
+        static const uint8_t hello[] = {0, 5, 'h', 'e', 'l', 'l', 'o'};
+        send(fd, hello, sizeof hello, MSG_NOSIGNAL);   /* may fail once refused */
+        char buf[16];
+        if (i == 0) {
+            CHECK_ERR(zmq_recv(dealer, buf, sizeof buf, 0), EAGAIN);
+            CHECK(raw_wait_closed(fd, 2000));
+        } else {
+            CHECK_EQ(zmq_recv(dealer, buf, sizeof buf, 0), 5);
+        }
+        close(fd);
+        zmq_close(dealer);
+        zmq_ctx_term(ctx);
+    }
+}
+
 int main(void)
 {
     test_begin(60);
@@ -208,5 +242,6 @@ int main(void)
     RUN(huge_long_frame_size_closes_the_connection);
     RUN(garbage_greeting_closes_the_connection);
     RUN(peers_that_reset_at_once_leave_no_trace);
+    RUN(every_socket_type_in_ready_is_checked);
     return test_end();
 }
