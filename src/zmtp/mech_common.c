@@ -106,11 +106,11 @@ static int mech_check_properties(struct mech_common *m, const uint8_t *data, siz
         if (!zmtp_property_is(&prop, "Socket-Type"))
             continue;
         int type = zmtp_socket_type_from_name(prop.value, prop.value_len);
+        if (!typed)
+            m->peer.socket_type = type;   /* the first, recorded even when refused (for the log) */
+        typed = true;
         if (!zmtp_socket_types_compatible(m->socket_type, type))
             return ZMTP_E_SOCKET_TYPE;
-        if (!typed)
-            m->peer.socket_type = type;
-        typed = true;
     }
     if (rc < 0)
         return rc;

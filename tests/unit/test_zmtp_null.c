@@ -206,9 +206,11 @@ static void test_ready_bodies(void)
         C("\x05READY\x0bSocket-Type\xff\xff\xff\xff" "DEALER", ZMTP_E_METADATA),
         C("\x05READY\x0bSocket-Type\x00\x00\x00\x06" "DEALER\x01" "a\x80\x00\x00\x00", ZMTP_E_METADATA),
         C("\x05READY\x0bSocket-Type\x00\x00\x00\x06" "DEALER\x03X-A\x00\x00\x00\x02" "hi", 0),
-        C("\x05READY\x0bSocket-Type\x00\x00\x00\x06" "DEALER\x0bSocket-Type\x00\x00\x00\x04" "PUSH", 0),
+        C("\x05READY\x0bSocket-Type\x00\x00\x00\x06" "DEALER\x0bSocket-Type\x00\x00\x00\x04" "PUSH",
+          ZMTP_E_SOCKET_TYPE),                                                         /* every one counts */
+        C("\x05READY\x0bSocket-Type\x00\x00\x00\x06" "DEALER\x0bSocket-Type\x00\x00\x00\x06" "DEALER", 0),
         C("\x05READY\x0bSocket-Type\x00\x00\x00\x04" "PUSH\x0bSocket-Type\x00\x00\x00\x06" "DEALER",
-          ZMTP_E_SOCKET_TYPE),                                                         /* the first counts */
+          ZMTP_E_SOCKET_TYPE),
         C("\x05READX", ZMTP_E_COMMAND),
         C("\x04PING\x00\x00", ZMTP_E_COMMAND),                                         /* not before READY */
         C("\x09SUBSCRIBE", ZMTP_E_COMMAND),
