@@ -12,7 +12,7 @@
  *   GREETING --ZMTP 2.0 revision--> IDENTITY --identity frame--> ACTIVE
  *   STREAM sockets skip the ZMTP states: GREETING is never entered (raw bytes).
  *   CONNECTING --refused, ZMQ_CONNECT_TIMEOUT--> conn_connect_failed (CLOSED) --> WAIT_RECONNECT
- *   any state --error, EOF, timeout--> conn_fail/conn_fail_zmtp (monitor events as libzmq orders them)
+ *   any state --error, EOF, timeout--> conn_fail/conn_fail_frame/conn_handshake_fail (events as libzmq)
  *                                        --> WAIT_RECONNECT (connecter) or conn_terminate
  *   closing (socket done) + output drained, or linger expired --> conn_terminate
  *
@@ -334,42 +334,20 @@ void conn_fail(struct conn *c, int event, const char *reason)
     }
 }
 
-/* libzmq reports a few protocol errors during the handshake with a ZMQ_PROTOCOL_ERROR_* value; for the
- * others (bad framing, malformed or refused READY metadata, a peer's ERROR) it reports only DISCONNECTED. */
+/* conn_fail with the event's value given (a ZMQ_PROTOCOL_ERROR_*, a ZAP status, an errno); DISCONNECTED
+ * means no handshake event, only DISCONNECTED with the fd. */
 void conn_fail_value(struct conn *c, int event, uint64_t value, const char *reason)
 {
     ZN_UNUSED(reason);
     conn_drop(c, event == ZMQ_EVENT_DISCONNECTED ? 0 : event, value);
 }
 
-void conn_fail_zmtp(struct conn *c, int zmtp_rc)
+/* A frame the codec refused (reserved flags, a size over ZMQ_MAXMSGSIZE, an oversized command): libzmq
+ * reports no handshake event for these, only DISCONNECTED. */
+void conn_fail_frame(struct conn *c, int zmtp_rc)
 {
-    if (c->state == CONN_ACTIVE) {
-        conn_drop(c, 0, 0);
-        return;
-    }
-    switch (zmtp_rc) {
-    case ZMTP_E_MECHANISM:
-        conn_drop(c, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH);
-        break;
-    case ZMTP_E_COMMAND:
-        conn_drop(c, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND);
-        break;
-    case ZMTP_E_SIGNATURE:
-    case ZMTP_E_VERSION:
-        /* libzmq would fall back to ZMTP 1.0 here; zinc refuses the peer */
-        conn_drop(c, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED);
-        break;
-    case ZMTP_E_AUTH:
-        conn_drop(c, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, (uint64_t)EPROTO);
-        break;
-    case ZMTP_E_NOMEM:
-        conn_drop(c, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, (uint64_t)ENOMEM);
-        break;
-    default:
-        conn_drop(c, 0, 0);
-        break;
-    }
+    ZN_UNUSED(zmtp_rc);
+    conn_drop(c, 0, 0);
 }
 
 static void conn_free(void *arg)

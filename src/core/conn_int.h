@@ -113,8 +113,8 @@ void conn_event(struct conn *c, int event, uint64_t value);
  * for end of file), reported as HANDSHAKE_FAILED_NO_DETAIL (errno) too before the handshake completed;
  * HANDSHAKE_FAILED_NO_DETAIL takes errno as well. Then the conn retries (connecter) or ends. */
 void conn_fail(struct conn *c, int event, const char *reason);
-/* Same, for a ZMTP_E_* code from the codec or the mechanism: the event libzmq gives for it. */
-void conn_fail_zmtp(struct conn *c, int zmtp_rc);
+/* A frame the codec refused (ZMTP_E_* code): DISCONNECTED only, as libzmq reports it. */
+void conn_fail_frame(struct conn *c, int zmtp_rc);
 /* conn_fail with the event's value given (libzmq's ZMQ_PROTOCOL_ERROR_*, a ZAP status, an errno). */
 void conn_fail_value(struct conn *c, int event, uint64_t value, const char *reason);
 void conn_terminate(struct conn *c);

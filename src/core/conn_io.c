@@ -307,7 +307,7 @@ static bool decode_frames(struct conn *c)
         if (hlen == 0)
             return true;
         if (hlen < 0) {
-            conn_fail_zmtp(c, hlen);
+            conn_fail_frame(c, hlen);
             return false;
         }
         size_t body_avail = avail - (size_t)hlen;
@@ -320,7 +320,7 @@ static bool decode_frames(struct conn *c)
         if (hdr.size < CONN_IN_CAP / 2)
             return true;   /* wait for the rest in the buffer */
         if (c->state != CONN_ACTIVE || (hdr.flags & ZMTP_FLAG_COMMAND)) {
-            conn_fail_zmtp(c, ZMTP_E_TOO_LARGE);   /* oversized command */
+            conn_fail_frame(c, ZMTP_E_TOO_LARGE);   /* oversized command */
             return false;
         }
         /* Large frame: size its message once (the codec checked hdr.size against ZMQ_MAXMSGSIZE) and read the
