@@ -31,7 +31,7 @@ static int mech_send_pending(struct conn *c)
         if (n == 0)
             return 0;
         if (!conn_out_reserve(c, ZMTP_FRAME_HEADER_MAX + (size_t)n))
-            return ZMTP_E_TOO_LARGE;
+            return c->out ? ZMTP_E_TOO_LARGE : ZMTP_E_NOMEM;
         c->out_len += zmtp_frame_header_write(c->out + c->out_len, (uint64_t)n, ZMTP_FLAG_COMMAND);
         memcpy(c->out + c->out_len, body, (size_t)n);
         c->out_len += (size_t)n;
