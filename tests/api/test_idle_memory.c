@@ -120,6 +120,15 @@ static void test_idle_peers(void)
     await_messages(router, n);
     msleep(200);   /* the greetings and READYs we never read are written out */
     size_t with = heap_in_use();
+    if (with == 0) {   /* a sanitizer's allocator, which mallinfo2 does not see: nothing to measure */
+        printf("idle tcp peers: %d, heap not measurable with this allocator\n", n);
+        for (int i = 0; i < n; i++)
+            close(fds[i]);
+        CHECK_OK(zmq_close(router));
+        CHECK_OK(zmq_ctx_term(ctx));
+        free(fds);
+        return;
+    }
     long long per_peer = ((long long)with - (long long)before) / n;
     printf("idle tcp peers: %d, heap before %zu, with them %zu, %lld bytes per peer\n", n, before, with,
            per_peer);
