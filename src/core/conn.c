@@ -24,6 +24,8 @@
  *  3. Every length read from the peer is checked by the zmtp codec (against ZMQ_MAXMSGSIZE) before a
  *     buffer is sized from it.
  *  4. The conn is freed only by conn_terminate, through io_defer_free.
+ *  5. An idle conn holds no I/O buffer: input is read into a buffer the reactor lends and only unconsumed
+ *     bytes stay with the conn; the output buffer is lent while bytes wait to be written (conn_io.c).
  */
 #include "core/conn_int.h"
 
@@ -122,14 +124,6 @@ static struct conn *conn_new(const struct conn_params *p)
     struct conn *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    c->in = malloc(CONN_IN_CAP);
-    c->out = malloc(CONN_OUT_CAP);
-    if (!c->in || !c->out) {
-        free(c->in);
-        free(c->out);
-        free(c);
-        return NULL;
-    }
     c->p = *p;
     c->p.address = c->p.endpoint + (p->address - p->endpoint);
     mailbox_ref(c->p.sock_mbox);
@@ -172,8 +166,6 @@ struct conn *conn_connect(const struct conn_params *p, struct pipe_end *end)
     c->end = end;
     if (reactor_call(p->io, conn_start_on_io, c) < 0) {
         c->end = NULL;
-        free(c->in);
-        free(c->out);
         mailbox_unref(c->p.sock_mbox);
         if (c->p.monitor)
             monitor_unref(c->p.monitor);
@@ -215,8 +207,7 @@ static void conn_reset_stream(struct conn *c)
     c->greet_len = 0;
     c->sent_major = c->sent_tail = false;
     c->version = c->minor = 0;
-    c->in_pos = c->in_len = 0;
-    c->out_pos = c->out_len = 0;
+    conn_buffers_release(c);
     c->in_direct = c->in_pending = c->in_paused = false;
     c->want_out = false;
     msg_close(&c->in_frame);
@@ -354,8 +345,7 @@ static void conn_free(void *arg)
 {
     struct conn *c = arg;
     options_wipe_secrets(&c->p.opt);
-    free(c->in);
-    free(c->out);
+    conn_buffers_release(c);
     free(c);
 }
 
@@ -410,7 +400,11 @@ void conn_start_stream(struct conn *c, int fd)
     c->state = CONN_GREETING;
     uint8_t sig[ZMTP_SIGNATURE_SIZE];
     zmtp_signature_write(sig);
-    conn_out_append(c, sig, sizeof sig);
+    if (!conn_out_append(c, sig, sizeof sig)) {
+        errno = ENOMEM;
+        conn_fail(c, ZMQ_EVENT_DISCONNECTED, "out of memory");
+        return;
+    }
     if (c->p.opt.handshake_ivl > 0)
         io_timer_start(c->p.io, &c->handshake_timer, (uint64_t)c->p.opt.handshake_ivl);
     conn_output(c);

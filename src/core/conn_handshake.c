@@ -31,7 +31,7 @@ static int mech_send_pending(struct conn *c)
         if (n == 0)
             return 0;
         if (!conn_out_reserve(c, ZMTP_FRAME_HEADER_MAX + (size_t)n))
-            return ZMTP_E_TOO_LARGE;
+            return c->out ? ZMTP_E_TOO_LARGE : ZMTP_E_NOMEM;
         c->out_len += zmtp_frame_header_write(c->out + c->out_len, (uint64_t)n, ZMTP_FLAG_COMMAND);
         memcpy(c->out + c->out_len, body, (size_t)n);
         c->out_len += (size_t)n;
@@ -350,7 +350,8 @@ int conn_greeting_input(struct conn *c)
                 return 0;
             if (!c->sent_major) {
                 uint8_t major = ZMTP_VERSION_MAJOR;
-                conn_out_append(c, &major, 1);
+                if (!conn_out_append(c, &major, 1))
+                    return ZMTP_E_NOMEM;
                 c->sent_major = true;
             }
             continue;
@@ -360,7 +361,8 @@ int conn_greeting_input(struct conn *c)
             if (major >= 3) {
                 uint8_t tail[ZMTP_GREETING_TAIL_SIZE];
                 zmtp_greeting_tail_write(tail, ZMTP_VERSION_MINOR, conn_mech_name(c), false);
-                conn_out_append(c, tail, sizeof tail);
+                if (!conn_out_append(c, tail, sizeof tail))
+                    return ZMTP_E_NOMEM;
                 c->version = 3;
             } else if (major == 1 || major == 2) {
                 /* ZMTP 2.0 (RFC 15): our socket type, then our identity as a final short frame. */
@@ -369,7 +371,8 @@ int conn_greeting_input(struct conn *c)
                 hello[1] = 0;
                 hello[2] = c->p.opt.routing_id_len;
                 memcpy(hello + 3, c->p.opt.routing_id, c->p.opt.routing_id_len);
-                conn_out_append(c, hello, 3 + (size_t)c->p.opt.routing_id_len);
+                if (!conn_out_append(c, hello, 3 + (size_t)c->p.opt.routing_id_len))
+                    return ZMTP_E_NOMEM;
                 c->version = 2;
             } else {
                 return ZMTP_E_VERSION;

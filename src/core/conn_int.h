@@ -14,8 +14,8 @@
 #include "core/zap.h"
 #include "zmtp/zmtp.h"
 
-#define CONN_IN_CAP (64 * 1024)
-#define CONN_OUT_CAP (64 * 1024)
+#define CONN_IN_CAP REACTOR_BUF_SIZE  /* the reactor's buffer input is read into */
+#define CONN_OUT_CAP REACTOR_BUF_SIZE /* the output buffer, lent by the reactor while bytes wait */
 #define CONN_BIG_FRAME (8 * 1024)          /* frames this big are written from their own memory */
 #define CONN_HANDSHAKE_FRAME_MAX (64 * 1024) /* command frames during the handshake */
 #define CONN_READS_PER_EVENT 8
@@ -78,9 +78,12 @@ struct conn {
     bool no_reconnect;               /* refused by the peer's ZAP handler: libzmq does not retry */
     const struct zmtp_transform_ops *xform;  /* CURVE after READY: every frame boxed; NULL: none */
 
-    /* input */
+    /* input: while conn_input reads, in is a buffer lent by the reactor (in_lent); between reads it holds
+     * only the unconsumed bytes (an incomplete frame, or frames waiting for pipe room) in a buffer of their
+     * own, or is NULL when there are none */
     uint8_t *in;
     size_t in_pos, in_len;
+    bool in_lent;
     struct msg in_frame;             /* a frame being filled straight from the fd, or waiting for room */
     size_t in_frame_have;
     bool in_direct;                  /* reading in_frame's body straight from the fd */
@@ -88,7 +91,8 @@ struct conn {
     bool in_paused;                  /* stopped reading: the pipe is at its high-water mark */
     bool in_more;                    /* mid-message on the pipe */
 
-    /* output */
+    /* output: lent by the reactor when there is something to write (conn_out_reserve), given back once
+     * written out (out_release); NULL when idle */
     uint8_t *out;
     size_t out_pos, out_len;
     struct msg out_big;
@@ -166,8 +170,12 @@ void conn_zap_reset(struct conn *c);
 bool conn_xform_out(struct conn *c, uint8_t flags, const uint8_t *data, size_t len);
 
 /* conn_io.c */
+/* Room for n more bytes in the output buffer (lent now if there was none). false: no room yet, or ENOMEM. */
 bool conn_out_reserve(struct conn *c, size_t n);
-void conn_out_append(struct conn *c, const void *data, size_t n);
+/* Gives the input and output buffers back (the stream ended: their bytes are dropped). */
+void conn_buffers_release(struct conn *c);
+/* Greeting bytes into the output buffer. false: no buffer could be had (ENOMEM). */
+bool conn_out_append(struct conn *c, const void *data, size_t n);
 void conn_send_ping(struct conn *c);
 void conn_input(struct conn *c);
 void conn_resume_input(struct conn *c);

@@ -21,9 +21,15 @@
 #include "core/util.h"
 #include "zmtp/zmtp.h"
 
-/* ---- output buffer ----------------------------------------------------------------------------------- */
+/* ---- buffers ----------------------------------------------------------------------------------------- */
 bool conn_out_reserve(struct conn *c, size_t n)
 {
+    if (!c->out) {
+        c->out = reactor_buf_get(c->p.io);
+        c->out_pos = c->out_len = 0;
+        if (!c->out)
+            return false;
+    }
     if (c->out_pos == c->out_len) {
         c->out_pos = c->out_len = 0;
     } else if (c->out_len + n > CONN_OUT_CAP && c->out_pos > 0) {
@@ -34,12 +40,86 @@ bool conn_out_reserve(struct conn *c, size_t n)
     return c->out_len + n <= CONN_OUT_CAP;
 }
 
-void conn_out_append(struct conn *c, const void *data, size_t n)
+/* Gives the output buffer back once everything in it was written (a big frame's header included). */
+static void out_release(struct conn *c)
+{
+    if (c->out && c->out_pos == c->out_len && !c->out_has_big) {
+        reactor_buf_put(c->p.io, c->out);
+        c->out = NULL;
+        c->out_pos = c->out_len = 0;
+    }
+}
+
+static void in_free(struct conn *c)
+{
+    if (c->in_lent)
+        reactor_buf_put(c->p.io, c->in);
+    else
+        free(c->in);
+    c->in = NULL;
+    c->in_lent = false;
+    c->in_pos = c->in_len = 0;
+}
+
+void conn_buffers_release(struct conn *c)
+{
+    in_free(c);
+    if (c->out)
+        reactor_buf_put(c->p.io, c->out);
+    c->out = NULL;
+    c->out_pos = c->out_len = 0;
+}
+
+/* Before a read: the input is a lent buffer, starting with the bytes left from the last read. false on
+ * ENOMEM (nothing changed). */
+static bool in_lend(struct conn *c)
+{
+    if (c->in_lent)
+        return true;
+    uint8_t *buf = reactor_buf_get(c->p.io);
+    if (!buf)
+        return false;
+    size_t n = c->in_len - c->in_pos;
+    if (n)
+        memcpy(buf, c->in + c->in_pos, n);
+    free(c->in);
+    c->in = buf;
+    c->in_lent = true;
+    c->in_pos = 0;
+    c->in_len = n;
+    return true;
+}
+
+/* After reading: the unconsumed bytes (at most one incomplete frame, or frames waiting for pipe room)
+ * move to a buffer of their own and the lent one goes back. Without memory for the copy the conn keeps
+ * the lent buffer until its next read. */
+static void in_give_back(struct conn *c)
+{
+    if (!c->in_lent)
+        return;
+    size_t n = c->in_len - c->in_pos;
+    if (!n) {
+        in_free(c);
+        return;
+    }
+    uint8_t *rest = malloc(n);
+    if (!rest)
+        return;
+    memcpy(rest, c->in + c->in_pos, n);
+    reactor_buf_put(c->p.io, c->in);
+    c->in = rest;
+    c->in_lent = false;
+    c->in_pos = 0;
+    c->in_len = n;
+}
+
+bool conn_out_append(struct conn *c, const void *data, size_t n)
 {
     if (!conn_out_reserve(c, n))
-        return;   /* only control bytes come here, and never more than a few KiB */
+        return false;   /* only greeting bytes come here: no buffer means no memory */
     memcpy(c->out + c->out_len, data, n);
     c->out_len += n;
+    return true;
 }
 
 /* Appends a command frame whose body is name + data. false: no room yet (nothing written); the caller
@@ -396,13 +476,18 @@ static bool read_direct(struct conn *c)
     return deliver(c, &c->in_frame, c->in_frame.flags & MSGF_MORE);
 }
 
-void conn_input(struct conn *c)
+/* Reads and decodes until the fd is drained or input stops. false: the stream ended (nothing more to do). */
+static bool input_loop(struct conn *c)
 {
     for (int i = 0; i < CONN_READS_PER_EVENT && !c->in_paused && c->h.fd >= 0; i++) {
         if (c->in_direct) {
             if (!read_direct(c))
                 break;
             continue;
+        }
+        if (!in_lend(c)) {
+            conn_fail(c, ZMQ_EVENT_DISCONNECTED, "out of memory");
+            return false;
         }
         if (c->in_pos > 0) {
             memmove(c->in, c->in + c->in_pos, c->in_len - c->in_pos);
@@ -413,7 +498,7 @@ void conn_input(struct conn *c)
         ssize_t n = read(c->h.fd, c->in + c->in_len, room);
         if (n == 0) {
             input_lost(c, EPIPE);
-            return;
+            return false;
         }
         if (n < 0) {
             if (errno == EINTR)
@@ -426,12 +511,21 @@ void conn_input(struct conn *c)
         c->last_rx_ms = zn_now_ms();
         bool go_on = c->raw ? raw_input(c) : decode_frames(c);
         if (c->h.fd < 0)
-            return;
+            return false;
         if (!go_on && !c->in_direct)
             break;
         if ((size_t)n < room)
             break;   /* the socket is drained: skip the read that would say EAGAIN */
     }
+    return true;
+}
+
+void conn_input(struct conn *c)
+{
+    bool go_on = input_loop(c);
+    in_give_back(c);
+    if (!go_on)
+        return;
     input_done(c);
     if (c->want_out)
         conn_output(c);
@@ -447,10 +541,10 @@ void conn_resume_input(struct conn *c)
     }
     c->in_paused = false;
     io_set_events(c->p.io, &c->h, EPOLLIN | (c->want_out ? EPOLLOUT : 0));
-    if (!c->raw && c->in_pos < c->in_len && !decode_frames(c)) {
-        input_done(c);
-        return;
-    }
+    if (!c->raw && c->in_pos < c->in_len)
+        decode_frames(c);
+    if (c->in && c->in_pos == c->in_len && !c->in_lent)
+        in_free(c);
     input_done(c);
 }
 
@@ -636,6 +730,7 @@ void conn_output(struct conn *c)
             return;
         }
     }
+    out_release(c);
     if (c->want_out)
         set_want_out(c, false);
     conn_maybe_finish(c);

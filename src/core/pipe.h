@@ -36,7 +36,7 @@
 #include "core/msg.h"
 #include "core/util.h"
 
-#define PIPE_CHUNK_ITEMS 256
+#define PIPE_CHUNK_ITEMS 128
 
 struct mailbox;
 

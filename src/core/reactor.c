@@ -156,6 +156,21 @@ void io_defer_free(struct reactor *r, void (*fn)(void *), void *arg)
     r->deferred[r->deferred_len++] = (struct deferred){fn, arg};
 }
 
+uint8_t *reactor_buf_get(struct reactor *r)
+{
+    if (r->spare_len)
+        return r->spare[--r->spare_len];
+    return malloc(REACTOR_BUF_SIZE);
+}
+
+void reactor_buf_put(struct reactor *r, uint8_t *buf)
+{
+    if (buf && r->spare_len < REACTOR_BUF_SPARES)
+        r->spare[r->spare_len++] = buf;
+    else
+        free(buf);
+}
+
 static void run_deferred(struct reactor *r)
 {
     /* A deferred free may defer more; loop until none remain. */
@@ -273,6 +288,8 @@ void reactor_stop_and_join(struct reactor *r)
     close(r->epfd);
     free(r->heap);
     free(r->deferred);
+    while (r->spare_len)
+        free(r->spare[--r->spare_len]);
 }
 
 int reactor_call(struct reactor *r, void (*fn)(void *), void *arg)

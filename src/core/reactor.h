@@ -8,6 +8,9 @@
  *  2. Objects are freed by io_defer_free at the end of a loop turn, so events already fetched for them in
  *     the same turn see a dead handle (fd < 0) instead of freed memory.
  *  3. The thread exits once stop was requested and no live object (connection, listener) remains.
+ *  4. I/O buffers (REACTOR_BUF_SIZE bytes) are lent to this thread's connections only while they read or
+ *     have bytes to write (reactor_buf_get/put); at most REACTOR_BUF_SPARES idle ones are kept for reuse,
+ *     so an idle connection holds none and a busy one costs no malloc per batch.
  */
 #ifndef ZINC_REACTOR_H
 #define ZINC_REACTOR_H
@@ -16,6 +19,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#define REACTOR_BUF_SIZE (64 * 1024)
+#define REACTOR_BUF_SPARES 4
 
 struct mailbox;
 struct pipe_end;
@@ -42,6 +48,8 @@ struct reactor {
     struct deferred { void (*fn)(void *); void *arg; } *deferred;
     size_t deferred_len, deferred_cap;
     size_t live;                              /* connections + listeners alive on this thread */
+    uint8_t *spare[REACTOR_BUF_SPARES];       /* idle I/O buffers kept for reuse */
+    size_t spare_len;
     bool stopping;
     bool running;
 };
@@ -73,6 +81,11 @@ void io_timer_start(struct reactor *r, struct io_timer *t, uint64_t after_ms);
 void io_timer_cancel(struct reactor *r, struct io_timer *t);
 static inline bool io_timer_armed(const struct io_timer *t) { return t->heap_index != (size_t)-1; }
 void io_defer_free(struct reactor *r, void (*fn)(void *), void *arg);
+
+/* Reactor thread only: lends an I/O buffer of REACTOR_BUF_SIZE bytes (a kept spare, else a new one), NULL
+ * on ENOMEM; takes one back (kept as a spare, or freed). */
+uint8_t *reactor_buf_get(struct reactor *r);
+void reactor_buf_put(struct reactor *r, uint8_t *buf);
 
 /* Implemented by the connection module: a pipe end owned by this thread was woken. */
 void conn_on_pipe_wake(struct pipe_end *end);
