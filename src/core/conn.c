@@ -100,6 +100,8 @@ static void on_heartbeat_timer(struct io_timer *t)
         return;
     }
     conn_send_ping(c);
+    if (c->state != CONN_ACTIVE)   /* the write failed: the connection is gone, do not re-arm */
+        return;
     uint64_t next = (uint64_t)c->p.opt.heartbeat_ivl;
     if ((uint64_t)timeout < next)
         next = (uint64_t)timeout;
