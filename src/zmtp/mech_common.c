@@ -173,3 +173,21 @@ void mech_wipe(void *p, size_t n)
         *v++ = 0;
 #endif
 }
+
+enum zmtp_mech_status mech_status(const struct mech_common *m, bool done)
+{
+    if (m->error != 0)
+        return ZMTP_MECH_ERROR;
+    if (m->zap_pending)
+        return ZMTP_MECH_ZAP_PENDING;
+    return done ? ZMTP_MECH_READY : ZMTP_MECH_HANDSHAKING;
+}
+
+int mech_zap_request_begin(const struct mech_common *m, struct zmtp_zap_request *req, const char *mechanism)
+{
+    if (!m->zap_pending || m->error != 0)
+        return ZMTP_E_COMMAND;
+    memset(req, 0, sizeof *req);
+    req->mechanism = mechanism;
+    return 0;
+}

@@ -44,5 +44,11 @@ int mech_accept_metadata(struct mech_common *m, const uint8_t *data, size_t len)
 int mech_peer_error(struct mech_common *m, const uint8_t *data, size_t len);
 /* Zeroes secrets so the compiler cannot drop the stores (sodium_memzero when built with libsodium). */
 void mech_wipe(void *p, size_t n);
+/* The status every mechanism reports: ERROR once failed, ZAP_PENDING while the handler decides, READY
+ * once done (the mechanism's own test), HANDSHAKING before. */
+enum zmtp_mech_status mech_status(const struct mech_common *m, bool done);
+/* Starts a ZAP request for mechanism: ZMTP_E_COMMAND unless one is pending; else req is zeroed, its
+ * mechanism set, and the caller adds the credentials. */
+int mech_zap_request_begin(const struct mech_common *m, struct zmtp_zap_request *req, const char *mechanism);
 
 #endif

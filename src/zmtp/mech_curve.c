@@ -422,11 +422,7 @@ static enum zmtp_mech_status curve_status(const void *state)
 {
     const struct curve_state *s = state;
 
-    if (s->m.error != 0)
-        return ZMTP_MECH_ERROR;
-    if (s->m.zap_pending)
-        return ZMTP_MECH_ZAP_PENDING;
-    return s->phase == CURVE_DONE ? ZMTP_MECH_READY : ZMTP_MECH_HANDSHAKING;
+    return mech_status(&s->m, s->phase == CURVE_DONE);
 }
 
 static const struct zmtp_peer_info *curve_peer(const void *state)
@@ -440,10 +436,8 @@ static int curve_zap_request(const void *state, struct zmtp_zap_request *req)
 {
     const struct curve_state *s = state;
 
-    if (!s->m.zap_pending || s->m.error != 0)
+    if (mech_zap_request_begin(&s->m, req, "CURVE") < 0)
         return ZMTP_E_COMMAND;
-    memset(req, 0, sizeof *req);
-    req->mechanism = "CURVE";
     req->credential[0] = s->client_key;
     req->credential_len[0] = KEY;
     req->credential_count = 1;

@@ -100,13 +100,7 @@ static enum zmtp_mech_status null_status(const void *state)
 {
     const struct null_state *s = state;
 
-    if (s->m.error != 0)
-        return ZMTP_MECH_ERROR;
-    if (s->m.zap_pending)
-        return ZMTP_MECH_ZAP_PENDING;
-    if (s->ready_sent && s->ready_received)
-        return ZMTP_MECH_READY;
-    return ZMTP_MECH_HANDSHAKING;
+    return mech_status(&s->m, s->ready_sent && s->ready_received);
 }
 
 static const struct zmtp_peer_info *null_peer(const void *state)
@@ -120,11 +114,7 @@ static int null_zap_request(const void *state, struct zmtp_zap_request *req)
 {
     const struct null_state *s = state;
 
-    if (!s->m.zap_pending || s->m.error != 0)
-        return ZMTP_E_COMMAND;
-    memset(req, 0, sizeof *req);
-    req->mechanism = "NULL";
-    return 0;
+    return mech_zap_request_begin(&s->m, req, "NULL");
 }
 
 static void null_zap_result(void *state, int status_code)

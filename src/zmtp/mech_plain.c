@@ -247,11 +247,7 @@ static enum zmtp_mech_status plain_status(const void *state)
 {
     const struct plain_state *s = state;
 
-    if (s->m.error != 0)
-        return ZMTP_MECH_ERROR;
-    if (s->m.zap_pending)
-        return ZMTP_MECH_ZAP_PENDING;
-    return s->phase == PLAIN_DONE ? ZMTP_MECH_READY : ZMTP_MECH_HANDSHAKING;
+    return mech_status(&s->m, s->phase == PLAIN_DONE);
 }
 
 static const struct zmtp_peer_info *plain_peer(const void *state)
@@ -265,10 +261,8 @@ static int plain_zap_request(const void *state, struct zmtp_zap_request *req)
 {
     const struct plain_state *s = state;
 
-    if (!s->m.zap_pending || s->m.error != 0)
+    if (mech_zap_request_begin(&s->m, req, "PLAIN") < 0)
         return ZMTP_E_COMMAND;
-    memset(req, 0, sizeof *req);
-    req->mechanism = "PLAIN";
     req->credential[0] = s->username;
     req->credential_len[0] = s->username_len;
     req->credential[1] = s->password;
