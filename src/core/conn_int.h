@@ -17,6 +17,9 @@
 #define CONN_IN_CAP REACTOR_BUF_SIZE  /* the reactor's buffer input is read into */
 #define CONN_OUT_CAP REACTOR_BUF_SIZE /* the output buffer, lent by the reactor while bytes wait */
 #define CONN_BIG_FRAME (8 * 1024)          /* frames this big are written from their own memory */
+/* A large inbound frame's memory follows what the peer really sent: it starts at this size (or the frame's,
+ * if smaller) and doubles as bytes arrive, so announcing a huge frame costs a peer its bytes, not ours. */
+#define CONN_FRAME_FIRST_ALLOC (1024 * 1024)
 #define CONN_HANDSHAKE_FRAME_MAX (64 * 1024) /* command frames during the handshake */
 #define CONN_READS_PER_EVENT 8
 
@@ -86,6 +89,7 @@ struct conn {
     bool in_lent;
     struct msg in_frame;             /* a frame being filled straight from the fd, or waiting for room */
     size_t in_frame_have;
+    size_t in_frame_size;            /* the frame's announced size (in_frame holds up to that, grown as read) */
     bool in_direct;                  /* reading in_frame's body straight from the fd */
     bool in_pending;                 /* in_frame is complete, waiting for pipe room */
     bool in_paused;                  /* stopped reading: the pipe is at its high-water mark */

@@ -403,15 +403,17 @@ static bool decode_frames(struct conn *c)
             conn_fail_frame(c, ZMTP_E_TOO_LARGE);   /* oversized command */
             return false;
         }
-        /* Large frame: size its message once (the codec checked hdr.size against ZMQ_MAXMSGSIZE) and read the
-         * rest of the body straight into it. */
-        if (msg_init_size(&c->in_frame, hdr.size) < 0) {
+        /* Large frame (the codec checked hdr.size against ZMQ_MAXMSGSIZE): read the rest of the body straight
+         * into its message, which grows as the bytes arrive (read_direct). */
+        size_t first = hdr.size < CONN_FRAME_FIRST_ALLOC ? (size_t)hdr.size : CONN_FRAME_FIRST_ALLOC;
+        if (msg_init_size(&c->in_frame, first) < 0) {
             conn_fail(c, ZMQ_EVENT_DISCONNECTED, "out of memory for a large frame");
             return false;
         }
         memcpy(msg_data(&c->in_frame), p + hlen, body_avail);
         c->in_frame.flags = hdr.flags & ZMTP_FLAG_MORE ? MSGF_MORE : 0;
         c->in_frame_have = body_avail;
+        c->in_frame_size = (size_t)hdr.size;
         c->in_direct = true;
         c->in_pos = c->in_len = 0;
         return false;
@@ -447,10 +449,26 @@ static void input_done(struct conn *c)
         pipe_flush(c->end);
 }
 
+/* Room for the next read of a large frame: in_frame doubles (up to the announced size) once it is full. */
+static bool direct_room(struct conn *c)
+{
+    size_t have = msg_size(&c->in_frame);
+    if (c->in_frame_have < have)
+        return true;
+    size_t grown = have > c->in_frame_size / 2 ? c->in_frame_size : 2 * have;
+    if (msg_resize(&c->in_frame, grown) < 0) {
+        conn_fail(c, ZMQ_EVENT_DISCONNECTED, "out of memory for a large frame");
+        return false;
+    }
+    return true;
+}
+
 static bool read_direct(struct conn *c)
 {
-    size_t size = msg_size(&c->in_frame);
-    ssize_t n = read(c->h.fd, (uint8_t *)msg_data(&c->in_frame) + c->in_frame_have, size - c->in_frame_have);
+    if (!direct_room(c))
+        return false;
+    size_t room = msg_size(&c->in_frame) - c->in_frame_have;
+    ssize_t n = read(c->h.fd, (uint8_t *)msg_data(&c->in_frame) + c->in_frame_have, room);
     if (n == 0) {
         errno = EPIPE;   /* libzmq's errno for end of file (HANDSHAKE_FAILED_NO_DETAIL's value) */
         conn_fail(c, ZMQ_EVENT_DISCONNECTED, "connection closed by peer");
@@ -463,8 +481,8 @@ static bool read_direct(struct conn *c)
     }
     c->last_rx_ms = zn_now_ms();
     c->in_frame_have += (size_t)n;
-    if (c->in_frame_have < size)
-        return false;
+    if (c->in_frame_have < c->in_frame_size)
+        return (size_t)n == room;   /* a full read may have left more in the socket */
     c->in_direct = false;
     if (c->xform) {
         struct msg boxed;

@@ -37,6 +37,24 @@ int msg_init_size(struct msg *m, size_t size)
     return 0;
 }
 
+int msg_resize(struct msg *m, size_t size)
+{
+    if (m->type != MSG_LARGE || m->u.large.content->ffn || size <= MSG_INLINE_MAX ||
+        atomic_load_explicit(&m->u.large.content->refs, memory_order_relaxed) != 1)
+        return -EINVAL;
+    if (size > SIZE_MAX - sizeof(struct msg_content))
+        return -ENOMEM;
+    struct msg_content *c = realloc(m->u.large.content, sizeof *c + size);
+    if (!c)
+        return -ENOMEM;   /* the message is unchanged */
+    c->data = c + 1;
+    c->size = size;
+    m->u.large.content = c;
+    m->u.large.data = c->data;
+    m->u.large.size = size;
+    return 0;
+}
+
 int msg_init_data(struct msg *m, void *data, size_t size, msg_free_fn *ffn, void *hint)
 {
     msg_init(m);

@@ -84,6 +84,9 @@ _Static_assert(sizeof(struct msg) == 64, "msg must be libzmq's zmq_msg_t size");
 
 void msg_init(struct msg *m);
 int msg_init_size(struct msg *m, size_t size);           /* 0 or -ENOMEM */
+/* Grows or shrinks a LARGE message that msg_init_size made and nobody shares (its first bytes kept) to
+ * size > MSG_INLINE_MAX: 0, -EINVAL (not such a message), or -ENOMEM (unchanged). */
+int msg_resize(struct msg *m, size_t size);
 int msg_init_data(struct msg *m, void *data, size_t size, msg_free_fn *ffn, void *hint);
 int msg_init_const(struct msg *m, const void *data, size_t size);
 int msg_close(struct msg *m);                            /* 0 or -EFAULT */
