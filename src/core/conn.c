@@ -365,7 +365,7 @@ void conn_terminate(struct conn *c)
         c->end = NULL;
     }
     if (c->meta)
-        msg_meta_unref(c->meta);
+        msg_meta_release(c->meta, &c->meta_credit);
     c->meta = NULL;
     if (c->listener)
         listener_conn_gone(c->listener, c);

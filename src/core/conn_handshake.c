@@ -110,7 +110,7 @@ int conn_build_meta(struct conn *c, const struct zmtp_peer_info *peer)
         return rc;
     }
     if (c->meta)
-        msg_meta_unref(c->meta);
+        msg_meta_release(c->meta, &c->meta_credit);
     c->meta = meta;
     return 0;
 }

@@ -89,7 +89,8 @@ struct conn {
     bool in_lent;
     struct msg in_frame;             /* a frame being filled straight from the fd, or waiting for room */
     size_t in_frame_have;
-    size_t in_frame_size;            /* the frame's announced size (in_frame holds up to that, grown as read) */
+    size_t in_frame_size;
+    unsigned meta_credit;            /* references on meta taken ahead for received messages (msg_attach_meta) */            /* the frame's announced size (in_frame holds up to that, grown as read) */
     bool in_direct;                  /* reading in_frame's body straight from the fd */
     bool in_pending;                 /* in_frame is complete, waiting for pipe room */
     bool in_paused;                  /* stopped reading: the pipe is at its high-water mark */

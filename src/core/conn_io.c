@@ -199,8 +199,11 @@ static bool deliver(struct conn *c, struct msg *m, bool more)
         return false;
     }
     m->flags = more ? MSGF_MORE : 0;
-    if (c->meta)
-        msg_set_meta(m, c->meta);
+    if (c->meta && m->meta != c->meta) {
+        if (m->meta)
+            msg_set_meta(m, NULL);
+        msg_attach_meta(m, c->meta, &c->meta_credit);
+    }
     if (pipe_write(c->end, m) < 0) {
         msg_close(m);
         conn_fail(c, ZMQ_EVENT_DISCONNECTED, "out of memory");

@@ -124,5 +124,12 @@ void msg_meta_ref(struct msg_meta *meta);
 void msg_meta_unref(struct msg_meta *meta);
 const char *msg_meta_get(const struct msg_meta *meta, const char *name);
 void msg_set_meta(struct msg *m, struct msg_meta *meta);   /* takes a new reference */
+/* One holder (a connection) that stamps many messages with the same metadata takes its references in
+ * batches: *credit counts references it holds beyond its own. msg_attach_meta gives one of them to m (whose
+ * meta must be NULL), taking MSG_META_CREDIT_BATCH more when none is left; msg_meta_release drops the
+ * holder's own reference and its unused credit at once. */
+#define MSG_META_CREDIT_BATCH 1024u
+void msg_attach_meta(struct msg *m, struct msg_meta *meta, unsigned *credit);
+void msg_meta_release(struct msg_meta *meta, unsigned *credit);
 
 #endif
