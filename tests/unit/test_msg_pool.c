@@ -199,7 +199,9 @@ int main(void)
 {
     cross_thread_hand_off();
     thread_exit_releases();
-    fork_while_busy();
+    if (msg_pool_owns(200))
+        fork_while_busy();   /* under ASan the pool is off, and ASan's own allocator can hang a child forked
+                              * while another thread allocates: nothing of ours to test there */
     resize_across_the_pool();
     meta_credit();
     return unit_summary("test_msg_pool");
