@@ -133,7 +133,8 @@ static void bench_usage(const char *prog, const char *extra_name)
 {
     fprintf(stderr,
             "%s\n"
-            "usage: %s [-t seconds] [-m fork|thread] [-s null|curve] [-S send|msg] tcp|ipc|inproc size count%s%s%s\n"
+            "usage: %s [-t seconds] [-m fork|thread] [-s null|curve] [-S send|msg]\n"
+            "       tcp|ipc|inproc size count%s%s%s\n"
             "  size 1..%d bytes; -t: fail after this many seconds (default 60);\n"
             "  -m: the two ends in two processes (default) or two threads with their own contexts\n"
             "  (inproc always uses two threads on one context); -s curve: CURVE instead of NULL;\n"
@@ -366,8 +367,10 @@ void bench_usage_mark(struct bench_end *end)
 static void bench_usage_print(const struct bench_args *args, struct bench_usage u)
 {
     double n = (double)args->count;
-    printf("%s usage vcsw=%ld ivcsw=%ld cpu_s=%.3f vcsw_per_msg=%.3f ivcsw_per_msg=%.3f cpu_us_per_msg=%.3f\n",
-           args->prog, u.nvcsw, u.nivcsw, u.cpu_s, (double)u.nvcsw / n, (double)u.nivcsw / n, u.cpu_s * 1e6 / n);
+    printf("%s usage vcsw=%ld ivcsw=%ld cpu_s=%.3f vcsw_per_msg=%.3f ivcsw_per_msg=%.3f "
+           "cpu_us_per_msg=%.3f\n",
+           args->prog, u.nvcsw, u.nivcsw, u.cpu_s, (double)u.nvcsw / n, (double)u.nivcsw / n,
+           u.cpu_s * 1e6 / n);
 }
 
 /* ---- the two ends ------------------------------------------------------------------------------------ */
@@ -391,8 +394,9 @@ static void *bench_thread_main(void *arg)
     return NULL;
 }
 
-static int bench_run_threads(const struct bench_args *args, const struct bench_ctx_ops *ops, bench_end_fn parent_fn,
-                             bench_end_fn child_fn, void *user, int to_child[2], int to_parent[2])
+static int bench_run_threads(const struct bench_args *args, const struct bench_ctx_ops *ops,
+                             bench_end_fn parent_fn, bench_end_fn child_fn, void *user, int to_child[2],
+                             int to_parent[2])
 {
     int shared = strcmp(args->transport, "inproc") == 0;
     void *ctx = shared && ops ? ops->create(args) : NULL;
@@ -440,8 +444,9 @@ static int bench_run_end(bench_end_fn fn, struct bench_end *end, struct bench_us
     return rc;
 }
 
-static int bench_run_fork(const struct bench_args *args, const struct bench_ctx_ops *ops, bench_end_fn parent_fn,
-                          bench_end_fn child_fn, void *user, int to_child[2], int to_parent[2])
+static int bench_run_fork(const struct bench_args *args, const struct bench_ctx_ops *ops,
+                          bench_end_fn parent_fn, bench_end_fn child_fn, void *user, int to_child[2],
+                          int to_parent[2])
 {
     int usage_pipe[2]; /* the child end's usage, written once as it finishes */
     if (pipe(usage_pipe) != 0)

@@ -71,7 +71,7 @@ static int raw_lat_server(struct bench_end *end)
 int main(int argc, char **argv)
 {
     struct bench_args args;
-    bench_parse(&args, argc, argv, "round-trip latency over a plain tcp or unix socket; count: timed round trips",
-                NULL, -1);
+    bench_parse(&args, argc, argv,
+                "round-trip latency over a plain tcp or unix socket; count: timed round trips", NULL, -1);
     return bench_run_ends(&args, NULL, raw_lat_client, raw_lat_server, NULL);
 }

@@ -54,7 +54,8 @@ static int raw_thr_receiver(struct bench_end *end)
     double secs = (double)(elapsed ? elapsed : 1) / 1e9;
     double msgs = (double)(args->count > 1 ? args->count - 1 : 1);
     printf("%s transport=%s size=%zu count=%ld elapsed_s=%.4f msgs_s=%.0f mb_s=%.2f\n", args->prog,
-           args->transport, args->size, args->count, secs, msgs / secs, msgs * (double)args->size / secs / 1e6);
+           args->transport, args->size, args->count, secs, msgs / secs,
+           msgs * (double)args->size / secs / 1e6);
     return 0;
 }
 

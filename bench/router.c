@@ -178,7 +178,8 @@ static void router_group_process(const struct bench_args *args, const char *endp
 
 /* Fork the groups, start them together once all are warmed up; returns the time until all are done. The
  * groups are reaped by router_groups_finish. */
-static uint64_t router_groups_run(const struct bench_args *args, const char *endpoint, int quit[2], pid_t *pids)
+static uint64_t router_groups_run(const struct bench_args *args, const char *endpoint, int quit[2],
+                                  pid_t *pids)
 {
     int ready[2], go[2], done[2];
     if (pipe(ready) || pipe(go) || pipe(done) || pipe(quit))
@@ -298,8 +299,8 @@ static void router_plan(struct bench_args *args)
     if (args->use_threads) {
         long need = n * (per_dealer + (inproc ? 0 : 1));
         if (need > limit)
-            bench_skip("%ld DEALERs and their ROUTER in one process need about %ld file descriptors; the hard "
-                       "limit (ulimit -Hn) allows %ld",
+            bench_skip("%ld DEALERs and their ROUTER in one process need about %ld file descriptors; "
+                       "the hard limit (ulimit -Hn) allows %ld",
                        n, need + ROUTER_FD_SPARE, limit + ROUTER_FD_SPARE);
     } else {
         if (n > limit)

@@ -46,10 +46,9 @@ static int thr_receiver(struct bench_end *end)
     /* The clock starts at the first message, so it covers count - 1 of them. */
     double secs = (double)(elapsed ? elapsed : 1) / 1e9;
     double msgs = (double)(args->count > 1 ? args->count - 1 : 1);
-    printf("%s transport=%s%s sender=%s size=%zu count=%ld elapsed_s=%.4f msgs_s=%.0f mb_s=%.2f\n", args->prog,
-           args->transport, args->curve ? " security=curve" : "", args->send_msg ? "msg" : "send", args->size,
-           args->count, secs, msgs / secs,
-           msgs * (double)args->size / secs / 1e6);
+    printf("%s transport=%s%s sender=%s size=%zu count=%ld elapsed_s=%.4f msgs_s=%.0f mb_s=%.2f\n",
+           args->prog, args->transport, args->curve ? " security=curve" : "", args->send_msg ? "msg" : "send",
+           args->size, args->count, secs, msgs / secs, msgs * (double)args->size / secs / 1e6);
     return 0;
 }
 
