@@ -1,4 +1,6 @@
-/* The benchmark harness: arguments, the time limit, and the two ends of a run as processes or threads.
+/* The benchmark harness: arguments, the time limit, the two ends of a run as processes or threads, and
+ * what the run cost in context switches and CPU time. Uses no ZeroMQ (bench_zmq.c holds that half), so
+ * the raw-socket programs share it.
  *
  * A run must never hang: alarm() fires after the time limit in every process, kills the other end and
  * exits 3; a SIGCHLD handler makes the parent fail at once when the child end fails instead of waiting
@@ -16,11 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <zmq.h>
 
 static volatile pid_t bench_child_pid;           /* forked child end, 0 when none */
 static volatile sig_atomic_t bench_child_reaped; /* set by bench_on_child once it has waited for it */
@@ -112,17 +114,17 @@ void bench_fail(const char *what, ...)
     _exit(1);
 }
 
-void bench_check(int rc, const char *what, ...)
+void bench_skip(const char *why, ...)
 {
-    if (rc != -1)
-        return;
-    int err = zmq_errno();
-    char buf[256];
     va_list ap;
-    va_start(ap, what);
-    vsnprintf(buf, sizeof buf, what, ap);
+    va_start(ap, why);
+    fputs("skip: ", stderr);
+    vfprintf(stderr, why, ap);
+    fputc('\n', stderr);
     va_end(ap);
-    bench_fail("%s: %s", buf, zmq_strerror(err));
+    fflush(stdout);
+    fflush(stderr);
+    _exit(BENCH_EXIT_SKIP);
 }
 
 static const char *bench_about;
@@ -131,10 +133,12 @@ static void bench_usage(const char *prog, const char *extra_name)
 {
     fprintf(stderr,
             "%s\n"
-            "usage: %s [-t seconds] [-m fork|thread] [-s null|curve] tcp|ipc|inproc size count%s%s%s\n"
+            "usage: %s [-t seconds] [-m fork|thread] [-s null|curve] [-S send|msg]\n"
+            "       tcp|ipc|inproc size count%s%s%s\n"
             "  size 1..%d bytes; -t: fail after this many seconds (default 60);\n"
             "  -m: the two ends in two processes (default) or two threads with their own contexts\n"
-            "  (inproc always uses two threads on one context); -s curve: CURVE instead of NULL\n",
+            "  (inproc always uses two threads on one context); -s curve: CURVE instead of NULL;\n"
+            "  -S: how the sender sends (thr): zmq_send (default) or zmq_msg_init_size + zmq_msg_send\n",
             bench_about, prog, extra_name ? " [" : "", extra_name ? extra_name : "", extra_name ? "]" : "",
             BENCH_MAX_SIZE);
     exit(2);
@@ -150,27 +154,6 @@ static long bench_parse_long(const char *s, const char *prog, const char *extra_
     return v;
 }
 
-/* Benchmark keys, made once with zmq_curve_keypair; only ever used on loopback. */
-static const char bench_server_public[] = "S*&h4[f<G4fIeu/-B/Xi.mOi9tTYGhlO*LA*.*YD";
-static const char bench_server_secret[] = "KlEUxFW7^&J3ZV-<mXmHo83-}8u(Whp:6ET:()Zn";
-static const char bench_client_public[] = "U@PsjiVyr>pMx]hK){=km=O-Wx:2TF6J.H4nVz2}";
-static const char bench_client_secret[] = "ZbgFnE#p!PD)Y>vuX.e-9ulgYF-1[?M:I&e-3@@x";
-
-void bench_secure(void *sock, const struct bench_args *args, int server)
-{
-    int one = 1;
-    if (!args->curve)
-        return;
-    if (server) {
-        bench_check(zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one), "ZMQ_CURVE_SERVER");
-        bench_check(zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, bench_server_secret, 40), "ZMQ_CURVE_SECRETKEY");
-        return;
-    }
-    bench_check(zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, bench_server_public, 40), "ZMQ_CURVE_SERVERKEY");
-    bench_check(zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, bench_client_public, 40), "ZMQ_CURVE_PUBLICKEY");
-    bench_check(zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, bench_client_secret, 40), "ZMQ_CURVE_SECRETKEY");
-}
-
 void bench_parse(struct bench_args *args, int argc, char **argv, const char *about, const char *extra_name,
                  long extra_default)
 {
@@ -179,8 +162,14 @@ void bench_parse(struct bench_args *args, int argc, char **argv, const char *abo
     memset(args, 0, sizeof *args);
     args->timeout = 60;
     int opt;
-    while ((opt = getopt(argc, argv, "t:m:s:h")) != -1) {
+    while ((opt = getopt(argc, argv, "t:m:s:S:h")) != -1) {
         switch (opt) {
+        case 'S':
+            if (strcmp(optarg, "msg") == 0)
+                args->send_msg = 1;
+            else if (strcmp(optarg, "send") != 0)
+                bench_usage(prog, extra_name);
+            break;
         case 's':
             if (strcmp(optarg, "curve") == 0)
                 args->curve = 1;
@@ -309,37 +298,6 @@ void bench_recv_endpoint(struct bench_end *end, char *buf, size_t len)
     buf[n] = '\0';
 }
 
-int bench_msg_recv(void *msg, void *socket, int flags)
-{
-    int rc;
-    while ((rc = zmq_msg_recv(msg, socket, flags)) == -1 && zmq_errno() == EINTR)
-        ;
-    return rc;
-}
-
-int bench_msg_send(void *msg, void *socket, int flags)
-{
-    int rc;
-    while ((rc = zmq_msg_send(msg, socket, flags)) == -1 && zmq_errno() == EINTR)
-        ;
-    return rc;
-}
-
-int bench_send(void *socket, const void *buf, size_t len, int flags)
-{
-    int rc;
-    while ((rc = zmq_send(socket, buf, len, flags)) == -1 && zmq_errno() == EINTR)
-        ;
-    return rc;
-}
-
-void bench_close(void *socket)
-{
-    int linger = 0;
-    bench_check(zmq_setsockopt(socket, ZMQ_LINGER, &linger, sizeof linger), "setsockopt ZMQ_LINGER");
-    bench_check(zmq_close(socket), "zmq_close");
-}
-
 void bench_stamp(void *buf, size_t size, uint64_t seq)
 {
     unsigned char *p = buf;
@@ -363,26 +321,65 @@ uint64_t bench_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void *bench_new_ctx(void)
+/* ---- what a run costs: getrusage over each end ------------------------------------------------------ */
+
+struct bench_usage {
+    long nvcsw;  /* voluntary context switches (waiting: a blocking read, a futex) */
+    long nivcsw; /* involuntary ones (preempted) */
+    double cpu_s; /* user + system CPU time */
+};
+
+static struct bench_usage bench_usage_of(int who)
 {
-    void *ctx = zmq_ctx_new();
-    if (!ctx)
-        bench_check(-1, "zmq_ctx_new");
-    return ctx;
+    struct rusage ru;
+    getrusage(who, &ru);
+    return (struct bench_usage){
+        .nvcsw = ru.ru_nvcsw,
+        .nivcsw = ru.ru_nivcsw,
+        .cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+                 (double)ru.ru_stime.tv_usec / 1e6,
+    };
 }
 
-static void bench_term_ctx(void *ctx)
+/* The whole process: the library's own threads too. */
+static struct bench_usage bench_usage_now(void)
 {
-    int rc;
-    while ((rc = zmq_ctx_term(ctx)) == -1 && zmq_errno() == EINTR)
-        ;
-    bench_check(rc, "zmq_ctx_term");
+    return bench_usage_of(RUSAGE_SELF);
 }
+
+static struct bench_usage bench_usage_since(struct bench_usage start)
+{
+    struct bench_usage now = bench_usage_now();
+    return (struct bench_usage){.nvcsw = now.nvcsw - start.nvcsw,
+                                .nivcsw = now.nivcsw - start.nivcsw,
+                                .cpu_s = now.cpu_s - start.cpu_s};
+}
+
+static struct bench_usage bench_usage_window; /* this end's window start; see bench_usage_mark */
+
+void bench_usage_mark(struct bench_end *end)
+{
+    if (!end->args->use_threads)
+        bench_usage_window = bench_usage_now();
+}
+
+/* The line after the program's result: both ends' cost, in total and per count unit. */
+static void bench_usage_print(const struct bench_args *args, struct bench_usage u)
+{
+    double n = (double)args->count;
+    printf("%s usage vcsw=%ld ivcsw=%ld cpu_s=%.3f vcsw_per_msg=%.3f ivcsw_per_msg=%.3f "
+           "cpu_us_per_msg=%.3f\n",
+           args->prog, u.nvcsw, u.nivcsw, u.cpu_s, (double)u.nvcsw / n, (double)u.nivcsw / n,
+           u.cpu_s * 1e6 / n);
+}
+
+/* ---- the two ends ------------------------------------------------------------------------------------ */
 
 struct bench_thread {
     bench_end_fn fn;
     struct bench_end end;
-    int own_ctx; /* create and terminate a context of its own */
+    const struct bench_ctx_ops *ctx_ops; /* NULL: no contexts (raw sockets) */
+    int own_ctx;                         /* create and terminate a context of its own */
     int rc;
 };
 
@@ -390,41 +387,70 @@ static void *bench_thread_main(void *arg)
 {
     struct bench_thread *t = arg;
     if (t->own_ctx)
-        t->end.ctx = bench_new_ctx();
+        t->end.ctx = t->ctx_ops->create(t->end.args);
     t->rc = t->fn(&t->end);
     if (t->own_ctx)
-        bench_term_ctx(t->end.ctx);
+        t->ctx_ops->destroy(t->end.ctx);
     return NULL;
 }
 
-static int bench_run_threads(const struct bench_args *args, bench_end_fn parent_fn, bench_end_fn child_fn,
-                             void *user, int to_child[2], int to_parent[2])
+static int bench_run_threads(const struct bench_args *args, const struct bench_ctx_ops *ops,
+                             bench_end_fn parent_fn, bench_end_fn child_fn, void *user, int to_child[2],
+                             int to_parent[2])
 {
     int shared = strcmp(args->transport, "inproc") == 0;
-    void *ctx = shared ? bench_new_ctx() : NULL;
+    void *ctx = shared && ops ? ops->create(args) : NULL;
     struct bench_thread parent = {
         .fn = parent_fn,
         .end = {.args = args, .ctx = ctx, .ctl_in = to_parent[0], .ctl_out = to_child[1], .user = user},
-        .own_ctx = !shared,
+        .ctx_ops = ops,
+        .own_ctx = !shared && ops,
     };
     struct bench_thread child = {
         .fn = child_fn,
         .end = {.args = args, .ctx = ctx, .ctl_in = to_child[0], .ctl_out = to_parent[1], .user = user},
-        .own_ctx = !shared,
+        .ctx_ops = ops,
+        .own_ctx = !shared && ops,
     };
+    /* One process: its usage covers both ends, contexts and all. */
+    struct bench_usage start = bench_usage_now();
     pthread_t tid;
     if (pthread_create(&tid, NULL, bench_thread_main, &child) != 0)
         bench_fail("pthread_create");
     bench_thread_main(&parent);
     pthread_join(tid, NULL);
-    if (shared)
-        bench_term_ctx(ctx);
+    if (ctx)
+        ops->destroy(ctx);
+    if (!parent.rc && !child.rc)
+        bench_usage_print(args, bench_usage_since(start));
     return parent.rc || child.rc;
 }
 
-static int bench_run_fork(const struct bench_args *args, bench_end_fn parent_fn, bench_end_fn child_fn,
-                          void *user, int to_child[2], int to_parent[2])
+/* Runs one end in this process: its usage is counted from the start of fn (or bench_usage_mark) to its
+ * return, outside context creation and termination. with_children: add what processes that fn forked and
+ * reaped used (router's client groups); only the child end may, the parent end reaps the child end. */
+static int bench_run_end(bench_end_fn fn, struct bench_end *end, struct bench_usage *usage, int with_children)
 {
+    struct bench_usage children = bench_usage_of(RUSAGE_CHILDREN);
+    bench_usage_window = bench_usage_now();
+    int rc = fn(end);
+    *usage = bench_usage_since(bench_usage_window);
+    if (with_children) {
+        struct bench_usage now = bench_usage_of(RUSAGE_CHILDREN);
+        usage->nvcsw += now.nvcsw - children.nvcsw;
+        usage->nivcsw += now.nivcsw - children.nivcsw;
+        usage->cpu_s += now.cpu_s - children.cpu_s;
+    }
+    return rc;
+}
+
+static int bench_run_fork(const struct bench_args *args, const struct bench_ctx_ops *ops,
+                          bench_end_fn parent_fn, bench_end_fn child_fn, void *user, int to_child[2],
+                          int to_parent[2])
+{
+    int usage_pipe[2]; /* the child end's usage, written once as it finishes */
+    if (pipe(usage_pipe) != 0)
+        bench_fail("pipe: %s", strerror(errno));
     /* SIGCHLD stays blocked until bench_child_pid is set, so the handler always knows whom to reap. */
     sigset_t chld, old;
     sigemptyset(&chld);
@@ -449,13 +475,17 @@ static int bench_run_fork(const struct bench_args *args, bench_end_fn parent_fn,
         alarm(args->timeout); /* pending alarms are not inherited */
         close(to_child[1]);
         close(to_parent[0]);
+        close(usage_pipe[0]);
         struct bench_end end = {.args = args,
-                                .ctx = bench_new_ctx(),
+                                .ctx = ops ? ops->create(args) : NULL,
                                 .ctl_in = to_child[0],
                                 .ctl_out = to_parent[1],
                                 .user = user};
-        int rc = child_fn(&end);
-        bench_term_ctx(end.ctx);
+        struct bench_usage usage;
+        int rc = bench_run_end(child_fn, &end, &usage, 1);
+        if (ops)
+            ops->destroy(end.ctx);
+        bench_ctl_write(usage_pipe[1], &usage, sizeof usage);
         fflush(stdout);
         fflush(stderr);
         _exit(rc ? 1 : 0);
@@ -464,11 +494,17 @@ static int bench_run_fork(const struct bench_args *args, bench_end_fn parent_fn,
     sigprocmask(SIG_SETMASK, &old, NULL);
     close(to_child[0]);
     close(to_parent[1]);
+    close(usage_pipe[1]);
 
-    struct bench_end end = {
-        .args = args, .ctx = bench_new_ctx(), .ctl_in = to_parent[0], .ctl_out = to_child[1], .user = user};
-    int rc = parent_fn(&end);
-    bench_term_ctx(end.ctx);
+    struct bench_end end = {.args = args,
+                            .ctx = ops ? ops->create(args) : NULL,
+                            .ctl_in = to_parent[0],
+                            .ctl_out = to_child[1],
+                            .user = user};
+    struct bench_usage usage, child_usage;
+    int rc = bench_run_end(parent_fn, &end, &usage, 0);
+    if (ops)
+        ops->destroy(end.ctx);
 
     sigprocmask(SIG_BLOCK, &chld, NULL);
     int status = bench_child_status;
@@ -481,10 +517,19 @@ static int bench_run_fork(const struct bench_args *args, bench_end_fn parent_fn,
     if (WIFSIGNALED(status))
         bench_fail("the other end was killed by signal %d (%s)", WTERMSIG(status),
                    strsignal(WTERMSIG(status)));
-    return rc || WEXITSTATUS(status) != 0;
+    rc = rc || WEXITSTATUS(status) != 0;
+    if (!rc && read(usage_pipe[0], &child_usage, sizeof child_usage) == (ssize_t)sizeof child_usage) {
+        usage.nvcsw += child_usage.nvcsw;
+        usage.nivcsw += child_usage.nivcsw;
+        usage.cpu_s += child_usage.cpu_s;
+        bench_usage_print(args, usage);
+    }
+    close(usage_pipe[0]);
+    return rc;
 }
 
-int bench_run(const struct bench_args *args, bench_end_fn parent_fn, bench_end_fn child_fn, void *user)
+int bench_run_ends(const struct bench_args *args, const struct bench_ctx_ops *ctx_ops, bench_end_fn parent_fn,
+                   bench_end_fn child_fn, void *user)
 {
     snprintf(bench_timeout_msg, sizeof bench_timeout_msg, "error: timeout after %u s", args->timeout);
     struct sigaction sa = {.sa_handler = bench_on_alarm};
@@ -497,10 +542,41 @@ int bench_run(const struct bench_args *args, bench_end_fn parent_fn, bench_end_f
     int to_child[2], to_parent[2];
     if (pipe(to_child) != 0 || pipe(to_parent) != 0)
         bench_fail("pipe: %s", strerror(errno));
-    int rc = args->use_threads ? bench_run_threads(args, parent_fn, child_fn, user, to_child, to_parent)
-                               : bench_run_fork(args, parent_fn, child_fn, user, to_child, to_parent);
+    int rc = args->use_threads
+                 ? bench_run_threads(args, ctx_ops, parent_fn, child_fn, user, to_child, to_parent)
+                 : bench_run_fork(args, ctx_ops, parent_fn, child_fn, user, to_child, to_parent);
     alarm(0);
     bench_remove_ipc_files();
     fflush(stdout);
     return rc ? 1 : 0;
+}
+
+/* ---- latency samples --------------------------------------------------------------------------------- */
+
+long bench_latency_warmup(const struct bench_args *args)
+{
+    long w = args->count / 10;
+    return w < 10 ? 10 : w > 1000 ? 1000 : w;
+}
+
+static int bench_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void bench_latency_report(const struct bench_args *args, uint64_t *samples)
+{
+    size_t n = (size_t)args->count;
+    qsort(samples, n, sizeof *samples, bench_cmp_u64);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += (double)samples[i];
+    double median =
+        n % 2 ? (double)samples[n / 2] : ((double)samples[n / 2 - 1] + (double)samples[n / 2]) / 2;
+    size_t p99 = (size_t)((double)(n - 1) * 0.99 + 0.5);
+    printf("%s transport=%s size=%zu count=%ld median_us=%.2f p99_us=%.2f mean_us=%.2f min_us=%.2f "
+           "max_us=%.2f\n",
+           args->prog, args->transport, args->size, args->count, median / 1e3, (double)samples[p99] / 1e3,
+           sum / (double)n / 1e3, (double)samples[0] / 1e3, (double)samples[n - 1] / 1e3);
 }

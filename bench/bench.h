@@ -1,6 +1,8 @@
-/* The benchmark harness shared by thr, lat, fanout and router: argument parsing, a hard time limit, and
- * running the two ends of a benchmark as two processes (each with its own context, like real deployments)
- * or as two threads. Written only against <zmq.h>, so the same source builds against zinc and libzmq. */
+/* The benchmark harness shared by thr, lat, fanout, router and the raw-socket floors raw_lat and raw_thr:
+ * argument parsing, a hard time limit, running the two ends of a benchmark as two processes (each with its
+ * own context, like real deployments) or as two threads, and what the run cost (context switches, CPU).
+ * bench.c uses no ZeroMQ; bench_zmq.c holds the calls that do, written only against <zmq.h>, so the same
+ * source builds against zinc and libzmq. */
 #ifndef BENCH_H
 #define BENCH_H
 
@@ -8,7 +10,7 @@
 #include <stdint.h>
 
 /* What every benchmark program takes on its command line:
- *   prog [-t seconds] [-m fork|thread] [-s null|curve] transport size count [extra]  */
+ *   prog [-t seconds] [-m fork|thread] [-s null|curve] [-S send|msg] transport size count [extra]  */
 struct bench_args {
     const char *prog;      /* program name, first word of every output line */
     const char *transport; /* "tcp", "ipc" or "inproc" */
@@ -18,7 +20,13 @@ struct bench_args {
     unsigned timeout;      /* seconds before the run gives up and fails */
     int use_threads;       /* 1: both ends in one process; always so for inproc */
     int curve;             /* -s curve: the connection is CURVE (RFC 26) instead of NULL */
+    int send_msg;          /* -S msg: send with zmq_msg_init_size + zmq_msg_send, not zmq_send (thr) */
+    int max_sockets;       /* > 0: ZMQ_MAX_SOCKETS for every context the harness creates */
 };
+
+/* Exit status of a program that cannot run this configuration here (bench_skip); bench/run shows the
+ * reason instead of a failure. */
+#define BENCH_EXIT_SKIP 77
 
 /* Applies the run's security to a socket: with -s curve, the binding end is the CURVE server and the
  * connecting end its client (fixed benchmark keys). Nothing for NULL. */
@@ -43,9 +51,25 @@ typedef int (*bench_end_fn)(struct bench_end *end);
 void bench_parse(struct bench_args *args, int argc, char **argv, const char *about, const char *extra_name,
                  long extra_default);
 
-/* Run parent_fn and child_fn as the two ends, then terminate the contexts. Arms the time limit first.
+/* How the harness makes and ends each end's context. */
+struct bench_ctx_ops {
+    void *(*create)(const struct bench_args *args);
+    void (*destroy)(void *ctx);
+};
+
+/* Run parent_fn and child_fn as the two ends, each with a context from ctx_ops (NULL: none, end->ctx is
+ * NULL), then destroy the contexts. Arms the time limit first. When both ends succeed, prints a second line
+ *   <prog> usage vcsw=.. ivcsw=.. cpu_s=.. vcsw_per_msg=.. ivcsw_per_msg=.. cpu_us_per_msg=..
+ * (getrusage, both processes summed in fork mode, the one process in thread mode; per count unit).
  * Returns the process exit status: 0 when both ends returned 0. */
+int bench_run_ends(const struct bench_args *args, const struct bench_ctx_ops *ctx_ops, bench_end_fn parent_fn,
+                   bench_end_fn child_fn, void *user);
+/* bench_run_ends with ZeroMQ contexts (bench_zmq.c). */
 int bench_run(const struct bench_args *args, bench_end_fn parent_fn, bench_end_fn child_fn, void *user);
+
+/* Start this end's usage window now instead of at the start of its function (leaves connection set-up and
+ * warm-up out). Fork mode only: in thread mode the one process is counted from start to end. */
+void bench_usage_mark(struct bench_end *end);
 
 /* A fresh endpoint to bind on this transport (tcp: a free loopback port; ipc: a path in /tmp). */
 void bench_endpoint(const struct bench_args *args, int index, char *buf, size_t len);
@@ -60,7 +84,9 @@ void bench_recv_endpoint(struct bench_end *end, char *buf, size_t len);
 
 /* Fail the whole run: print "error: <what>: <zmq_strerror(errno)>" and exit the process. */
 void bench_fail(const char *what, ...) __attribute__((noreturn, format(printf, 1, 2)));
-/* bench_fail unless rc != -1. */
+/* Print "skip: <why>" and exit BENCH_EXIT_SKIP: this configuration cannot run on this machine. */
+void bench_skip(const char *why, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/* bench_fail unless rc != -1 (bench_zmq.c). */
 void bench_check(int rc, const char *what, ...) __attribute__((format(printf, 2, 3)));
 
 /* Blocking send and receive that retry on EINTR (the harness's SIGCHLD may interrupt them). */
@@ -79,6 +105,11 @@ int bench_stamp_ok(const void *data, size_t size, uint64_t seq);
 
 /* How far this end has got (messages, round trips, ...): a timeout prints it. -1: not shown. */
 extern volatile long bench_progress;
+
+/* Round trips before a latency benchmark starts its clock: count / 10, within 10 .. 1000. */
+long bench_latency_warmup(const struct bench_args *args);
+/* Sort count round-trip times (ns) and print the latency result line: median_us, p99_us, mean, min, max. */
+void bench_latency_report(const struct bench_args *args, uint64_t *samples);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t bench_now_ns(void);

@@ -1,5 +1,6 @@
 /* REQ/REP round-trip latency: the client binds a REQ socket, the server connects a REP socket and echoes.
- * After a warm-up, each of count round trips is timed on its own.
+ * After a warm-up, each of count round trips is timed on its own. bench/run compares it with raw_lat, the
+ * same ping-pong over a plain socket.
  * Prints: lat transport=.. size=.. count=.. median_us=.. p99_us=.. mean_us=.. min_us=.. max_us=.. */
 #include "bench.h"
 
@@ -7,19 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
-
-/* Round trips before the clock starts: connection set-up, first allocations, caches. */
-static long lat_warmup(const struct bench_args *args)
-{
-    long w = args->count / 10;
-    return w < 10 ? 10 : w > 1000 ? 1000 : w;
-}
-
-static int lat_cmp(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 static int lat_client(struct bench_end *end)
 {
@@ -38,7 +26,7 @@ static int lat_client(struct bench_end *end)
         bench_fail("out of memory");
     zmq_msg_t reply;
     zmq_msg_init(&reply);
-    long warmup = lat_warmup(args);
+    long warmup = bench_latency_warmup(args);
     for (long i = -warmup; i < args->count; i++) {
         bench_stamp(buf, args->size, (uint64_t)(i + warmup));
         uint64_t start = bench_now_ns();
@@ -51,24 +39,15 @@ static int lat_client(struct bench_end *end)
             bench_fail("reply %ld does not echo its request", i + warmup);
         if (i >= 0)
             samples[i] = stop - start;
+        if (i == -1)
+            bench_usage_mark(end);
         bench_progress = i + warmup + 1;
     }
     bench_ctl_write(end->ctl_out, "d", 1); /* the server may close now */
     zmq_msg_close(&reply);
     bench_close(req);
 
-    qsort(samples, (size_t)args->count, sizeof *samples, lat_cmp);
-    double sum = 0;
-    for (long i = 0; i < args->count; i++)
-        sum += (double)samples[i];
-    size_t n = (size_t)args->count;
-    double median =
-        n % 2 ? (double)samples[n / 2] : ((double)samples[n / 2 - 1] + (double)samples[n / 2]) / 2;
-    size_t p99 = (size_t)((double)(n - 1) * 0.99 + 0.5);
-    printf("%s transport=%s size=%zu count=%ld median_us=%.2f p99_us=%.2f mean_us=%.2f min_us=%.2f "
-           "max_us=%.2f\n",
-           args->prog, args->transport, args->size, args->count, median / 1e3, (double)samples[p99] / 1e3,
-           sum / (double)n / 1e3, (double)samples[0] / 1e3, (double)samples[n - 1] / 1e3);
+    bench_latency_report(args, samples);
     free(samples);
     free(buf);
     return 0;
@@ -86,7 +65,7 @@ static int lat_server(struct bench_end *end)
 
     zmq_msg_t msg;
     zmq_msg_init(&msg);
-    long total = lat_warmup(args) + args->count;
+    long total = bench_latency_warmup(args) + args->count;
     for (long i = 0; i < total; i++) {
         bench_check(bench_msg_recv(&msg, rep, 0), "zmq_msg_recv");
         bench_check(bench_msg_send(&msg, rep, 0), "zmq_msg_send");

@@ -3,13 +3,31 @@
  * keeps one request outstanding on each, visiting them in turn: take the reply, send the next request,
  * until count requests have been answered. Every DEALER first completes one untimed round trip, so all are
  * connected before the clock starts. An empty request tells the server to stop.
- * Prints: router transport=.. size=.. count=.. dealers=.. elapsed_s=.. req_s=.. mb_s=..  (both ways) */
+ *
+ * File descriptors: every connection costs each process one, and libzmq adds one per socket (its mailbox),
+ * so 10,000 DEALERs in one libzmq process need over 20,000. RLIMIT_NOFILE is raised to its hard limit, and
+ * when one process cannot hold all the DEALERs they are split into groups, one forked process each (with
+ * its own context), that connect and warm up, wait for a common start, then share the requests; the clock
+ * runs from that start until every group is done. A ROUTER that cannot fit in its process is skipped.
+ * Prints: router transport=.. size=.. count=.. dealers=.. groups=.. elapsed_s=.. req_s=.. mb_s=..  (both
+ * ways) */
 #include "bench.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zmq.h>
+
+#define ROUTER_FD_SPARE 64 /* descriptors a process needs besides its connections and sockets */
+
+/* How many processes the DEALERs are spread over (main decides, the client end forks them). */
+static long router_groups = 1;
 
 static int router_server(struct bench_end *end)
 {
@@ -17,6 +35,10 @@ static int router_server(struct bench_end *end)
     void *router = zmq_socket(end->ctx, ZMQ_ROUTER);
     if (!router)
         bench_check(-1, "zmq_socket ROUTER");
+    /* Thousands of DEALERs connect at once: a longer listen queue (the kernel caps it at somaxconn) keeps
+     * their set-up, which is not timed, from waiting on SYN retransmissions. */
+    int backlog = args->extra < 4096 ? (int)args->extra : 4096;
+    bench_check(zmq_setsockopt(router, ZMQ_BACKLOG, &backlog, sizeof backlog), "setsockopt ZMQ_BACKLOG");
     char endpoint[256];
     bench_endpoint(args, 0, endpoint, sizeof endpoint);
     bench_check(zmq_bind(router, endpoint), "zmq_bind %s", endpoint);
@@ -58,70 +80,238 @@ static void router_reply(void *dealer, zmq_msg_t *msg, size_t size)
         bench_fail("reply has %zu bytes, expected %zu", zmq_msg_size(msg), size);
 }
 
-static int router_clients(struct bench_end *end)
-{
-    const struct bench_args *args = end->args;
-    long n = args->extra;
-    char endpoint[256];
-    bench_recv_endpoint(end, endpoint, sizeof endpoint);
+/* One group of DEALERs in one context: connected, each with one untimed round trip behind it. */
+struct router_group {
+    void *ctx;
+    void **dealers;
+    long n;
+    size_t size;
+    char *waiting; /* a request of this dealer awaits its reply */
+    char *buf;
+};
 
-    void **dealers = calloc((size_t)n, sizeof *dealers);
-    char *waiting = calloc((size_t)n, 1); /* a request of this dealer awaits its reply */
-    char *buf = calloc(1, args->size);
-    if (!dealers || !waiting || !buf)
+static void router_group_open(struct router_group *g, void *ctx, const char *endpoint, long n, size_t size)
+{
+    g->ctx = ctx;
+    g->n = n;
+    g->size = size;
+    g->dealers = calloc((size_t)n, sizeof *g->dealers);
+    g->waiting = calloc((size_t)n, 1);
+    g->buf = calloc(1, size);
+    if (!g->dealers || !g->waiting || !g->buf)
         bench_fail("out of memory");
     for (long i = 0; i < n; i++) {
-        dealers[i] = zmq_socket(end->ctx, ZMQ_DEALER);
-        if (!dealers[i])
+        g->dealers[i] = zmq_socket(ctx, ZMQ_DEALER);
+        if (!g->dealers[i])
             bench_check(-1, "zmq_socket DEALER %ld", i);
-        bench_check(zmq_connect(dealers[i], endpoint), "zmq_connect %s", endpoint);
+        bench_check(zmq_connect(g->dealers[i], endpoint), "zmq_connect %s", endpoint);
     }
     zmq_msg_t msg;
     zmq_msg_init(&msg);
-
-    /* Warm-up: one round trip per dealer. */
     for (long i = 0; i < n; i++)
-        bench_check(bench_send(dealers[i], buf, args->size, 0), "zmq_send on DEALER %ld", i);
+        bench_check(bench_send(g->dealers[i], g->buf, size, 0), "zmq_send on DEALER %ld", i);
     for (long i = 0; i < n; i++)
-        router_reply(dealers[i], &msg, args->size);
+        router_reply(g->dealers[i], &msg, size);
+    zmq_msg_close(&msg);
+}
 
-    /* Timed: count requests, one outstanding per dealer. */
+/* count requests through the group, one outstanding per dealer. */
+static void router_group_run(struct router_group *g, long count)
+{
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
     long sent = 0, done = 0;
-    uint64_t start = bench_now_ns();
-    for (long i = 0; i < n && sent < args->count; i++, sent++) {
-        bench_check(bench_send(dealers[i], buf, args->size, 0), "zmq_send on DEALER %ld", i);
-        waiting[i] = 1;
+    for (long i = 0; i < g->n && sent < count; i++, sent++) {
+        bench_check(bench_send(g->dealers[i], g->buf, g->size, 0), "zmq_send on DEALER %ld", i);
+        g->waiting[i] = 1;
     }
-    for (long i = 0; done < args->count; i = (i + 1) % n) {
-        if (!waiting[i])
+    for (long i = 0; done < count; i = (i + 1) % g->n) {
+        if (!g->waiting[i])
             continue;
-        router_reply(dealers[i], &msg, args->size);
+        router_reply(g->dealers[i], &msg, g->size);
         bench_progress = ++done;
-        if (sent < args->count) {
-            bench_check(bench_send(dealers[i], buf, args->size, 0), "zmq_send on DEALER %ld", i);
+        if (sent < count) {
+            bench_check(bench_send(g->dealers[i], g->buf, g->size, 0), "zmq_send on DEALER %ld", i);
             sent++;
         } else {
-            waiting[i] = 0;
+            g->waiting[i] = 0;
         }
     }
+    zmq_msg_close(&msg);
+}
+
+static void router_group_close(struct router_group *g)
+{
+    for (long i = 0; i < g->n; i++)
+        bench_close(g->dealers[i]);
+    free(g->buf);
+    free(g->waiting);
+    free(g->dealers);
+}
+
+/* Group k of router_groups in its own process: connect, report ready, wait for the start, run its share,
+ * report done, wait to be told to close (the ROUTER must have the stop request first). */
+static void router_group_process(const struct bench_args *args, const char *endpoint, long k, int ready_fd,
+                                 int go_fd, int done_fd, int quit_fd)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    alarm(args->timeout);
+    long n = args->extra / router_groups + (k < args->extra % router_groups);
+    long count = args->count / router_groups + (k < args->count % router_groups);
+    void *ctx = zmq_ctx_new();
+    if (!ctx)
+        bench_check(-1, "zmq_ctx_new");
+    bench_check(zmq_ctx_set(ctx, ZMQ_MAX_SOCKETS, args->max_sockets), "zmq_ctx_set ZMQ_MAX_SOCKETS");
+    struct router_group g;
+    router_group_open(&g, ctx, endpoint, n, args->size);
+    char byte = 'r';
+    bench_ctl_write(ready_fd, &byte, 1);
+    bench_ctl_read(go_fd, &byte, 1);
+    router_group_run(&g, count);
+    bench_ctl_write(done_fd, &byte, 1);
+    bench_ctl_read(quit_fd, &byte, 1);
+    router_group_close(&g);
+    zmq_ctx_term(ctx);
+    fflush(stderr);
+    _exit(0);
+}
+
+/* Fork the groups, start them together once all are warmed up; returns the time until all are done. The
+ * groups are reaped by router_groups_finish. */
+static uint64_t router_groups_run(const struct bench_args *args, const char *endpoint, int quit[2],
+                                  pid_t *pids)
+{
+    int ready[2], go[2], done[2];
+    if (pipe(ready) || pipe(go) || pipe(done) || pipe(quit))
+        bench_fail("pipe: %s", strerror(errno));
+    /* Fork before this process has any socket: neither library has started a thread yet. */
+    for (long k = 0; k < router_groups; k++) {
+        fflush(stdout);
+        fflush(stderr);
+        pids[k] = fork();
+        if (pids[k] < 0)
+            bench_fail("fork: %s", strerror(errno));
+        if (pids[k] == 0)
+            router_group_process(args, endpoint, k, ready[1], go[0], done[1], quit[0]);
+    }
+    close(ready[1]);
+    close(go[0]);
+    close(done[1]);
+    close(quit[0]);
+    char byte;
+    for (long k = 0; k < router_groups; k++)
+        bench_ctl_read(ready[0], &byte, 1);
+    uint64_t start = bench_now_ns();
+    for (long k = 0; k < router_groups; k++)
+        bench_ctl_write(go[1], "g", 1);
+    for (long k = 0; k < router_groups; k++)
+        bench_ctl_read(done[0], &byte, 1);
     uint64_t elapsed = bench_now_ns() - start;
+    close(ready[0]);
+    close(go[1]);
+    close(done[0]);
+    return elapsed;
+}
+
+static void router_groups_finish(int quit[2], pid_t *pids)
+{
+    for (long k = 0; k < router_groups; k++)
+        bench_ctl_write(quit[1], "q", 1);
+    close(quit[1]);
+    for (long k = 0; k < router_groups; k++) {
+        int status;
+        while (waitpid(pids[k], &status, 0) < 0)
+            if (errno != EINTR)
+                bench_fail("waitpid: %s", strerror(errno));
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            bench_fail("DEALER group %ld failed", k);
+    }
+}
+
+static int router_clients(struct bench_end *end)
+{
+    const struct bench_args *args = end->args;
+    char endpoint[256];
+    bench_recv_endpoint(end, endpoint, sizeof endpoint);
+
+    struct router_group one;
+    int quit[2];
+    pid_t *pids = calloc((size_t)router_groups, sizeof *pids);
+    if (!pids)
+        bench_fail("out of memory");
+    uint64_t elapsed;
+    if (router_groups > 1) {
+        elapsed = router_groups_run(args, endpoint, quit, pids);
+    } else {
+        router_group_open(&one, end->ctx, endpoint, args->extra, args->size);
+        bench_usage_mark(end);
+        uint64_t start = bench_now_ns();
+        router_group_run(&one, args->count);
+        elapsed = bench_now_ns() - start;
+    }
 
     /* Close only once the server has the stop request (ZMQ_LINGER does not promise delivery). */
-    bench_check(bench_send(dealers[0], "", 0, 0), "zmq_send stop");
+    void *stopper = router_groups > 1 ? zmq_socket(end->ctx, ZMQ_DEALER) : one.dealers[0];
+    if (!stopper)
+        bench_check(-1, "zmq_socket DEALER");
+    if (router_groups > 1)
+        bench_check(zmq_connect(stopper, endpoint), "zmq_connect %s", endpoint);
+    bench_check(bench_send(stopper, "", 0, 0), "zmq_send stop");
     char stopped;
     bench_ctl_read(end->ctl_in, &stopped, 1);
-    zmq_msg_close(&msg);
-    for (long i = 0; i < n; i++)
-        bench_close(dealers[i]);
+    if (router_groups > 1) {
+        bench_close(stopper);
+        router_groups_finish(quit, pids);
+    } else {
+        router_group_close(&one);
+    }
+    free(pids);
 
     double secs = (double)(elapsed ? elapsed : 1) / 1e9;
-    printf("%s transport=%s size=%zu count=%ld dealers=%ld elapsed_s=%.4f req_s=%.0f mb_s=%.2f\n", args->prog,
-           args->transport, args->size, args->count, n, secs, (double)args->count / secs,
-           2.0 * (double)args->count * (double)args->size / secs / 1e6);
-    free(buf);
-    free(waiting);
-    free(dealers);
+    printf("%s transport=%s size=%zu count=%ld dealers=%ld groups=%ld elapsed_s=%.4f req_s=%.0f mb_s=%.2f\n",
+           args->prog, args->transport, args->size, args->count, args->extra, router_groups, secs,
+           (double)args->count / secs, 2.0 * (double)args->count * (double)args->size / secs / 1e6);
     return 0;
+}
+
+/* Raise RLIMIT_NOFILE to its hard limit; returns the limit. */
+static long router_raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        bench_fail("getrlimit: %s", strerror(errno));
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            bench_fail("setrlimit: %s", strerror(errno));
+    }
+    return rl.rlim_cur > 1000000 ? 1000000 : (long)rl.rlim_cur;
+}
+
+/* Decide how many client processes the DEALERs need, or skip when even the ROUTER's process cannot hold
+ * them. Budget per DEALER: its connection and a mailbox (libzmq); the ROUTER's process: one connection
+ * each (and in thread mode it holds the DEALERs too). */
+static void router_plan(struct bench_args *args)
+{
+    long n = args->extra, limit = router_raise_fd_limit() - ROUTER_FD_SPARE;
+    int inproc = strcmp(args->transport, "inproc") == 0;
+    long per_dealer = inproc ? 1 : 2;
+    if (args->use_threads) {
+        long need = n * (per_dealer + (inproc ? 0 : 1));
+        if (need > limit)
+            bench_skip("%ld DEALERs and their ROUTER in one process need about %ld file descriptors; "
+                       "the hard limit (ulimit -Hn) allows %ld",
+                       n, need + ROUTER_FD_SPARE, limit + ROUTER_FD_SPARE);
+    } else {
+        if (n > limit)
+            bench_skip("a ROUTER with %ld connections needs about %ld file descriptors; the hard limit "
+                       "(ulimit -Hn) is %ld",
+                       n, n + ROUTER_FD_SPARE, limit + ROUTER_FD_SPARE);
+        long per_group = limit / per_dealer;
+        router_groups = (n + per_group - 1) / per_group;
+    }
+    /* Every context may need a socket per DEALER, plus the ROUTER and the stop DEALER. */
+    args->max_sockets = (int)(n + 16);
 }
 
 int main(int argc, char **argv)
@@ -131,8 +321,8 @@ int main(int argc, char **argv)
         &args, argc, argv,
         "1 ROUTER echoing to N DEALERs, request/reply rate; count: requests; dealers: N (default 1000)",
         "dealers", 1000);
-    /* 1,000 dealers and the ROUTER fit in one context's default ZMQ_MAX_SOCKETS (1023) even for inproc. */
-    if (args.extra < 1 || args.extra > 1000)
-        bench_fail("dealers must be 1..1000");
+    if (args.extra < 1 || args.extra > 1000000)
+        bench_fail("dealers must be 1..1000000");
+    router_plan(&args);
     return bench_run(&args, router_server, router_clients, NULL);
 }
