@@ -38,6 +38,7 @@ struct relay_plan {
     int delay_ms_max;                     /* a planned delay holds each piece 1..this many ms ... */
     int delay_span_ms;                    /* ... for this long */
     int buffer_bytes;                     /* SO_SNDBUF/SO_RCVBUF of the relay's sockets; 0: kernel's */
+    int gate_on_drain;                    /* a link accepted after a break waits for relay_drained */
 };
 
 /* One direction of a link: what was read from `from` and not yet written to the other side. */
@@ -56,6 +57,7 @@ struct relay_link {
     int64_t stalled_until;                /* ms; nothing moves before it */
     int64_t delayed_until;                /* ms; pieces are held delay_ms until then */
     int delay_ms;
+    int breaks_before;                    /* cuts and resets before this link was accepted */
     struct relay_dir dir[2];              /* [0] client to target, [1] target to client */
 };
 
@@ -72,6 +74,8 @@ struct relay {
     atomic_int delay_ms;                  /* by hand: hold every piece this long */
     atomic_int faults[RELAY_FAULT_KINDS]; /* faults injected so far, by kind */
     atomic_int links_accepted;
+    atomic_int drained_breaks;            /* gate_on_drain: the receiver has drained what came before
+                                           * this many breaks */
     atomic_llong bytes_forwarded;
     struct relay_link links[RELAY_MAX_LINKS];
 };
@@ -189,6 +193,7 @@ static void relay_accept(struct relay *r, int64_t now)
     (void)setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     l->open = 1;
     l->fragment = (int)relay_random(r, 100) < r->plan.fragment_percent;
+    l->breaks_before = relay_breaks(r);
     relay_next_fault(r, l);
     (void)now;
     atomic_fetch_add(&r->links_accepted, 1);
@@ -260,7 +265,8 @@ static void relay_round(struct relay *r)
         struct relay_link *l = &r->links[i];
         if (!l->open)
             continue;
-        if (stalled || now < l->stalled_until) {
+        int gated = r->plan.gate_on_drain && atomic_load(&r->drained_breaks) < l->breaks_before;
+        if (stalled || gated || now < l->stalled_until) {
             timeout = 2;
             continue;
         }
@@ -322,11 +328,22 @@ TU_UNUSED static void relay_start(struct relay *r, int target_port, const struct
     for (int k = 0; k < RELAY_FAULT_KINDS; k++)
         atomic_init(&r->faults[k], 0);
     atomic_init(&r->links_accepted, 0);
+    atomic_init(&r->drained_breaks, 0);
     atomic_init(&r->bytes_forwarded, 0);
     r->port = 0;   /* any free port */
     r->listen_fd = raw_listen(&r->port);
     relay_nonblock(r->listen_fd);
     CHECK_EQ(pthread_create(&r->thread, NULL, relay_main, r), 0);
+}
+
+/* gate_on_drain: the receiver found nothing to read after the relay had broken `breaks` connections (a
+ * relay_breaks reading taken before it looked). Links accepted after those breaks may forward now: the
+ * receiving socket fair-queues its connections, and would otherwise interleave what an old connection
+ * left in its queue with what a new one brings. */
+TU_UNUSED static void relay_drained(struct relay *r, int breaks)
+{
+    if (breaks > atomic_load(&r->drained_breaks))
+        atomic_store(&r->drained_breaks, breaks);
 }
 
 /* "tcp://127.0.0.1:<relay port>", what the zmq side connects to. */
