@@ -119,7 +119,11 @@ static void *cut_sender_main(void *arg)
     }
     int end = -1;
     memcpy(msg, &end, sizeof end);
-    CHECK_EQ(zmq_send(s->push, msg, sizeof msg, 0), (int)sizeof msg);
+    int64_t deadline = now_ms() + 5000;
+    while (zmq_send(s->push, msg, sizeof msg, 0) != (int)sizeof msg) {
+        CHECK_EQ(errno, EAGAIN);   /* still reconnecting, or the pipe still full */
+        CHECK_INT(now_ms(), <, deadline);
+    }
     return NULL;
 }
 
