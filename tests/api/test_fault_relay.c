@@ -9,7 +9,7 @@
  *  - heartbeats (ZMQ_HEARTBEAT_IVL/TIMEOUT) notice a stalled peer within their timeout, and do not drop
  *    a slow one (latency below the timeout).
  * Passes on libzmq 4.3.4 too. */
-#include "relay.h"
+#include "fault_patterns.h"
 #include "monitor_util.h"
 
 /* Every message crosses a relay that splits the stream into 1-7 byte pieces, whole and in order. */
@@ -93,48 +93,24 @@ static void heartbeats_notice_a_stalled_peer(void)
     CHECK_OK(zmq_ctx_term(ctx));
 }
 
-#define CUT_MSG_SIZE 100
-#define CUT_BUFFER 32768        /* SO_SNDBUF/SO_RCVBUF asked for on every socket of the path */
 #define CUT_TARGET 300          /* stop injecting after this many cuts and resets ... */
 #define CUT_BUDGET_MS 6000      /* ... or after this long */
 
-struct cut_sender {
-    void *push;
-    atomic_int stop;
-    int sent;                   /* read after the join */
+struct cut_run {
+    struct relay *relay;
+    struct seq_sender *sender;
+    int64_t start;
 };
 
-/* Sends numbered messages until told to stop, then one whose number is -1. */
-static void *cut_sender_main(void *arg)
+/* Between messages: enough cuts, or enough time? Then no more faults, and the sender ends the stream. */
+static void cut_tick(void *arg)
 {
-    struct cut_sender *s = arg;
-    char msg[CUT_MSG_SIZE];
-    memset(msg, 'm', sizeof msg);
-    while (!atomic_load(&s->stop)) {
-        memcpy(msg, &s->sent, sizeof s->sent);
-        if (zmq_send(s->push, msg, sizeof msg, 0) == (int)sizeof msg)
-            s->sent++;
-        else
-            CHECK_EQ(errno, EAGAIN);   /* SNDTIMEO: reconnecting */
+    struct cut_run *c = arg;
+    if (atomic_load(&c->relay->faults_on) &&
+        (relay_breaks(c->relay) >= CUT_TARGET || now_ms() - c->start > CUT_BUDGET_MS)) {
+        atomic_store(&c->relay->faults_on, 0);   /* what is sent from now on all arrives */
+        atomic_store(&c->sender->stop, 1);
     }
-    int end = -1;
-    memcpy(msg, &end, sizeof end);
-    int64_t deadline = now_ms() + 5000;
-    while (zmq_send(s->push, msg, sizeof msg, 0) != (int)sizeof msg) {
-        CHECK_EQ(errno, EAGAIN);   /* still reconnecting, or the pipe still full */
-        CHECK_INT(now_ms(), <, deadline);
-    }
-    return NULL;
-}
-
-/* The most bytes one broken connection can take with it: the kernel buffers on the path (Linux doubles
- * what is asked for), the relay's own buffer and each engine's I/O buffer, generously. */
-static int cut_max_lost_messages(void)
-{
-    int kernel = 4 * 2 * CUT_BUFFER;   /* PUSH send, relay receive, relay send, PULL receive */
-    int relay = RELAY_BUF;
-    int engines = 2 * 64 * 1024;
-    return (kernel + relay + engines) / CUT_MSG_SIZE + 2;
 }
 
 /* The relay breaks the connection every few KB, at any byte; after each reconnect the stream goes on. */
@@ -142,73 +118,23 @@ static void push_pull_across_cuts_loses_only_what_was_in_flight(void)
 {
     void *ctx = CHECK_PTR(zmq_ctx_new());
     void *pull = test_socket(ctx, ZMQ_PULL);
-    set_int(pull, ZMQ_RCVBUF, CUT_BUFFER);
+    seq_socket_setup(pull);
     char ep[TU_ENDPOINT_LEN], relay_ep[64];
     bind_transport(pull, "tcp", ep, sizeof ep);
     static struct relay r;
-    struct relay_plan plan = {
-        .fragment_percent = 10,
-        .fault_bytes_max = 60000,
-        .weight = {[RELAY_CUT] = 4, [RELAY_RESET] = 3, [RELAY_STALL] = 1, [RELAY_DELAY] = 1},
-        .stall_ms_max = 30,
-        .delay_ms_max = 5,
-        .delay_span_ms = 30,
-        .buffer_bytes = CUT_BUFFER,
-        .gate_on_drain = 1,
-    };
-    relay_start(&r, endpoint_port(ep), &plan, 777);
+    relay_start(&r, endpoint_port(ep), &seq_plan, 777);
     relay_endpoint(&r, relay_ep, sizeof relay_ep);
-    struct cut_sender s = {.push = test_socket(ctx, ZMQ_PUSH)};
+    struct seq_sender s = {.push = test_socket(ctx, ZMQ_PUSH)};
     atomic_init(&s.stop, 0);
-    set_int(s.push, ZMQ_SNDBUF, CUT_BUFFER);
-    set_int(s.push, ZMQ_RECONNECT_IVL, 5);
-    set_int(s.push, ZMQ_RECONNECT_IVL_MAX, 50);
-    set_int(s.push, ZMQ_SNDTIMEO, 100);
+    seq_socket_setup(s.push);
     CHECK_OK(zmq_connect(s.push, relay_ep));
     pthread_t sender;
-    int64_t start = now_ms();
-    CHECK_EQ(pthread_create(&sender, NULL, cut_sender_main, &s), 0);
-
-    int expected = 0, received = 0, lost = 0, gaps = 0, longest_gap = 0;
-    int64_t last_msg_at = now_ms();
-    for (;;) {
-        if (atomic_load(&r.faults_on) && (relay_breaks(&r) >= CUT_TARGET || now_ms() - start > CUT_BUDGET_MS)) {
-            atomic_store(&r.faults_on, 0);   /* what is sent from now on all arrives */
-            atomic_store(&s.stop, 1);
-        }
-        char msg[CUT_MSG_SIZE];
-        int breaks = relay_breaks(&r);
-        int rc = zmq_recv(pull, msg, sizeof msg, ZMQ_DONTWAIT);
-        if (rc < 0) {
-            CHECK_EQ(errno, EAGAIN);
-            CHECK_INT(now_ms() - last_msg_at, <, 5000);
-            if (!poll_in(pull, 1))
-                relay_drained(&r, breaks);   /* nothing left of the connections broken so far */
-            continue;
-        }
-        last_msg_at = now_ms();
-        CHECK_EQ(rc, CUT_MSG_SIZE);
-        int seq;
-        memcpy(&seq, msg, sizeof seq);
-        if (seq == -1)
-            break;
-        CHECK_INT(seq, >=, expected);   /* none duplicated, none reordered */
-        if (seq > expected) {
-            gaps++;
-            lost += seq - expected;
-            longest_gap = seq - expected > longest_gap ? seq - expected : longest_gap;
-        }
-        expected = seq + 1;
-        received++;
-    }
+    struct cut_run run = {.relay = &r, .sender = &s, .start = now_ms()};
+    CHECK_EQ(pthread_create(&sender, NULL, seq_sender_main, &s), 0);
+    struct seq_counts counts;
+    seq_receive(pull, &r, cut_tick, &run, &counts);
     CHECK_EQ(pthread_join(sender, NULL), 0);
-    relay_print(&r, "push/pull");
-    printf("  sent %d, received %d, lost %d in %d gaps (longest %d, bound %d) in %lld ms\n", s.sent, received,
-           lost, gaps, longest_gap, cut_max_lost_messages(), (long long)(now_ms() - start));
-    CHECK_EQ(expected, s.sent);              /* the messages after the last cut all arrived */
-    CHECK_EQ(received + lost, s.sent);
-    CHECK_INT(gaps, <=, relay_breaks(&r));   /* losses only at cuts, one run each */
-    CHECK_INT(longest_gap, <=, cut_max_lost_messages());
+    seq_check(&r, &counts, s.sent, now_ms() - run.start);
     CHECK_INT(relay_breaks(&r), >=, 30);
     relay_stop(&r);
     close_zero_linger(s.push);
