@@ -11,10 +11,11 @@
  *
  * Numbered stream: a PUSH sends 100-byte messages numbered 0, 1, ... until told to stop, then one
  * numbered -1; the PULL side (seq_receive) checks that numbers only grow, counts the gaps and what they
- * lost, and tells a gating relay when it has drained (relay_drained). */
+ * lost, and tells a gating relay when it is done with the connections closed so far (relay_drained). */
 #ifndef ZINC_FAULT_PATTERNS_H
 #define ZINC_FAULT_PATTERNS_H
 
+#include "monitor_util.h"
 #include "relay.h"
 
 /* ---- lazy pirate ---------------------------------------------------------------------------------- */
@@ -268,22 +269,34 @@ struct seq_counts {
 
 /* Receives the stream on pull until the message numbered -1, checking order; tick(arg) runs between
  * messages (it turns the faults off and stops the sender when the time has come). With a gating relay r,
- * every time pull has nothing to read it reports the breaks so far as drained. */
-TU_UNUSED static void seq_receive(void *pull, struct relay *r, void (*tick)(void *), void *arg,
+ * mon (a monitor of pull for ZMQ_EVENT_DISCONNECTED) tells when pull has ended the connections the relay
+ * closed; once it has, and pull has nothing to read, the relay may let the next connection through. */
+TU_UNUSED static void seq_receive(void *pull, void *mon, struct relay *r, void (*tick)(void *), void *arg,
                                   struct seq_counts *c)
 {
     memset(c, 0, sizeof *c);
     int64_t last_msg_at = now_ms();
+    int disconnected = 0;
     for (;;) {
         tick(arg);
         char msg[SEQ_MSG_SIZE];
-        int breaks = r ? relay_breaks(r) : 0;
         int rc = zmq_recv(pull, msg, sizeof msg, ZMQ_DONTWAIT);
         if (rc < 0) {
             CHECK_EQ(errno, EAGAIN);
+            if (now_ms() - last_msg_at >= 5000 && r)
+                relay_dump(r);
             CHECK_INT(now_ms() - last_msg_at, <, 5000);
-            if (!poll_in(pull, 1) && r)
-                relay_drained(r, breaks);   /* nothing left of the connections broken so far */
+            if (!r || !mon) {
+                poll_in(pull, 1);
+                continue;
+            }
+            /* First what the relay closed, then what pull ended: the events must cover the reading. */
+            int closed = atomic_load(&r->links_closed);
+            struct monitor_event ev;
+            while (read_event(mon, &ev, 0))
+                disconnected += ev.id == ZMQ_EVENT_DISCONNECTED;
+            if (!poll_in(pull, 1) && disconnected >= closed)
+                relay_drained(r, closed);   /* pull holds nothing more of the closed connections */
             continue;
         }
         last_msg_at = now_ms();

@@ -38,7 +38,7 @@ struct relay_plan {
     int delay_ms_max;                     /* a planned delay holds each piece 1..this many ms ... */
     int delay_span_ms;                    /* ... for this long */
     int buffer_bytes;                     /* SO_SNDBUF/SO_RCVBUF of the relay's sockets; 0: kernel's */
-    int gate_on_drain;                    /* a link accepted after a break waits for relay_drained */
+    int gate_on_drain;                    /* a link waits until relay_drained covers the links closed before */
 };
 
 /* One direction of a link: what was read from `from` and not yet written to the other side. */
@@ -57,7 +57,7 @@ struct relay_link {
     int64_t stalled_until;                /* ms; nothing moves before it */
     int64_t delayed_until;                /* ms; pieces are held delay_ms until then */
     int delay_ms;
-    int breaks_before;                    /* cuts and resets before this link was accepted */
+    int closed_before;                    /* links closed before this one was accepted */
     struct relay_dir dir[2];              /* [0] client to target, [1] target to client */
 };
 
@@ -74,8 +74,9 @@ struct relay {
     atomic_int delay_ms;                  /* by hand: hold every piece this long */
     atomic_int faults[RELAY_FAULT_KINDS]; /* faults injected so far, by kind */
     atomic_int links_accepted;
-    atomic_int drained_breaks;            /* gate_on_drain: the receiver has drained what came before
-                                           * this many breaks */
+    atomic_int links_closed;              /* by a fault, or because one side closed */
+    atomic_int drained_closed;            /* gate_on_drain: the receiver is done with this many closed
+                                           * links (relay_drained) */
     atomic_llong bytes_forwarded;
     struct relay_link links[RELAY_MAX_LINKS];
 };
@@ -110,13 +111,36 @@ TU_UNUSED static void relay_print(struct relay *r, const char *what)
            atomic_load(&r->links_accepted), (long long)atomic_load(&r->bytes_forwarded));
 }
 
+/* For a failing test: what each open link holds. Racy reads of the relay thread's state: call it only
+ * on the way to a failure. */
+TU_UNUSED static void relay_dump(struct relay *r)
+{
+    int64_t now = now_ms();
+    fprintf(stderr, "relay: stall %d delay %d faults_on %d links closed %d, drained %d, breaks %d\n",
+            atomic_load(&r->stall), atomic_load(&r->delay_ms), atomic_load(&r->faults_on),
+            atomic_load(&r->links_closed), atomic_load(&r->drained_closed), relay_breaks(r));
+    for (int i = 0; i < RELAY_MAX_LINKS; i++) {
+        struct relay_link *l = &r->links[i];
+        if (!l->open)
+            continue;
+        fprintf(stderr,
+                "  link %d: fds %d/%d fragment %d fault_at %lld stalled %lld ms delayed %lld ms (%d) closed_before %d"
+                " held %zu/%zu (due in %lld ms) and %zu/%zu (due in %lld ms)\n",
+                i, l->fd[0], l->fd[1], l->fragment, l->fault_at, (long long)(l->stalled_until - now),
+                (long long)(l->delayed_until - now), l->delay_ms, l->closed_before, l->dir[0].off, l->dir[0].len,
+                (long long)(l->dir[0].release_at - now), l->dir[1].off, l->dir[1].len,
+                (long long)(l->dir[1].release_at - now));
+    }
+}
+
 static void relay_next_fault(struct relay *r, struct relay_link *l)
 {
     l->fault_at = r->plan.fault_bytes_max > 0 ? 1 + (long long)relay_random(r, (uint32_t)r->plan.fault_bytes_max) : -1;
 }
 
-static void relay_close_link(struct relay_link *l, int reset)
+static void relay_close_link(struct relay *r, struct relay_link *l, int reset)
 {
+    atomic_fetch_add(&r->links_closed, 1);
     for (int i = 0; i < 2; i++) {
         if (reset) {
             struct linger lg = {1, 0};   /* close sends RST and drops unsent data */
@@ -143,7 +167,7 @@ static void relay_inject(struct relay *r, struct relay_link *l, int64_t now)
     }
     atomic_fetch_add(&r->faults[kind], 1);
     if (kind == RELAY_CUT || kind == RELAY_RESET) {
-        relay_close_link(l, kind == RELAY_RESET);
+        relay_close_link(r, l, kind == RELAY_RESET);
         return;
     }
     if (kind == RELAY_STALL)
@@ -193,7 +217,7 @@ static void relay_accept(struct relay *r, int64_t now)
     (void)setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     l->open = 1;
     l->fragment = (int)relay_random(r, 100) < r->plan.fragment_percent;
-    l->breaks_before = relay_breaks(r);
+    l->closed_before = atomic_load(&r->links_closed);
     relay_next_fault(r, l);
     (void)now;
     atomic_fetch_add(&r->links_accepted, 1);
@@ -207,7 +231,7 @@ static int relay_read(struct relay *r, struct relay_link *l, int d, int64_t now)
     ssize_t n = recv(l->fd[d], q->buf, want, 0);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
         /* One side left: close both, the other side sees it as a peer that went away. */
-        relay_close_link(l, n < 0);
+        relay_close_link(r, l, n < 0);
         return 0;
     }
     if (n > 0) {
@@ -234,7 +258,7 @@ static int relay_write(struct relay *r, struct relay_link *l, int d, int64_t now
         if (w < 0) {
             if (errno == EAGAIN || errno == EINTR)
                 return 1;
-            relay_close_link(l, 1);
+            relay_close_link(r, l, 1);
             return 0;
         }
         q->off += (size_t)w;
@@ -265,7 +289,7 @@ static void relay_round(struct relay *r)
         struct relay_link *l = &r->links[i];
         if (!l->open)
             continue;
-        int gated = r->plan.gate_on_drain && atomic_load(&r->drained_breaks) < l->breaks_before;
+        int gated = r->plan.gate_on_drain && atomic_load(&r->drained_closed) < l->closed_before;
         if (stalled || gated || now < l->stalled_until) {
             timeout = 2;
             continue;
@@ -308,7 +332,7 @@ static void *relay_main(void *arg)
         relay_round(r);
     for (int i = 0; i < RELAY_MAX_LINKS; i++)
         if (r->links[i].open)
-            relay_close_link(&r->links[i], 0);
+            relay_close_link(r, &r->links[i], 0);
     return NULL;
 }
 
@@ -328,7 +352,8 @@ TU_UNUSED static void relay_start(struct relay *r, int target_port, const struct
     for (int k = 0; k < RELAY_FAULT_KINDS; k++)
         atomic_init(&r->faults[k], 0);
     atomic_init(&r->links_accepted, 0);
-    atomic_init(&r->drained_breaks, 0);
+    atomic_init(&r->links_closed, 0);
+    atomic_init(&r->drained_closed, 0);
     atomic_init(&r->bytes_forwarded, 0);
     r->port = 0;   /* any free port */
     r->listen_fd = raw_listen(&r->port);
@@ -336,14 +361,15 @@ TU_UNUSED static void relay_start(struct relay *r, int target_port, const struct
     CHECK_EQ(pthread_create(&r->thread, NULL, relay_main, r), 0);
 }
 
-/* gate_on_drain: the receiver found nothing to read after the relay had broken `breaks` connections (a
- * relay_breaks reading taken before it looked). Links accepted after those breaks may forward now: the
- * receiving socket fair-queues its connections, and would otherwise interleave what an old connection
- * left in its queue with what a new one brings. */
-TU_UNUSED static void relay_drained(struct relay *r, int breaks)
+/* gate_on_drain: the receiving socket has ended `closed` connections (a reading of links_closed taken
+ * first; it saw as many ZMQ_EVENT_DISCONNECTED), and then found nothing to read: whatever those links
+ * carried has been received. Links accepted after them may forward now. Without the gate the receiver
+ * would fair-queue an old connection's leftovers with a new connection's messages (libzmq and zinc alike),
+ * and a numbered stream would arrive out of order. */
+TU_UNUSED static void relay_drained(struct relay *r, int closed)
 {
-    if (breaks > atomic_load(&r->drained_breaks))
-        atomic_store(&r->drained_breaks, breaks);
+    if (closed > atomic_load(&r->drained_closed))
+        atomic_store(&r->drained_closed, closed);
 }
 
 /* "tcp://127.0.0.1:<relay port>", what the zmq side connects to. */

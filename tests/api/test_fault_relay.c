@@ -83,7 +83,9 @@ static void heartbeats_notice_a_stalled_peer(void)
     expect_event(mon, ZMQ_EVENT_DISCONNECTED, 0, &ev);
     int64_t took = now_ms() - stalled_at;
     printf("  stalled peer dropped after %lld ms (timeout 300 ms)\n", (long long)took);
-    CHECK(took >= 250 && took < 1500);
+    /* at least ~the timeout, less what the last PING before the stall had already waited (up to an
+     * interval, more when a loaded machine slows the relay); at most the timeout and some slack */
+    CHECK(took >= 150 && took < 1500);
     atomic_store(&r.stall, 0);
     relay_stop(&r);
     CHECK_OK(zmq_socket_monitor(client, NULL, 0));
@@ -119,6 +121,7 @@ static void push_pull_across_cuts_loses_only_what_was_in_flight(void)
     void *ctx = CHECK_PTR(zmq_ctx_new());
     void *pull = test_socket(ctx, ZMQ_PULL);
     seq_socket_setup(pull);
+    void *mon = start_monitor(ctx, pull, ZMQ_EVENT_DISCONNECTED);
     char ep[TU_ENDPOINT_LEN], relay_ep[64];
     bind_transport(pull, "tcp", ep, sizeof ep);
     static struct relay r;
@@ -132,11 +135,13 @@ static void push_pull_across_cuts_loses_only_what_was_in_flight(void)
     struct cut_run run = {.relay = &r, .sender = &s, .start = now_ms()};
     CHECK_EQ(pthread_create(&sender, NULL, seq_sender_main, &s), 0);
     struct seq_counts counts;
-    seq_receive(pull, &r, cut_tick, &run, &counts);
+    seq_receive(pull, mon, &r, cut_tick, &run, &counts);
     CHECK_EQ(pthread_join(sender, NULL), 0);
     seq_check(&r, &counts, s.sent, now_ms() - run.start);
     CHECK_INT(relay_breaks(&r), >=, 30);
     relay_stop(&r);
+    CHECK_OK(zmq_socket_monitor(pull, NULL, 0));
+    close_zero_linger(mon);
     close_zero_linger(s.push);
     close_zero_linger(pull);
     CHECK_OK(zmq_ctx_term(ctx));

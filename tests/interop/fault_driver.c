@@ -196,6 +196,7 @@ static void libzmq_push(char **command, const char *expect_lib)
     void *ctx = CHECK_PTR(zmq_ctx_new());
     void *pull = test_socket(ctx, ZMQ_PULL);
     seq_socket_setup(pull);
+    void *mon = start_monitor(ctx, pull, ZMQ_EVENT_DISCONNECTED);
     char ep[TU_ENDPOINT_LEN], relay_ep[64];
     bind_transport(pull, "tcp", ep, sizeof ep);
     relay_start(&r, endpoint_port(ep), &seq_plan, 43);
@@ -204,13 +205,15 @@ static void libzmq_push(char **command, const char *expect_lib)
     peer_hello(expect_lib);
     struct stream_run run = {.relay = &r, .start = now_ms()};
     struct seq_counts counts;
-    seq_receive(pull, &r, stream_tick, &run, &counts);
+    seq_receive(pull, mon, &r, stream_tick, &run, &counts);
     int sent = -1;
     CHECK_EQ(sscanf(peer_expect("RESULT "), "sent %d", &sent), 1);
     peer_reap();
     seq_check(&r, &counts, sent, now_ms() - run.start);
     CHECK_INT(relay_breaks(&r), >=, 30);
     relay_stop(&r);
+    CHECK_OK(zmq_socket_monitor(pull, NULL, 0));
+    close_zero_linger(mon);
     close_zero_linger(pull);
     CHECK_OK(zmq_ctx_term(ctx));
 }
