@@ -15,6 +15,7 @@
 #include "fault.h"
 
 #include <dlfcn.h>
+#include <execinfo.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -22,6 +23,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -45,11 +48,17 @@ struct fault_slot {
 };
 
 static struct fault_slot fault_slots[FAULT_CALLS];
+static atomic_int fault_backtraces;   /* FAULT_BACKTRACE set: print the stack of every injected fault */
 
 void fault_arm(enum fault_call call, const struct fault *f)
 {
     struct fault_slot *s = &fault_slots[call];
     atomic_store(&s->armed, 0);
+    if (getenv("FAULT_BACKTRACE")) {
+        void *warm[2];
+        backtrace(warm, 2);   /* its first call loads libgcc (and allocates): not inside a fault */
+        atomic_store(&fault_backtraces, 1);
+    }
     atomic_store(&s->err, f->err);
     atomic_store(&s->short_to, f->short_to);
     atomic_store(&s->after, f->after);
@@ -110,6 +119,11 @@ static bool fault_decide(enum fault_call call, int *err, size_t *limit)
     if (n < 0 || n % every != 0 || (count >= 0 && n / every >= count))
         return false;
     atomic_fetch_add(&s->hits, 1);
+    if (atomic_load_explicit(&fault_backtraces, memory_order_relaxed)) {
+        void *frames[24];
+        backtrace_symbols_fd(frames, backtrace(frames, 24), 2);
+        (void)!write(2, "--\n", 3);
+    }
     *err = atomic_load(&s->err);
     *limit = atomic_load(&s->short_to);
     return true;
