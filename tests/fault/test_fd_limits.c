@@ -1,4 +1,5 @@
 /* Out of descriptors (EMFILE, ENFILE) from the fault layer, through the public API:
+ *  - zmq_ctx_new succeeds (zinc opens nothing yet) or returns NULL with EMFILE (libzmq), then works;
  *  - zmq_socket returns NULL with the errno when the first socket cannot start the I/O thread (epoll_create1
  *    or its mailbox's eventfd) or a later socket cannot make its own mailbox; afterwards sockets work;
  *  - zmq_bind (tcp, ipc) returns -1 with the errno; afterwards the same address binds and carries messages;
@@ -6,8 +7,8 @@
  *  - a listener whose accept fails reports ZMQ_EVENT_ACCEPT_FAILED with the errno, does not spin while the
  *    fault lasts (CPU time and accept calls bounded), and accepts the waiting peer once it ends.
  * libzmq 4.3.4 (tried by hand: this file and fault.c built with -lzmq, cases named on the command line):
- * passes socket_without_eventfd, bind_without_descriptors and connect_without_descriptors; aborts in
- * socket_without_epoll ("Too many open files (src/epoll.cpp:65)"); in accept_without_descriptors it reports
+ * passes ctx_without_descriptors, socket_without_eventfd, bind_without_descriptors and
+ * connect_without_descriptors; aborts in socket_without_epoll ("Too many open files (src/epoll.cpp:65)"); in accept_without_descriptors it reports
  * ACCEPT_FAILED and recovers, but retries accept at every poll while the fault lasts (about 2,000 accept
  * calls in 500 ms against zinc's 4), so it fails the bound. */
 #include "monitor_util.h"
@@ -58,6 +59,26 @@ static void socket_without_descriptors_err(enum fault_call call, int err)
     CHECK_EQ(errno, err);
     zmq_close(first);
     check_pair_works(ctx, "tcp");
+    CHECK_OK(zmq_ctx_term(ctx));
+}
+
+/* zinc's context opens no descriptor until its first socket, so zmq_ctx_new succeeds; libzmq's opens its
+ * own mailbox and returns NULL with the errno. Either way the context works once descriptors are back. */
+static void ctx_without_descriptors(void)
+{
+    fault_set(FAULT_EVENTFD, EMFILE, 0, -1);
+    fault_set(FAULT_EPOLL_CREATE, EMFILE, 0, -1);
+    fault_set(FAULT_SOCKET, EMFILE, 0, -1);
+    fault_set(FAULT_PIPE, EMFILE, 0, -1);
+    void *ctx = zmq_ctx_new();
+    int saved = errno;
+    fault_clear_all();
+    if (!ctx) {
+        errno = saved;
+        CHECK_EQ(errno, EMFILE);
+        ctx = CHECK_PTR(zmq_ctx_new());
+    }
+    check_pair_works(ctx, "ipc");
     CHECK_OK(zmq_ctx_term(ctx));
 }
 
@@ -181,6 +202,7 @@ static void accept_without_descriptors(void)
 int main(int argc, char **argv)
 {
     test_begin(60);
+    RUN_SELECTED(ctx_without_descriptors);
     RUN_SELECTED(socket_without_epoll);
     RUN_SELECTED(socket_without_eventfd);
     RUN_SELECTED(bind_without_descriptors);
