@@ -220,8 +220,8 @@ void pipe_release_writer(struct pipe *p, int queue)
     struct pipe_queue *q = &p->queue[queue];
     /* The writer re-checks on this wake and re-arms writer_waiting if still full (invariant 3 holds). */
     if (atomic_load_explicit(&q->writer_waiting, memory_order_seq_cst) &&
-        atomic_exchange_explicit(&q->writer_waiting, 0, memory_order_acq_rel))
-        wake(&p->end[queue]);
+        atomic_exchange_explicit(&q->writer_waiting, 0, memory_order_acq_rel) && !wake(&p->end[queue]))
+        atomic_store_explicit(&q->writer_waiting, 1, memory_order_seq_cst);   /* lost to ENOMEM: retry later */
 }
 
 bool pipe_check_write(struct pipe_end *e)
@@ -314,8 +314,8 @@ static void queue_report(struct pipe_queue *q, struct pipe_end *writer)
     q->r_msgs_reported = q->r_msgs;
     atomic_store_explicit(&q->msgs_read, q->r_msgs, memory_order_seq_cst);
     if (atomic_load_explicit(&q->writer_waiting, memory_order_seq_cst) &&
-        atomic_exchange_explicit(&q->writer_waiting, 0, memory_order_acq_rel))
-        wake(writer);
+        atomic_exchange_explicit(&q->writer_waiting, 0, memory_order_acq_rel) && !wake(writer))
+        atomic_store_explicit(&q->writer_waiting, 1, memory_order_seq_cst);   /* lost to ENOMEM: retry later */
 }
 
 bool pipe_check_read(struct pipe_end *e)
