@@ -7,7 +7,8 @@
  * Each wrapper asks fault_decide whether to fault this call; if not, it calls the next definition: the
  * sanitizer's interceptor when there is one (__interceptor_NAME, a weak reference here, so ASan and TSan
  * keep seeing every allocation and fd), else libc's (__libc_malloc & co, or dlsym(RTLD_NEXT)). The malloc
- * wrappers never call dlsym, so resolving the other functions (dlsym allocates) cannot recurse.
+ * wrappers never call dlsym, so resolving the other functions (dlsym allocates) cannot recurse. The
+ * file is built without sanitizer instrumentation: the runtimes call malloc before their shadow exists.
  *
  * Invariants: 1. an unarmed slot costs one relaxed atomic load per call. 2. Every slot field is atomic,
  * so arming from one thread while library threads run is race-free (TSan-clean). 3. The decision for a

@@ -135,7 +135,6 @@ static void push_pull_works(struct fx *fx, int rc)
 {
     (void)rc;
     send_str(fx->a, "after");
-    char buf[64];
     for (;;) {
         zmq_msg_t m;
         CHECK_OK(zmq_msg_init(&m));
@@ -154,7 +153,6 @@ static void push_pull_works(struct fx *fx, int rc)
             CHECK(memcmp(d, "small", 5) == 0);
         zmq_msg_close(&m);
     }
-    (void)buf;
 }
 
 /* ---- application-thread operations -------------------------------------------------------------------- */
@@ -397,9 +395,7 @@ static void io_works(struct fx *fx, int rc)
         CHECK_OK(zmq_msg_init(&m));
         if (!poll_in(fx->b, 10)) {
             zmq_msg_close(&m);
-            char probe[32];
-            snprintf(probe, sizeof probe, "probe");
-            zmq_send(fx->a, probe, strlen(probe), ZMQ_DONTWAIT);
+            zmq_send(fx->a, "probe", 5, ZMQ_DONTWAIT);
             continue;
         }
         int n = CHECK_OK(zmq_msg_recv(&m, fx->b, ZMQ_DONTWAIT));
