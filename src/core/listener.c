@@ -202,8 +202,22 @@ int stream_bind(struct socket *s, const struct stream_ops *st, const char *schem
     l->p.address = l->p.endpoint + strlen(scheme) + 3;
     if (s->monitor)
         monitor_emit(s->monitor, ZMQ_EVENT_LISTENING, (uint64_t)fd, l->resolved);
-    while (reactor_call(s->io, listener_start_run, l) < 0)
-        usleep(1000);
+    /* Out of memory for the command: fail the bind (the listener was never seen by the I/O thread) rather
+     * than wait here for memory that may not come back. */
+    if (reactor_call(s->io, listener_start_run, l) < 0) {
+        if (s->monitor)
+            monitor_emit(s->monitor, ZMQ_EVENT_CLOSED, (uint64_t)fd, l->resolved);
+        if (st->unlisten && s->opt.use_fd < 0)
+            st->unlisten(l->resolved);
+        close(fd);
+        free(ep->resolved);
+        ep->resolved = NULL;
+        mailbox_unref(l->p.sock_mbox);
+        if (l->p.monitor)
+            monitor_unref(l->p.monitor);
+        listener_free(l);
+        return -ENOMEM;
+    }
     ep->impl = l;
     return 0;
 }
@@ -216,6 +230,10 @@ int stream_connect(struct socket *s, const struct stream_ops *st, const char *sc
         return rc;
     struct conn_params p;
     stream_params(s, st, scheme, addr, &p);
+    /* Before the conn exists: once it is posted to the I/O thread it can no longer be taken back. */
+    ep->resolved = strdup(p.endpoint);
+    if (!ep->resolved)
+        return -ENOMEM;
     /* The pipe exists before the connection does, so messages queue up (and a ZMQ_PROBE_ROUTER probe
      * waits) while connecting; except with ZMQ_IMMEDIATE, and for STREAM unless ZMQ_CONNECT_ROUTING_ID
      * names the peer. A ROUTER learns the peer's id from the conn, in band (MSGF_ROUTING_ID). */
@@ -254,8 +272,7 @@ int stream_connect(struct socket *s, const struct stream_ops *st, const char *sc
         ep->end = sock_end;
     }
     ep->impl = c;
-    ep->resolved = strdup(p.endpoint);
-    return ep->resolved ? 0 : -ENOMEM;
+    return 0;
 }
 
 void stream_close(struct socket *s, struct endpoint *ep, int linger)

@@ -164,14 +164,14 @@ void pipe_unref(struct pipe *p)
     free(p);
 }
 
-static void wake(struct pipe_end *e)
+/* false: out of memory for the command, the wake is lost. */
+static bool wake(struct pipe_end *e)
 {
     struct mailbox *mb = atomic_load_explicit(&e->mbox, memory_order_seq_cst);
     if (!mb)
-        return;
+        return true;
     struct cmd cmd = {.type = CMD_PIPE_WAKE, .end = e};
-    /* On ENOMEM the wake is lost; the owner re-checks every pipe when it next blocks (socket_wait). */
-    (void)mailbox_post(mb, &cmd);
+    return mailbox_post(mb, &cmd) == 0;
 }
 
 void pipe_end_set_mailbox(struct pipe_end *e, struct mailbox *mb)
@@ -220,8 +220,8 @@ void pipe_release_writer(struct pipe *p, int queue)
     struct pipe_queue *q = &p->queue[queue];
     /* The writer re-checks on this wake and re-arms writer_waiting if still full (invariant 3 holds). */
     if (atomic_load_explicit(&q->writer_waiting, memory_order_seq_cst) &&
-        atomic_exchange_explicit(&q->writer_waiting, 0, memory_order_acq_rel))
-        wake(&p->end[queue]);
+        atomic_exchange_explicit(&q->writer_waiting, 0, memory_order_acq_rel) && !wake(&p->end[queue]))
+        atomic_store_explicit(&q->writer_waiting, 1, memory_order_seq_cst);   /* lost to ENOMEM: retry later */
 }
 
 bool pipe_check_write(struct pipe_end *e)
@@ -277,9 +277,11 @@ void pipe_flush(struct pipe_end *e)
     q->w_msgs += q->w_msgs_pending;
     q->w_msgs_pending = 0;
     atomic_store_explicit(&q->published, q->b_count, memory_order_seq_cst);
+    /* A wake lost to ENOMEM leaves the reader marked asleep, so the next flush tries again: an I/O thread's
+     * conn, unlike a socket (socket_wait re-checks its pipes), has no other way to notice. */
     if (atomic_load_explicit(&q->reader_asleep, memory_order_seq_cst) &&
-        atomic_exchange_explicit(&q->reader_asleep, 0, memory_order_acq_rel))
-        wake(pipe_peer_end(e));
+        atomic_exchange_explicit(&q->reader_asleep, 0, memory_order_acq_rel) && !wake(pipe_peer_end(e)))
+        atomic_store_explicit(&q->reader_asleep, 1, memory_order_seq_cst);
 }
 
 void pipe_rollback(struct pipe_end *e)
@@ -312,8 +314,8 @@ static void queue_report(struct pipe_queue *q, struct pipe_end *writer)
     q->r_msgs_reported = q->r_msgs;
     atomic_store_explicit(&q->msgs_read, q->r_msgs, memory_order_seq_cst);
     if (atomic_load_explicit(&q->writer_waiting, memory_order_seq_cst) &&
-        atomic_exchange_explicit(&q->writer_waiting, 0, memory_order_acq_rel))
-        wake(writer);
+        atomic_exchange_explicit(&q->writer_waiting, 0, memory_order_acq_rel) && !wake(writer))
+        atomic_store_explicit(&q->writer_waiting, 1, memory_order_seq_cst);   /* lost to ENOMEM: retry later */
 }
 
 bool pipe_check_read(struct pipe_end *e)

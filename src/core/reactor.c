@@ -250,13 +250,31 @@ static void apply_thread_params(pthread_t thread, const struct thread_params *tp
 int reactor_start(struct reactor *r, const struct thread_params *tp)
 {
     memset(r, 0, sizeof *r);
+    /* The first timer and the first deferred free come from the I/O thread, where an allocation failure
+     * can only abort: take their room here, where it is an ENOMEM for zmq_socket. (Growth beyond these
+     * still aborts: more than 64 timers or 16 deferred frees at once on one thread.) */
+    r->heap = malloc(64 * sizeof *r->heap);
+    r->deferred = malloc(16 * sizeof *r->deferred);
+    if (!r->heap || !r->deferred) {
+        free(r->heap);
+        free(r->deferred);
+        return -ENOMEM;
+    }
+    r->heap_cap = 64;
+    r->deferred_cap = 16;
     r->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (r->epfd < 0)
-        return -errno;
+    if (r->epfd < 0) {
+        int err = errno;
+        free(r->heap);
+        free(r->deferred);
+        return -err;
+    }
     r->mbox = mailbox_new();
     if (!r->mbox) {
         int err = errno;
         close(r->epfd);
+        free(r->heap);
+        free(r->deferred);
         return -err;
     }
     r->mbox_handle.fd = r->mbox->fd;
@@ -269,6 +287,8 @@ int reactor_start(struct reactor *r, const struct thread_params *tp)
     if (rc < 0) {
         mailbox_unref(r->mbox);
         close(r->epfd);
+        free(r->heap);
+        free(r->deferred);
         return rc;
     }
     r->running = true;

@@ -87,10 +87,18 @@ int socket_attach_pipe(struct socket *s, struct pipe_end *e)
         s->pipes = grown;
         s->pipes_cap = cap;
     }
+    struct socket *was_owner = e->owner;
     e->owner = s;
     e->sock_slot = s->npipes;
     s->pipes[s->npipes++] = e;
-    s->ops->attach(s->proto, e);
+    /* The socket type may run out of memory for its own tables: then the pipe is not attached at all, and
+     * the caller closes it (zmq_connect fails with ENOMEM) rather than keep a pipe nobody serves. */
+    int rc = s->ops->attach(s->proto, e);
+    if (rc < 0) {
+        s->npipes--;
+        e->owner = was_owner;
+        return rc;
+    }
     return 0;
 }
 

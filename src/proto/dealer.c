@@ -35,7 +35,7 @@ static void dealer_fini(void *self)
     route_set_fini(&d->fq.set);
 }
 
-static void dealer_attach(void *self, struct pipe_end *e)
+static int dealer_attach(void *self, struct pipe_end *e)
 {
     struct dealer *d = self;
     if (d->probe_router) {
@@ -47,8 +47,9 @@ static void dealer_attach(void *self, struct pipe_end *e)
     }
     if (lb_attach(&d->lb, e) < 0 || fq_attach(&d->fq, e) < 0) {
         lb_detach(&d->lb, e);
-        socket_pipe_dead(d->s, e);
+        return -ENOMEM;
     }
+    return 0;
 }
 
 static void dealer_detach(void *self, struct pipe_end *e)

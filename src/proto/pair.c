@@ -25,15 +25,16 @@ static int pair_init(void *self, struct socket *s)
 
 static void pair_fini(void *self) { (void)self; }
 
-static void pair_attach(void *self, struct pipe_end *e)
+static int pair_attach(void *self, struct pipe_end *e)
 {
     struct pair *p = self;
     if (p->peer) {
         /* RFC 31: a second peer is not served; drop it. */
         socket_pipe_dead(p->s, e);
-        return;
+        return 0;
     }
     p->peer = e;
+    return 0;
 }
 
 static void pair_detach(void *self, struct pipe_end *e)

@@ -21,7 +21,7 @@ struct proto_ops {
     size_t size;                    /* private state bytes */
     int (*init)(void *self, struct socket *s);                 /* 0 or -errno */
     void (*fini)(void *self);
-    void (*attach)(void *self, struct pipe_end *e);          /* a new peer */
+    int (*attach)(void *self, struct pipe_end *e);           /* a new peer: 0, or -ENOMEM with nothing kept */
     void (*detach)(void *self, struct pipe_end *e);          /* the peer is gone: forget e */
     void (*read_activated)(void *self, struct pipe_end *e);  /* e may have frames again */
     void (*write_activated)(void *self, struct pipe_end *e); /* e may have room again */

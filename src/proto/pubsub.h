@@ -42,7 +42,7 @@ struct xsub {
 
 int xsub_init(void *self, struct socket *s);
 void xsub_fini(void *self);
-void xsub_attach(void *self, struct pipe_end *e);
+int xsub_attach(void *self, struct pipe_end *e);
 void xsub_detach(void *self, struct pipe_end *e);
 void xsub_read_activated(void *self, struct pipe_end *e);
 void xsub_write_activated(void *self, struct pipe_end *e);
@@ -80,7 +80,7 @@ struct xpub {
 
 int xpub_init(void *self, struct socket *s);
 void xpub_fini(void *self);
-void xpub_attach(void *self, struct pipe_end *e);
+int xpub_attach(void *self, struct pipe_end *e);
 void xpub_detach(void *self, struct pipe_end *e);
 void xpub_read_activated(void *self, struct pipe_end *e);
 void xpub_write_activated(void *self, struct pipe_end *e);

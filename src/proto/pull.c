@@ -21,7 +21,7 @@ static int pull_init(void *self, struct socket *s)
 }
 
 static void pull_fini(void *self) { route_set_fini(&((struct pull *)self)->fq.set); }
-static void pull_attach(void *self, struct pipe_end *e) { (void)fq_attach(&((struct pull *)self)->fq, e); }
+static int pull_attach(void *self, struct pipe_end *e) { return fq_attach(&((struct pull *)self)->fq, e); }
 static void pull_detach(void *self, struct pipe_end *e) { fq_detach(&((struct pull *)self)->fq, e); }
 static void pull_read_activated(void *self, struct pipe_end *e) { fq_activated(&((struct pull *)self)->fq, e); }
 static void pull_write_activated(void *self, struct pipe_end *e) { (void)self; (void)e; }

@@ -21,7 +21,7 @@ static int push_init(void *self, struct socket *s)
 }
 
 static void push_fini(void *self) { route_set_fini(&((struct push *)self)->lb.set); }
-static void push_attach(void *self, struct pipe_end *e) { (void)lb_attach(&((struct push *)self)->lb, e); }
+static int push_attach(void *self, struct pipe_end *e) { return lb_attach(&((struct push *)self)->lb, e); }
 static void push_detach(void *self, struct pipe_end *e) { lb_detach(&((struct push *)self)->lb, e); }
 static void push_read_activated(void *self, struct pipe_end *e) { (void)self; (void)e; }
 static void push_write_activated(void *self, struct pipe_end *e) { lb_activated(&((struct push *)self)->lb, e); }

@@ -80,7 +80,7 @@ static void rep_fini(void *self)
     route_set_fini(&r->fq.set);
 }
 
-static void rep_attach(void *self, struct pipe_end *e)
+static int rep_attach(void *self, struct pipe_end *e)
 {
     struct rep *r = self;
     if (r->probe_router) {
@@ -89,8 +89,7 @@ static void rep_attach(void *self, struct pipe_end *e)
         if (pipe_write(e, &probe) == 0)
             pipe_flush(e);
     }
-    if (fq_attach(&r->fq, e) < 0)
-        socket_pipe_dead(r->s, e);
+    return fq_attach(&r->fq, e);
 }
 
 static void rep_detach(void *self, struct pipe_end *e)

@@ -61,7 +61,7 @@ static void req_fini(void *self)
     route_set_fini(&r->fq.set);
 }
 
-static void req_attach(void *self, struct pipe_end *e)
+static int req_attach(void *self, struct pipe_end *e)
 {
     struct req *r = self;
     if (r->probe_router) {
@@ -72,8 +72,9 @@ static void req_attach(void *self, struct pipe_end *e)
     }
     if (lb_attach(&r->lb, e) < 0 || fq_attach(&r->fq, e) < 0) {
         lb_detach(&r->lb, e);
-        socket_pipe_dead(r->s, e);
+        return -ENOMEM;
     }
+    return 0;
 }
 
 static void req_detach(void *self, struct pipe_end *e)

@@ -136,14 +136,12 @@ static void router_identify_in_band(struct router *r, struct route_peer *peer)
         socket_pipe_dead(r->s, e);
 }
 
-static void router_attach(void *self, struct pipe_end *e)
+static int router_attach(void *self, struct pipe_end *e)
 {
     struct router *r = self;
     struct route_peer *peer = calloc(1, sizeof *peer);
-    if (!peer) {
-        socket_pipe_dead(r->s, e);
-        return;
-    }
+    if (!peer)
+        return -ENOMEM;
     peer->end = e;
     e->proto_data = peer;
     if (r->probe_router) {
@@ -156,9 +154,10 @@ static void router_attach(void *self, struct pipe_end *e)
         /* Reading now also arms the wake for when the id arrives. */
         peer->anonymous = true;
         router_identify_in_band(r, peer);
-        return;
+        return 0;
     }
     router_identify(r, peer, e->peer_id, e->peer_id_len);
+    return 0;
 }
 
 static void router_detach(void *self, struct pipe_end *e)

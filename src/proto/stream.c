@@ -62,14 +62,12 @@ static void stream_fini(void *self)
     route_set_fini(&st->fq.set);
 }
 
-static void stream_attach(void *self, struct pipe_end *e)
+static int stream_attach(void *self, struct pipe_end *e)
 {
     struct stream *st = self;
     struct route_peer *peer = calloc(1, sizeof *peer);
-    if (!peer) {
-        socket_pipe_dead(st->s, e);
-        return;
-    }
+    if (!peer)
+        return -ENOMEM;
     peer->end = e;
     e->proto_data = peer;
     /* A connect-side pipe carries ZMQ_CONNECT_ROUTING_ID, if one was set; raw peers announce nothing. */
@@ -79,8 +77,11 @@ static void stream_attach(void *self, struct pipe_end *e)
         router_table_generate_id(&st->table, st->s, peer);
     if (router_table_insert(&st->table, peer) < 0 || fq_attach(&st->fq, e) < 0) {
         router_table_remove(&st->table, peer);
-        socket_pipe_dead(st->s, e);
+        e->proto_data = NULL;
+        free(peer);
+        return -ENOMEM;
     }
+    return 0;
 }
 
 static void stream_detach(void *self, struct pipe_end *e)

@@ -212,7 +212,7 @@ static void drain_stalled(struct xpub *x)
 }
 
 /* ---- pipes ---------------------------------------------------------------------------------------------- */
-void xpub_attach(void *self, struct pipe_end *e)
+int xpub_attach(void *self, struct pipe_end *e)
 {
     struct xpub *x = self;
     struct xpub_pipe *p = calloc(1, sizeof *p);
@@ -235,13 +235,13 @@ void xpub_attach(void *self, struct pipe_end *e)
     }
     /* subscriptions may be waiting already */
     xpub_drain(x, e);
-    return;
+    return 0;
 fail_stalled:
     dist_detach(&x->dist, e);
 fail_dist:
     free(p);
 fail:
-    socket_pipe_dead(x->s, e);
+    return -ENOMEM;
 }
 
 static void on_pipe_gone(void *arg, const uint8_t *topic, size_t len, bool last)

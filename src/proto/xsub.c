@@ -171,21 +171,19 @@ static int xsub_send(void *self, struct msg *m)
 }
 
 /* ---- pipes ---------------------------------------------------------------------------------------------- */
-void xsub_attach(void *self, struct pipe_end *e)
+int xsub_attach(void *self, struct pipe_end *e)
 {
     struct xsub *x = self;
-    if (fq_attach(&x->fq, e) < 0) {
-        socket_pipe_dead(x->s, e);
-        return;
-    }
+    if (fq_attach(&x->fq, e) < 0)
+        return -ENOMEM;
     if (dist_attach(&x->dist, e) < 0) {
         fq_detach(&x->fq, e);
-        socket_pipe_dead(x->s, e);
-        return;
+        return -ENOMEM;
     }
     /* a new pipe is at a message boundary even if the application is mid-message: dist will not pick
      * it until the next message */
     resend_all(x, e);
+    return 0;
 }
 
 void xsub_detach(void *self, struct pipe_end *e)

@@ -55,24 +55,31 @@ static void push_routing_id(struct pipe_end *e, const struct options *ours)
     pipe_flush(e);
 }
 
-/* Hands the binder its end: directly if the binder is the caller, by command otherwise. */
-static void give_to_binder(struct socket *caller, struct socket *binder, struct mailbox *mbox,
-                           struct pipe_end *end)
+/* Hands the binder its end: directly if the binder is the caller, by command otherwise. -ENOMEM: the end
+ * is closed and the binder never sees it. */
+static int give_to_binder(struct socket *caller, struct socket *binder, struct mailbox *mbox,
+                          struct pipe_end *end)
 {
     pipe_end_set_mailbox(end, mbox);
+    int rc;
     if (caller == binder) {
-        if (socket_attach_pipe(binder, end) < 0)
-            pipe_close(end);
-        return;
+        rc = socket_attach_pipe(binder, end);
+    } else {
+        struct cmd cmd = {.type = CMD_PIPE_ATTACH, .end = end};
+        rc = mailbox_post(mbox, &cmd);
     }
-    struct cmd cmd = {.type = CMD_PIPE_ATTACH, .end = end};
-    if (mailbox_post(mbox, &cmd) < 0)
+    if (rc < 0)
         pipe_close(end);
+    return rc;
 }
 
 static int inproc_bind(struct socket *s, const char *name, struct endpoint *ep)
 {
     struct ctx *c = s->ctx;
+    /* First, while failing changes nothing: once registered, the name must not be left behind by an ENOMEM. */
+    ep->resolved = strdup(ep->uri);
+    if (!ep->resolved)
+        return -ENOMEM;
     struct inproc_binding *b = calloc(1, sizeof *b);
     if (!b || !(b->name = strdup(name))) {
         free(b);
@@ -116,18 +123,20 @@ static int inproc_bind(struct socket *s, const char *name, struct endpoint *ep)
          * write (see id_in_band); nothing else reads a connector's peer_id. */
         if (pipe_peer_end(p->end)->id_in_band)
             push_routing_id(p->end, &s->opt);
-        give_to_binder(s, s, s->mbox, p->end);
+        (void)give_to_binder(s, s, s->mbox, p->end);   /* ENOMEM: that connector sees its peer gone */
         free(p->name);
         free(p);
     }
     ep->impl = b;
-    ep->resolved = strdup(ep->uri);
-    return ep->resolved ? 0 : -ENOMEM;
+    return 0;
 }
 
 static int inproc_connect(struct socket *s, const char *name, struct endpoint *ep)
 {
     struct ctx *c = s->ctx;
+    ep->resolved = strdup(ep->uri);   /* first, as in inproc_bind */
+    if (!ep->resolved)
+        return -ENOMEM;
     pthread_mutex_lock(&c->lock);
     struct inproc_binding *b = c->bindings;
     while (b && strcmp(b->name, name) != 0)
@@ -163,8 +172,12 @@ static int inproc_connect(struct socket *s, const char *name, struct endpoint *e
         struct mailbox *bmbox = b->mbox;
         struct socket *binder = b->s;
         pthread_mutex_unlock(&c->lock);
-        give_to_binder(s, binder, bmbox, theirs);
+        int grc = give_to_binder(s, binder, bmbox, theirs);
         mailbox_unref(bmbox);
+        if (grc < 0) {
+            pipe_close(mine);   /* the binder never got its end: fail the connect rather than keep a dead pipe */
+            return grc;
+        }
     } else {
         mine->id_in_band = s->opt.type == ZMQ_ROUTER && !s->opt.connect_routing_id_set;
         pending->end = theirs;
@@ -180,8 +193,7 @@ static int inproc_connect(struct socket *s, const char *name, struct endpoint *e
         return rc;
     }
     ep->end = mine;
-    ep->resolved = strdup(ep->uri);
-    return ep->resolved ? 0 : -ENOMEM;
+    return 0;
 }
 
 static void inproc_close(struct socket *s, struct endpoint *ep, int linger)
