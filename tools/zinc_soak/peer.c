@@ -1,18 +1,22 @@
 /* zinc_soak's peers: the far end of every lane. An external peer is this same program run as
- * `zinc_soak peer KIND EP1 EP2 SECRET RATE INC` (or its libzmq-linked twin), killed with SIGKILL and started
- * again by the hub; an inproc peer is a thread in the hub running the same loop until soak_stop.
+ * `zinc_soak peer KIND EP1 EP2 SECRET RATE INC HUB` (or its libzmq-linked twin), killed with SIGKILL and started
+ * again by the hub (HUB: its pid; the peer dies with it); an inproc peer is a thread in the hub running the
+ * same loop until soak_stop.
  *   rep     REP binds EP1 (CURVE server when SECRET is not "-"), echoes every request
  *   pipe    PULL connects EP1, PUSH connects EP2, forwards everything it pulls
  *   pair    PAIR connects EP1, echoes
  *   dealer  DEALER (routing id SOAK_ROUTING_ID) connects EP1, echoes
- *   pub     PUB connects EP1 and publishes (as incarnation INC, or its pid when INC is 0) RATE messages a second: topic 'S' numbered 1, 2, 3 ... and, one
- *           in ten, topic 'X' (never subscribed) numbered apart, so the subscriber sees no gaps from 'X'. */
+ *   pub     PUB connects EP1 and publishes RATE messages a second as incarnation INC (its pid when INC is 0):
+ *           topic 'S' numbered 1, 2, 3 ... and, one in ten, topic 'X' (never subscribed) numbered apart, so the
+ *           subscriber sees no gaps from 'X'. */
 #include "soak.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,8 +62,11 @@ static void peer_echo_ready(void *in, void *out, atomic_int *stop)
             break;
         int more = zmq_msg_more(&m);
         while (zmq_msg_send(&m, out, (more ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT) < 0) {
-            if (errno != EAGAIN || stopped(stop))
+            if (errno != EAGAIN || stopped(stop)) {
+                if (errno != EAGAIN && errno != ETERM)
+                    fprintf(stderr, "zinc_soak peer: echo send: %s\n", zmq_strerror(errno));
                 goto done;
+            }
             peer_wait(out, ZMQ_POLLOUT);
         }
     }
@@ -144,9 +151,14 @@ void soak_peer_loop(void *ctx, const char *kind, const char *ep1, const char *ep
 
 int soak_peer_main(int argc, char **argv)
 {
-    if (argc != 8) {
-        fprintf(stderr, "usage: zinc_soak peer KIND EP1 EP2 SECRET RATE INC\n");
+    if (argc != 8 && argc != 9) {
+        fprintf(stderr, "usage: zinc_soak peer KIND EP1 EP2 SECRET RATE INC [HUB]\n");
         return 2;
+    }
+    if (argc == 9) {   /* die with the hub; if it is gone already, go now */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != (pid_t)atoi(argv[8]))
+            return 0;
     }
     void *ctx = zmq_ctx_new();
     if (!ctx)

@@ -238,11 +238,9 @@ int soak_report_summary(const struct soak_options *o, struct soak_lane *lanes, i
     failed |= check(moved, "every lane delivered");
     snprintf(what, sizeof what, "fds after zmq_ctx_term as before zmq_ctx_new: %d, %d", before->fds, after->fds);
     failed |= check(after->fds == before->fds, what);
-    if (before->heap_kb > 0) {
-        snprintf(what, sizeof what, "heap after zmq_ctx_term as before zmq_ctx_new: %ld kB, %ld kB (limit +512 kB)",
-                 before->heap_kb, after->heap_kb);
-        failed |= check(after->heap_kb <= before->heap_kb + 512, what);
-    }
+    snprintf(what, sizeof what, "heap after zmq_ctx_term as before zmq_ctx_new: %ld kB, %ld kB (limit +512 kB)",
+             before->heap_kb, after->heap_kb);
+    failed |= check(after->heap_kb <= before->heap_kb + 512, what);
     failed |= memory_checks(o);
     printf("zinc_soak: %s\n", failed ? "FAIL" : "PASS");
     return failed;
