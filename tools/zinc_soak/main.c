@@ -204,6 +204,9 @@ static void *supervisor_run(void *arg)
         struct timespec ts = {0, 20000000};
         nanosleep(&ts, NULL);
     }
+    for (int i = 0; i < lane_count; i++)   /* all at once: they die in parallel */
+        if (lanes[i].pid > 0)
+            kill(lanes[i].pid, SIGKILL);
     for (int i = 0; i < lane_count; i++)
         if (lanes[i].pid > 0)
             peer_kill(&lanes[i]);
