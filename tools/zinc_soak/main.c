@@ -163,16 +163,20 @@ static void peer_spawn(struct soak_lane *l)
     l->pid = rc == 0 ? pid : 0;
 }
 
+/* A killed peer is reaped later (supervise_one): a sanitizer-built one can take seconds to exit on a loaded
+ * machine, and waiting here would hold up every other lane's kills and restarts. */
 static void peer_kill(struct soak_lane *l)
 {
     kill(l->pid, SIGKILL);
-    waitpid(l->pid, NULL, 0);
+    l->dying = l->pid;
     l->pid = 0;
 }
 
 static void supervise_one(struct soak_lane *l, uint64_t now, uint64_t *rng)
 {
     int status;
+    if (l->dying > 0 && waitpid(l->dying, &status, WNOHANG) == l->dying)
+        l->dying = 0;
     if (l->pid > 0 && waitpid(l->pid, &status, WNOHANG) == l->pid) {
         atomic_store(&l->last_event_ns, now);
         soak_error(l, "peer %d ended by itself (status 0x%x)", (int)l->pid, status);
@@ -180,15 +184,15 @@ static void supervise_one(struct soak_lane *l, uint64_t now, uint64_t *rng)
         l->restart_at_ns = now + 500000000ull;
     }
     if (l->pid > 0 && now >= l->kill_at_ns) {
-        /* the time of the kill itself, not `now`: forks and waits before it on a loaded machine take long */
+        /* the time of the kill itself, not `now`: spawns before it on a loaded machine take long */
         atomic_store(&l->last_event_ns, soak_now_ns());
         peer_kill(l);
         atomic_fetch_add(&l->restarts, 1);
         l->restart_at_ns = now + (100 + soak_rand(rng) % 400) * 1000000ull;
     }
-    if (l->pid == 0 && now >= l->restart_at_ns) {
+    if (l->pid == 0 && !l->dying && now >= l->restart_at_ns) {
         peer_spawn(l);
-        l->kill_at_ns = now + (2000 + soak_rand(rng) % 5000) * 1000000ull;
+        l->kill_at_ns = soak_now_ns() + (2000 + soak_rand(rng) % 5000) * 1000000ull;
     }
 }
 
@@ -206,10 +210,10 @@ static void *supervisor_run(void *arg)
     }
     for (int i = 0; i < lane_count; i++)   /* all at once: they die in parallel */
         if (lanes[i].pid > 0)
-            kill(lanes[i].pid, SIGKILL);
-    for (int i = 0; i < lane_count; i++)
-        if (lanes[i].pid > 0)
             peer_kill(&lanes[i]);
+    for (int i = 0; i < lane_count; i++)
+        if (lanes[i].dying > 0)
+            waitpid(lanes[i].dying, NULL, 0);
     return NULL;
 }
 

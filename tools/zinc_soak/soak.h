@@ -82,6 +82,7 @@ struct soak_lane {
     pthread_t driver;
     pthread_t local_peer;           /* inproc peer thread */
     pid_t pid;                      /* external peer process, 0 when not running */
+    pid_t dying;                    /* killed, not reaped yet (it may still hold a port): no restart before */
     uint64_t kill_at_ns;
     uint64_t restart_at_ns;
 
