@@ -143,8 +143,8 @@ static int echo_send(struct soak_lane *l, struct echo *e, uint64_t now)
 static void echo_recv_one(struct soak_lane *l, struct echo *e, zmq_msg_t *m)
 {
     if (e->router) {
-        if (zmq_msg_size(m) != strlen(SOAK_ROUTING_ID) || memcmp(zmq_msg_data(m), SOAK_ROUTING_ID, zmq_msg_size(m)) ||
-            !zmq_msg_more(m)) {
+        size_t n = zmq_msg_size(m);
+        if (n != strlen(SOAK_ROUTING_ID) || memcmp(zmq_msg_data(m), SOAK_ROUTING_ID, n) || !zmq_msg_more(m)) {
             soak_error(l, "bad routing frame (%zu bytes)", zmq_msg_size(m));
             return;
         }
@@ -253,7 +253,8 @@ static int req_one(struct soak_lane *l, void **req, const uint8_t *buf, size_t l
                 zmq_msg_init(&m);
                 struct soak_hdr h;
                 if (zmq_msg_recv(&m, *req, 0) >= 0 && lane_decode(l, &m, &h) == 0 && h.seq != seq)
-                    soak_error(l, "reply %llu to request %llu", (unsigned long long)h.seq, (unsigned long long)seq);
+                    soak_error(l, "reply %llu to request %llu", (unsigned long long)h.seq,
+                               (unsigned long long)seq);
                 zmq_msg_close(&m);
                 atomic_fetch_add(&l->received, 1);
                 atomic_store(&l->last_progress_ns, soak_now_ns());

@@ -10,7 +10,8 @@
  * zmq_ctx_term are what they were before zmq_ctx_new, and (memory check, default for runs of 5 min or more)
  * RSS, heap and fds after the warm-up stay flat.
  * Invariants: every child sets PR_SET_PDEATHSIG(SIGKILL), tied to the supervisor thread that spawned it, which
- * lives until every child is reaped; SIGINT and SIGTERM only end the run early (the main thread waits for them). */
+ * lives until every child is reaped; SIGINT and SIGTERM only end the run early (the main thread waits for
+ * them). */
 #include "soak.h"
 
 #include <errno.h>

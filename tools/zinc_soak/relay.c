@@ -133,22 +133,22 @@ static void relay_poll_once(int stalled)
 {
     struct pollfd pfd[RELAY_MAX * (1 + 2 * RELAY_CONNS)];
     struct relay_conn *owner[RELAY_MAX * (1 + 2 * RELAY_CONNS)];
-    int from_peer[RELAY_MAX * (1 + 2 * RELAY_CONNS)];
+    int tag[RELAY_MAX * (1 + 2 * RELAY_CONNS)];   /* listener: its relay; connection: 1 peer side, 0 hub */
     nfds_t n = 0;
     for (int i = 0; i < relay_count; i++) {
         pfd[n] = (struct pollfd){relays[i].listen_fd, POLLIN, 0};
         owner[n] = NULL;
-        from_peer[n++] = i;
+        tag[n++] = i;
         for (int c = 0; !stalled && c < RELAY_CONNS; c++) {
             struct relay_conn *rc = &relays[i].conns[c];
             if (rc->peer_fd < 0)
                 continue;
             pfd[n] = (struct pollfd){rc->peer_fd, POLLIN, 0};
             owner[n] = rc;
-            from_peer[n++] = 1;
+            tag[n++] = 1;
             pfd[n] = (struct pollfd){rc->hub_fd, POLLIN, 0};
             owner[n] = rc;
-            from_peer[n++] = 0;
+            tag[n++] = 0;
         }
     }
     if (poll(pfd, n, 10) <= 0)
@@ -158,9 +158,9 @@ static void relay_poll_once(int stalled)
             continue;
         struct relay_conn *rc = owner[k];
         if (!rc) {
-            relay_accept(&relays[from_peer[k]]);
+            relay_accept(&relays[tag[k]]);
         } else if (rc->peer_fd >= 0) {
-            int from = from_peer[k] ? rc->peer_fd : rc->hub_fd, to = from_peer[k] ? rc->hub_fd : rc->peer_fd;
+            int from = tag[k] ? rc->peer_fd : rc->hub_fd, to = tag[k] ? rc->hub_fd : rc->peer_fd;
             if (relay_copy(from, to) < 0)
                 relay_close(rc);
         }

@@ -107,8 +107,8 @@ extern atomic_int soak_stop;
 extern void *soak_ctx;
 
 void soak_error(struct soak_lane *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void *soak_lane_run(void *lane);
-const char *soak_lane_peer_kind(const struct soak_lane *l);   /* the peer role that serves this lane */             /* the driver thread of one lane */
+void *soak_lane_run(void *lane);             /* the driver thread of one lane */
+const char *soak_lane_peer_kind(const struct soak_lane *l);   /* the peer role that serves this lane */
 void *soak_local_peer_run(void *lane);       /* the inproc peer thread of one lane */
 void *soak_proxy_run(void *arg);             /* XSUB/XPUB proxy thread */
 int soak_proxy_setup(void *ctx, char *xsub_ep, size_t cap);
