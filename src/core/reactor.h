@@ -52,6 +52,7 @@ struct reactor {
     size_t spare_len;
     bool stopping;
     bool running;
+    char name[16];                            /* the thread names itself (reactor_main) */
 };
 
 /* How an I/O thread is started: the context's ZMQ_THREAD_* options. */
