@@ -15,6 +15,7 @@
 #include "core/pipe.h"
 #include "core/reactor.h"
 #include "core/socket.h"
+#include "core/msg_pool.h"
 
 struct ctx *ctx_new(void)
 {
@@ -180,5 +181,6 @@ int ctx_term(struct ctx *c)
     pthread_cond_destroy(&c->sockets_closed);
     pthread_mutex_destroy(&c->lock);
     free(c);
+    msg_pool_trim();   /* a terminated context leaves no pooled blocks behind (but other threads' caches) */
     return 0;
 }

@@ -226,6 +226,29 @@ void msg_pool_free(void *p, size_t size)
         depot_put(k, cache_detach_batch(c, k));
 }
 
+/* zmq_ctx_term: the blocks kept for reuse go back to malloc, so a program that terminated its contexts
+ * holds none of them (other threads' caches excepted: at most 2 * POOL_BATCH blocks per class each, freed
+ * when those threads exit). */
+void msg_pool_trim(void)
+{
+    struct pool_cache *c = &tl_cache;
+    if (c->registered)
+        cache_release(c);   /* also unregisters: the next use on this thread registers again */
+    for (int k = 0; k < POOL_CLASSES; k++) {
+        struct pool_depot *d = &depots[k];
+        pthread_mutex_lock(&d->lock);
+        struct pool_block *batches = d->batches;
+        d->batches = NULL;
+        d->count = 0;
+        pthread_mutex_unlock(&d->lock);
+        while (batches) {
+            struct pool_block *next = batches->next_batch;
+            free_list(batches);
+            batches = next;
+        }
+    }
+}
+
 bool msg_pool_owns(size_t size)
 {
     return POOL_ENABLED && class_of(size) >= 0;

@@ -9,5 +9,6 @@
 void *msg_pool_alloc(size_t size);           /* like malloc(size); NULL on ENOMEM */
 void msg_pool_free(void *p, size_t size);    /* p from msg_pool_alloc(size), or NULL */
 bool msg_pool_owns(size_t size);             /* blocks of this size come from the pool (not realloc-able) */
+void msg_pool_trim(void);                    /* frees the depot and the calling thread's cache */
 
 #endif

@@ -204,5 +204,10 @@ int main(void)
                               * while another thread allocates: nothing of ours to test there */
     resize_across_the_pool();
     meta_credit();
+    msg_pool_trim();   /* what zmq_ctx_term does: the pool gives its blocks back, and still works after */
+    void *b = msg_pool_alloc(100);
+    CHECK(b != NULL);
+    msg_pool_free(b, 100);
+    msg_pool_trim();
     return unit_summary("test_msg_pool");
 }
