@@ -374,7 +374,7 @@ void conn_terminate(struct conn *c)
         monitor_unref(c->p.monitor);
     c->p.io->live--;
     if (!c->held)
-        io_defer_free(c->p.io, conn_free, c);
+        io_defer_free(c->p.io, &c->defer, conn_free, c);
 }
 
 /* A fresh fd (connected or accepted): start the greeting, or go straight to ACTIVE for STREAM. */
@@ -500,7 +500,7 @@ static void conn_on_event(struct io_handle *h, uint32_t events)
         } else if (events & (EPOLLERR | EPOLLHUP)) {
             /* The peer hung up while we wait for pipe room: what it sent is still in the kernel. Leave
              * epoll until the socket makes room; reading then finds the data, and the end of file. */
-            io_set_events(c->p.io, &c->h, 0);
+            (void)io_set_events(c->p.io, &c->h, 0);   /* leaving epoll cannot fail */
             return;
         }
     }
@@ -537,7 +537,7 @@ void conn_close(struct conn *c, int linger)
     if (c->held) {
         c->held = false;
         if (c->state == CONN_DEAD) {
-            io_defer_free(c->p.io, conn_free, c);
+            io_defer_free(c->p.io, &c->defer, conn_free, c);
             return;
         }
     }

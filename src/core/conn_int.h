@@ -48,6 +48,7 @@ struct conn {
     bool held;                       /* a connecter the socket may still name: freed by conn_close */
     int linger;
     struct io_timer reconnect_timer, handshake_timer, linger_timer, heartbeat_timer, ttl_timer;
+    struct io_deferred defer;        /* its free at the end of the loop turn (conn_terminate) */
     int reconnect_ivl;
     uint32_t jitter_state;           /* reconnect jitter generator */
     uint64_t last_rx_ms, ping_sent_ms;
@@ -177,6 +178,7 @@ bool conn_xform_out(struct conn *c, uint8_t flags, const uint8_t *data, size_t l
 /* conn_io.c */
 /* Room for n more bytes in the output buffer (lent now if there was none). false: no room yet, or ENOMEM. */
 bool conn_out_reserve(struct conn *c, size_t n);
+bool conn_set_events(struct conn *c, uint32_t events);
 /* Gives the input and output buffers back (the stream ended: their bytes are dropped). */
 void conn_buffers_release(struct conn *c);
 /* Greeting bytes into the output buffer. false: no buffer could be had (ENOMEM). */

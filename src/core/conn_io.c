@@ -181,10 +181,23 @@ static bool flush_control(struct conn *c)
 }
 
 /* ---- inbound traffic ---------------------------------------------------------------------------------- */
+/* Sets what epoll reports for this connection. false: the kernel refused (ENOMEM/ENOSPC adding it back
+ * into epoll) and the connection failed with that errno, as any other I/O error would fail it. */
+bool conn_set_events(struct conn *c, uint32_t events)
+{
+    int rc = io_set_events(c->p.io, &c->h, events);
+    if (rc == 0)
+        return true;
+    errno = -rc;
+    conn_fail(c, ZMQ_EVENT_DISCONNECTED, "epoll_ctl");
+    return false;
+}
+
+/* Only ever narrows the interest (input was on: MOD or DEL), which the kernel cannot refuse. */
 static void pause_input(struct conn *c)
 {
     c->in_paused = true;
-    io_set_events(c->p.io, &c->h, c->want_out ? EPOLLOUT : 0);
+    (void)io_set_events(c->p.io, &c->h, c->want_out ? EPOLLOUT : 0);
 }
 
 /* Hands one frame to the pipe. false: no room (the frame waits in in_frame and input pauses). */
@@ -561,7 +574,8 @@ void conn_resume_input(struct conn *c)
         c->in_pending = false;
     }
     c->in_paused = false;
-    io_set_events(c->p.io, &c->h, EPOLLIN | (c->want_out ? EPOLLOUT : 0));
+    if (!conn_set_events(c, EPOLLIN | (c->want_out ? EPOLLOUT : 0)))
+        return;
     if (!c->raw && c->in_pos < c->in_len)
         decode_frames(c);
     if (c->in && c->in_pos == c->in_len && !c->in_lent)
@@ -679,7 +693,7 @@ static void set_want_out(struct conn *c, bool want)
 {
     c->want_out = want;
     if (c->h.fd >= 0 && c->state != CONN_CONNECTING && c->state != CONN_SOCKS)
-        io_set_events(c->p.io, &c->h, (c->in_paused ? 0 : EPOLLIN) | (want ? EPOLLOUT : 0));
+        (void)conn_set_events(c, (c->in_paused ? 0 : EPOLLIN) | (want ? EPOLLOUT : 0));
 }
 
 bool conn_drained(struct conn *c)

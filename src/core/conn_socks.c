@@ -34,16 +34,14 @@ static bool socks_flush(struct conn *c)
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                io_set_events(c->p.io, &c->h, EPOLLIN | EPOLLOUT);
-                return true;
+                return io_set_events(c->p.io, &c->h, EPOLLIN | EPOLLOUT) == 0;
             }
             return false;
         }
         memmove(sc->out, sc->out + n, sc->out_len - (size_t)n);
         sc->out_len -= (size_t)n;
     }
-    io_set_events(c->p.io, &c->h, EPOLLIN);
-    return true;
+    return io_set_events(c->p.io, &c->h, EPOLLIN) == 0;   /* false: the caller fails the connection */
 }
 
 static void socks_done(struct conn *c)

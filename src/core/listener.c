@@ -31,6 +31,7 @@ struct listener {
     struct conn_params p;
     struct io_handle h;
     struct io_timer resume_timer;    /* after EMFILE, accepting pauses for a moment */
+    struct io_deferred defer;        /* its free at the end of the loop turn */
     struct listener_conn *conns;
     char resolved[1024];
     bool closed;
@@ -55,10 +56,12 @@ void listener_conn_gone(struct listener *l, struct conn *c)
     }
 }
 
+/* Accepting starts again after a pause; if epoll cannot take the listener back yet, pause again. */
 static void on_resume(struct io_timer *t)
 {
     struct listener *l = (struct listener *)((char *)t - offsetof(struct listener, resume_timer));
-    io_set_events(l->p.io, &l->h, EPOLLIN);
+    if (io_set_events(l->p.io, &l->h, EPOLLIN) < 0)
+        io_timer_start(l->p.io, &l->resume_timer, LISTENER_EMFILE_PAUSE_MS);
 }
 
 static void on_accept(struct io_handle *h, uint32_t events)
@@ -74,7 +77,7 @@ static void on_accept(struct io_handle *h, uint32_t events)
                 monitor_emit(l->p.monitor, ZMQ_EVENT_ACCEPT_FAILED, (uint64_t)errno, l->resolved);
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                 /* Out of descriptors or memory: stop accepting for a while instead of spinning. */
-                io_set_events(l->p.io, &l->h, 0);
+                (void)io_set_events(l->p.io, &l->h, 0);
                 io_timer_start(l->p.io, &l->resume_timer, LISTENER_EMFILE_PAUSE_MS);
             }
             return;
@@ -126,7 +129,7 @@ static void listener_close_run(void *arg)
     }
     mailbox_unref(l->p.sock_mbox);
     l->p.io->live--;
-    io_defer_free(l->p.io, listener_free, l);
+    io_defer_free(l->p.io, &l->defer, listener_free, l);
     free(job);
 }
 
@@ -134,8 +137,8 @@ static void listener_start_run(void *arg)
 {
     struct listener *l = arg;
     l->p.io->live++;
-    if (io_add(l->p.io, &l->h, EPOLLIN) < 0)
-        ZN_PANIC("epoll_ctl ADD failed for a listener");
+    if (io_add(l->p.io, &l->h, EPOLLIN) < 0)   /* ENOMEM/ENOSPC: accept once epoll takes it */
+        io_timer_start(l->p.io, &l->resume_timer, LISTENER_EMFILE_PAUSE_MS);
 }
 
 void stream_params(struct socket *s, const struct stream_ops *st, const char *scheme, const char *addr,

@@ -16,94 +16,101 @@
 #define REACTOR_EVENTS 256
 
 /* ---- timer heap ------------------------------------------------------------------------------------ */
-static void heap_swap(struct reactor *r, size_t a, size_t b)
+/* A pairing heap: each node links to its first child and its siblings, the root is the earliest deadline.
+ * Insert and meld are O(1); removing a node merges its children in two passes (amortised O(log n)). */
+static struct io_timer *heap_meld(struct io_timer *a, struct io_timer *b)
 {
-    struct io_timer *t = r->heap[a];
-    r->heap[a] = r->heap[b];
-    r->heap[b] = t;
-    r->heap[a]->heap_index = a;
-    r->heap[b]->heap_index = b;
+    if (!a)
+        return b;
+    if (!b)
+        return a;
+    if (b->deadline_ms < a->deadline_ms) {
+        struct io_timer *t = a;
+        a = b;
+        b = t;
+    }
+    b->prev = a;
+    b->next = a->child;
+    if (a->child)
+        a->child->prev = b;
+    a->child = b;
+    a->next = a->prev = NULL;
+    return a;
 }
 
-static void heap_up(struct reactor *r, size_t i)
+/* Melds a sibling list into one heap: pairs left to right, then the pairs right to left. */
+static struct io_timer *heap_merge_pairs(struct io_timer *first)
 {
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (r->heap[parent]->deadline_ms <= r->heap[i]->deadline_ms)
-            break;
-        heap_swap(r, i, parent);
-        i = parent;
+    struct io_timer *pairs = NULL;   /* melded pairs, a stack linked through next */
+    while (first) {
+        struct io_timer *a = first, *b = first->next;
+        first = b ? b->next : NULL;
+        a->next = a->prev = NULL;
+        if (b)
+            b->next = b->prev = NULL;
+        struct io_timer *m = heap_meld(a, b);
+        m->next = pairs;
+        pairs = m;
     }
-}
-
-static void heap_down(struct reactor *r, size_t i)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, rr = l + 1, m = i;
-        if (l < r->heap_len && r->heap[l]->deadline_ms < r->heap[m]->deadline_ms)
-            m = l;
-        if (rr < r->heap_len && r->heap[rr]->deadline_ms < r->heap[m]->deadline_ms)
-            m = rr;
-        if (m == i)
-            return;
-        heap_swap(r, i, m);
-        i = m;
+    struct io_timer *root = NULL;
+    while (pairs) {
+        struct io_timer *rest = pairs->next;
+        pairs->next = NULL;
+        root = heap_meld(root, pairs);
+        pairs = rest;
     }
+    return root;
 }
 
 void io_timer_init(struct io_timer *t, void (*on_expire)(struct io_timer *))
 {
-    t->heap_index = (size_t)-1;
-    t->deadline_ms = 0;
+    memset(t, 0, sizeof *t);
     t->on_expire = on_expire;
 }
 
 void io_timer_cancel(struct reactor *r, struct io_timer *t)
 {
-    size_t i = t->heap_index;
-    if (i == (size_t)-1)
+    if (!t->armed)
         return;
-    t->heap_index = (size_t)-1;
-    r->heap_len--;
-    if (i == r->heap_len)
+    t->armed = false;
+    struct io_timer *children = t->child;
+    t->child = NULL;
+    if (t == r->timers) {
+        r->timers = heap_merge_pairs(children);
         return;
-    r->heap[i] = r->heap[r->heap_len];
-    r->heap[i]->heap_index = i;
-    heap_up(r, i);
-    heap_down(r, r->heap[i]->heap_index);
+    }
+    if (t->prev->child == t)   /* a first child: prev is the parent */
+        t->prev->child = t->next;
+    else
+        t->prev->next = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    t->next = t->prev = NULL;
+    r->timers = heap_meld(r->timers, heap_merge_pairs(children));
 }
 
 void io_timer_start(struct reactor *r, struct io_timer *t, uint64_t after_ms)
 {
     io_timer_cancel(r, t);
-    if (r->heap_len == r->heap_cap) {
-        size_t cap = r->heap_cap ? r->heap_cap * 2 : 64;
-        struct io_timer **grown = realloc(r->heap, cap * sizeof *grown);
-        if (!grown)
-            ZN_PANIC("out of memory growing the timer heap");
-        r->heap = grown;
-        r->heap_cap = cap;
-    }
     t->deadline_ms = zn_now_ms() + after_ms;
-    t->heap_index = r->heap_len;
-    r->heap[r->heap_len++] = t;
-    heap_up(r, t->heap_index);
+    t->armed = true;
+    r->timers = heap_meld(r->timers, t);
 }
 
 static int next_timeout(struct reactor *r)
 {
-    if (!r->heap_len)
+    if (!r->timers)
         return -1;
     uint64_t now = zn_now_ms();
-    uint64_t d = r->heap[0]->deadline_ms;
+    uint64_t d = r->timers->deadline_ms;
     return d <= now ? 0 : (int)(d - now > 60000 ? 60000 : d - now);
 }
 
 static void run_timers(struct reactor *r)
 {
     uint64_t now = zn_now_ms();
-    while (r->heap_len && r->heap[0]->deadline_ms <= now) {
-        struct io_timer *t = r->heap[0];
+    while (r->timers && r->timers->deadline_ms <= now) {
+        struct io_timer *t = r->timers;
         io_timer_cancel(r, t);
         t->on_expire(t);
     }
@@ -122,17 +129,18 @@ int io_add(struct reactor *r, struct io_handle *h, uint32_t events)
     return 0;
 }
 
-void io_set_events(struct reactor *r, struct io_handle *h, uint32_t events)
+int io_set_events(struct reactor *r, struct io_handle *h, uint32_t events)
 {
     if (h->fd < 0 || h->events == events)
-        return;
+        return 0;
     /* No interest at all means out of epoll: EPOLLHUP and EPOLLERR cannot be masked, and a paused
      * connection whose peer hung up would otherwise wake the loop forever. */
     int op = h->events == 0 ? EPOLL_CTL_ADD : events == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
     struct epoll_event ev = {.events = events, .data.ptr = h};
-    if (epoll_ctl(r->epfd, op, h->fd, &ev) < 0)
-        ZN_PANIC("epoll_ctl failed");
+    if (epoll_ctl(r->epfd, op, h->fd, &ev) < 0 && op != EPOLL_CTL_DEL)
+        return -errno;   /* ADD: ENOMEM, or ENOSPC past max_user_watches; the handle keeps its interest */
     h->events = events;
+    return 0;
 }
 
 void io_remove(struct reactor *r, struct io_handle *h)
@@ -143,17 +151,12 @@ void io_remove(struct reactor *r, struct io_handle *h)
     h->events = 0;
 }
 
-void io_defer_free(struct reactor *r, void (*fn)(void *), void *arg)
+void io_defer_free(struct reactor *r, struct io_deferred *d, void (*fn)(void *), void *arg)
 {
-    if (r->deferred_len == r->deferred_cap) {
-        size_t cap = r->deferred_cap ? r->deferred_cap * 2 : 16;
-        struct deferred *grown = realloc(r->deferred, cap * sizeof *grown);
-        if (!grown)
-            ZN_PANIC("out of memory growing the deferred-free list");
-        r->deferred = grown;
-        r->deferred_cap = cap;
-    }
-    r->deferred[r->deferred_len++] = (struct deferred){fn, arg};
+    d->fn = fn;
+    d->arg = arg;
+    d->next = r->deferred;
+    r->deferred = d;
 }
 
 uint8_t *reactor_buf_get(struct reactor *r)
@@ -174,9 +177,10 @@ void reactor_buf_put(struct reactor *r, uint8_t *buf)
 static void run_deferred(struct reactor *r)
 {
     /* A deferred free may defer more; loop until none remain. */
-    while (r->deferred_len) {
-        struct deferred d = r->deferred[--r->deferred_len];
-        d.fn(d.arg);
+    while (r->deferred) {
+        struct io_deferred *d = r->deferred;
+        r->deferred = d->next;
+        d->fn(d->arg);   /* frees the object that holds d */
     }
 }
 
@@ -254,31 +258,15 @@ static void apply_thread_params(pthread_t thread, const struct thread_params *tp
 int reactor_start(struct reactor *r, const struct thread_params *tp)
 {
     memset(r, 0, sizeof *r);
-    /* The first timer and the first deferred free come from the I/O thread, where an allocation failure
-     * can only abort: take their room here, where it is an ENOMEM for zmq_socket. (Growth beyond these
-     * still aborts: more than 64 timers or 16 deferred frees at once on one thread.) */
-    r->heap = malloc(64 * sizeof *r->heap);
-    r->deferred = malloc(16 * sizeof *r->deferred);
-    if (!r->heap || !r->deferred) {
-        free(r->heap);
-        free(r->deferred);
-        return -ENOMEM;
-    }
-    r->heap_cap = 64;
-    r->deferred_cap = 16;
     r->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (r->epfd < 0) {
         int err = errno;
-        free(r->heap);
-        free(r->deferred);
         return -err;
     }
     r->mbox = mailbox_new();
     if (!r->mbox) {
         int err = errno;
         close(r->epfd);
-        free(r->heap);
-        free(r->deferred);
         return -err;
     }
     memcpy(r->name, tp->name, sizeof r->name);
@@ -292,8 +280,6 @@ int reactor_start(struct reactor *r, const struct thread_params *tp)
     if (rc < 0) {
         mailbox_unref(r->mbox);
         close(r->epfd);
-        free(r->heap);
-        free(r->deferred);
         return rc;
     }
     r->running = true;
@@ -311,8 +297,6 @@ void reactor_stop_and_join(struct reactor *r)
     mailbox_close(r->mbox);
     mailbox_unref(r->mbox);
     close(r->epfd);
-    free(r->heap);
-    free(r->deferred);
     while (r->spare_len)
         free(r->spare[--r->spare_len]);
 }

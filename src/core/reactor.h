@@ -32,10 +32,22 @@ struct io_handle {
     void (*on_event)(struct io_handle *h, uint32_t events);
 };
 
+/* A timer lives inside its owner (a pairing heap node: arming one never allocates, so no timer can fail
+ * for want of memory on the I/O thread). */
 struct io_timer {
     uint64_t deadline_ms;
-    size_t heap_index;                        /* SIZE_MAX when not armed */
+    struct io_timer *child;                   /* first child in the heap */
+    struct io_timer *next;                    /* next sibling */
+    struct io_timer *prev;                    /* previous sibling, or the parent for a first child */
+    bool armed;
     void (*on_expire)(struct io_timer *t);
+};
+
+/* A free deferred to the end of the loop turn, kept inside the object it frees (never allocates). */
+struct io_deferred {
+    void (*fn)(void *arg);
+    void *arg;
+    struct io_deferred *next;
 };
 
 struct reactor {
@@ -43,10 +55,8 @@ struct reactor {
     struct mailbox *mbox;
     struct io_handle mbox_handle;
     pthread_t thread;
-    struct io_timer **heap;                   /* min-heap on deadline_ms */
-    size_t heap_len, heap_cap;
-    struct deferred { void (*fn)(void *); void *arg; } *deferred;
-    size_t deferred_len, deferred_cap;
+    struct io_timer *timers;                  /* root of the pairing heap on deadline_ms */
+    struct io_deferred *deferred;             /* stack of frees for the end of this turn */
     size_t live;                              /* connections + listeners alive on this thread */
     uint8_t *spare[REACTOR_BUF_SPARES];       /* idle I/O buffers kept for reuse */
     size_t spare_len;
@@ -75,13 +85,16 @@ int reactor_call(struct reactor *r, void (*fn)(void *), void *arg);
 
 /* Reactor thread only. */
 int io_add(struct reactor *r, struct io_handle *h, uint32_t events);
-void io_set_events(struct reactor *r, struct io_handle *h, uint32_t events);
+/* 0, or -errno when the kernel refused (adding a handle back into epoll can fail with ENOMEM or ENOSPC):
+ * the handle's interest is then unchanged. */
+int io_set_events(struct reactor *r, struct io_handle *h, uint32_t events);
 void io_remove(struct reactor *r, struct io_handle *h);   /* does not close the fd */
 void io_timer_init(struct io_timer *t, void (*on_expire)(struct io_timer *));
 void io_timer_start(struct reactor *r, struct io_timer *t, uint64_t after_ms);
 void io_timer_cancel(struct reactor *r, struct io_timer *t);
-static inline bool io_timer_armed(const struct io_timer *t) { return t->heap_index != (size_t)-1; }
-void io_defer_free(struct reactor *r, void (*fn)(void *), void *arg);
+static inline bool io_timer_armed(const struct io_timer *t) { return t->armed; }
+/* Runs fn(arg) at the end of this loop turn; d lives in the object fn frees. */
+void io_defer_free(struct reactor *r, struct io_deferred *d, void (*fn)(void *), void *arg);
 
 /* Reactor thread only: lends an I/O buffer of REACTOR_BUF_SIZE bytes (a kept spare, else a new one), NULL
  * on ENOMEM; takes one back (kept as a spare, or freed). */

@@ -160,6 +160,7 @@ WEAK_INTERCEPTOR(ssize_t, recvmsg, (int, struct msghdr *, int))
 WEAK_INTERCEPTOR(ssize_t, write, (int, const void *, size_t))
 WEAK_INTERCEPTOR(ssize_t, send, (int, const void *, size_t, int))
 WEAK_INTERCEPTOR(ssize_t, sendmsg, (int, const struct msghdr *, int))
+WEAK_INTERCEPTOR(int, epoll_ctl, (int, int, int, struct epoll_event *))
 
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
@@ -260,6 +261,13 @@ int epoll_create1(int flags)
 {
     FAIL_IF_FAULTED(FAULT_EPOLL_CREATE);
     return NEXT(epoll_create1)(flags);
+}
+
+int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+    if (op == EPOLL_CTL_ADD)
+        FAIL_IF_FAULTED(FAULT_EPOLL_ADD);
+    return NEXT(epoll_ctl)(epfd, op, fd, ev);
 }
 
 int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout)

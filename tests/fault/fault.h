@@ -22,6 +22,7 @@ enum fault_call {
     FAULT_EVENTFD,        /* eventfd */
     FAULT_EPOLL_CREATE,   /* epoll_create1 */
     FAULT_EPOLL_WAIT,     /* epoll_wait */
+    FAULT_EPOLL_ADD,      /* epoll_ctl with EPOLL_CTL_ADD (MOD and DEL pass through) */
     FAULT_PIPE,           /* pipe2 */
     FAULT_OPEN,           /* open */
     FAULT_MALLOC,         /* malloc, calloc, realloc (not free) */
