@@ -111,7 +111,7 @@ static void cut_tick(void *arg)
     if (atomic_load(&c->relay->faults_on) &&
         (relay_breaks(c->relay) >= CUT_TARGET || now_ms() - c->start > CUT_BUDGET_MS)) {
         atomic_store(&c->relay->faults_on, 0);   /* what is sent from now on all arrives */
-        atomic_store(&c->sender->stop, 1);
+        atomic_store(&c->sender->stop, SEQ_END);
     }
 }
 
@@ -128,7 +128,8 @@ static void push_pull_across_cuts_loses_only_what_was_in_flight(void)
     relay_start(&r, endpoint_port(ep), &seq_plan, 777);
     relay_endpoint(&r, relay_ep, sizeof relay_ep);
     struct seq_sender s = {.push = test_socket(ctx, ZMQ_PUSH)};
-    atomic_init(&s.stop, 0);
+    atomic_init(&s.stop, SEQ_RUN);
+    atomic_init(&s.numbered, 0);
     seq_socket_setup(s.push);
     CHECK_OK(zmq_connect(s.push, relay_ep));
     pthread_t sender;
@@ -136,6 +137,7 @@ static void push_pull_across_cuts_loses_only_what_was_in_flight(void)
     CHECK_EQ(pthread_create(&sender, NULL, seq_sender_main, &s), 0);
     struct seq_counts counts;
     seq_receive(pull, mon, &r, cut_tick, &run, &counts);
+    atomic_store(&s.stop, SEQ_DONE);
     CHECK_EQ(pthread_join(sender, NULL), 0);
     seq_check(&r, &counts, s.sent, now_ms() - run.start);
     CHECK_INT(relay_breaks(&r), >=, 30);

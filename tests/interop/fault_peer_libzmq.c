@@ -62,17 +62,21 @@ static int run_lpclient(void *ctx, const char *ep, int relaxed)
 static int run_push(void *ctx, const char *ep)
 {
     struct seq_sender s = {.push = test_socket(ctx, ZMQ_PUSH)};
-    atomic_init(&s.stop, 0);
+    atomic_init(&s.stop, SEQ_RUN);
+    atomic_init(&s.numbered, 0);
     seq_socket_setup(s.push);
     CHECK_OK(zmq_connect(s.push, ep));
     pthread_t sender;
     CHECK_EQ(pthread_create(&sender, NULL, seq_sender_main, &s), 0);
     wait_for_stop();
-    atomic_store(&s.stop, 1);
-    CHECK_EQ(pthread_join(sender, NULL), 0);
+    atomic_store(&s.stop, SEQ_END);
+    while (!atomic_load(&s.numbered))
+        msleep(1);
     printf("RESULT sent %d\n", s.sent);
-    /* The end marker must get out before the close: wait until the driver has it (it closes stdin). */
+    /* End markers go out until the driver has one (it then closes stdin). */
     wait_for_stop();
+    atomic_store(&s.stop, SEQ_DONE);
+    CHECK_EQ(pthread_join(sender, NULL), 0);
     close_zero_linger(s.push);
     return 0;
 }
