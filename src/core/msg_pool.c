@@ -195,7 +195,7 @@ void *msg_pool_alloc(size_t size)
 {
     int k = POOL_ENABLED ? class_of(size) : -1;
     if (k < 0)
-        return malloc(size);
+        return POOL_ENABLED ? msg_bigpool_alloc(size) : malloc(size);
     struct pool_cache *c = cache_get();
     if (!c)
         return malloc(class_size(k));   /* full class size: it may be freed into a cache later (invariant 1) */
@@ -215,6 +215,10 @@ void *msg_pool_alloc(size_t size)
 void msg_pool_free(void *p, size_t size)
 {
     int k = POOL_ENABLED && p ? class_of(size) : -1;
+    if (k < 0 && POOL_ENABLED) {
+        msg_bigpool_free(p, size);
+        return;
+    }
     struct pool_cache *c = k >= 0 ? cache_get() : NULL;
     if (!c) {
         free(p);
@@ -232,6 +236,7 @@ void msg_pool_free(void *p, size_t size)
  * when those threads exit). */
 void msg_pool_trim(void)
 {
+    msg_bigpool_trim();
     struct pool_cache *c = &tl_cache;
     if (c->registered)
         cache_release(c);   /* also unregisters: the next use on this thread registers again */
@@ -252,5 +257,5 @@ void msg_pool_trim(void)
 
 bool msg_pool_owns(size_t size)
 {
-    return POOL_ENABLED && class_of(size) >= 0;
+    return POOL_ENABLED && (class_of(size) >= 0 || msg_bigpool_owns(size));
 }

@@ -1,5 +1,6 @@
-/* msg_pool: small message blocks recycled between threads (see msg_pool.c). Any thread may allocate and
- * any thread may free; a block must be freed with the size it was allocated with. */
+/* msg_pool: message blocks recycled between threads: small ones in per-thread caches (msg_pool.c), large
+ * ones (16 KiB to 2 MiB) in size-class lists (msg_bigpool.c). Any thread may allocate and any thread may
+ * free; a block must be freed with the size it was allocated with. */
 #ifndef ZINC_MSG_POOL_H
 #define ZINC_MSG_POOL_H
 
@@ -9,6 +10,12 @@
 void *msg_pool_alloc(size_t size);           /* like malloc(size); NULL on ENOMEM */
 void msg_pool_free(void *p, size_t size);    /* p from msg_pool_alloc(size), or NULL */
 bool msg_pool_owns(size_t size);             /* blocks of this size come from the pool (not realloc-able) */
-void msg_pool_trim(void);                    /* frees the depot and the calling thread's cache */
+void msg_pool_trim(void);                    /* frees the depot, the large blocks and this thread's cache */
+
+/* Large blocks only (msg_pool_* calls these for their sizes). */
+void *msg_bigpool_alloc(size_t size);
+void msg_bigpool_free(void *p, size_t size);
+bool msg_bigpool_owns(size_t size);
+void msg_bigpool_trim(void);
 
 #endif

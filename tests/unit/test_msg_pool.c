@@ -22,10 +22,22 @@ struct ring {
     atomic_uint tail;                /* written by the consumer */
 };
 
+static bool big_sizes;   /* the hand-off uses large blocks (msg_bigpool.c: 16 KiB to 2 MiB, and around) */
+
 static size_t size_for(unsigned i)
 {
     static const size_t sizes[] = {0, 1, 48, 49, 64, 87, 88, 89, 100, 216, 217, 300, 472, 473, 1000, 5000};
+    static const size_t big[] = {16000, 16336, 16337, 16400, 18433, 65536, 65537, 100000, 1 << 20,
+                                 (2 << 20) - 64, 2 << 20, (2 << 20) + 1};
+    if (big_sizes)
+        return big[i % (sizeof big / sizeof big[0])];
     return sizes[i % (sizeof sizes / sizeof sizes[0])];
+}
+
+/* The bytes of message i that are written and checked: all of a small one, a few spots of a large one. */
+static bool byte_checked(size_t k, size_t size)
+{
+    return !big_sizes || k < 64 || k + 64 >= size || k % 4093 == 0;
 }
 
 static uint8_t byte_for(unsigned i, size_t k)
@@ -33,10 +45,13 @@ static uint8_t byte_for(unsigned i, size_t k)
     return (uint8_t)(i * 7 + k);
 }
 
+static struct ring *the_ring;
+
 static void *producer(void *arg)
 {
-    struct ring *r = arg;
-    for (unsigned i = 0; i < MESSAGES; i++) {
+    unsigned messages = *(unsigned *)arg;
+    struct ring *r = the_ring;
+    for (unsigned i = 0; i < messages; i++) {
         while (atomic_load_explicit(&r->head, memory_order_relaxed) -
                    atomic_load_explicit(&r->tail, memory_order_acquire) == RING)
             sched_yield();
@@ -46,20 +61,24 @@ static void *producer(void *arg)
             abort();
         uint8_t *d = msg_data(m);
         for (size_t k = 0; k < size; k++)
-            d[k] = byte_for(i, k);
+            if (byte_checked(k, size))
+                d[k] = byte_for(i, k);
         atomic_store_explicit(&r->head, i + 1, memory_order_release);
     }
     return NULL;
 }
 
 /* Blocks made on one thread, checked and freed on another: no block is handed out twice while live. */
-static void cross_thread_hand_off(void)
+static void hand_off(unsigned messages)
 {
     static struct ring r;
+    atomic_store(&r.head, 0);
+    atomic_store(&r.tail, 0);
+    the_ring = &r;
     pthread_t t;
-    CHECK_EQ(pthread_create(&t, NULL, producer, &r), 0);
+    CHECK_EQ(pthread_create(&t, NULL, producer, &messages), 0);
     unsigned bad = 0;
-    for (unsigned i = 0; i < MESSAGES; i++) {
+    for (unsigned i = 0; i < messages; i++) {
         while (atomic_load_explicit(&r.head, memory_order_acquire) == i)
             sched_yield();
         struct msg *m = &r.slot[i % RING];
@@ -67,12 +86,27 @@ static void cross_thread_hand_off(void)
         const uint8_t *d = msg_data(m);
         bad += msg_size(m) != size;
         for (size_t k = 0; k < size && k < msg_size(m); k++)
-            bad += d[k] != byte_for(i, k);
+            if (byte_checked(k, size))
+                bad += d[k] != byte_for(i, k);
         msg_close(m);
         atomic_store_explicit(&r.tail, i + 1, memory_order_release);
     }
     pthread_join(t, NULL);
     CHECK_EQU(bad, 0);
+}
+
+static void cross_thread_hand_off(void)
+{
+    big_sizes = false;
+    hand_off(MESSAGES);
+}
+
+/* The same with large blocks, which wait in msg_bigpool's lists between a free and the next allocation. */
+static void cross_thread_hand_off_large(void)
+{
+    big_sizes = true;
+    hand_off(6000);
+    big_sizes = false;
 }
 
 static void *alloc_and_exit(void *arg)
@@ -141,7 +175,8 @@ static void fork_while_busy(void)
 /* msg_resize keeps the first bytes whether the old or new block is pooled or not. */
 static void resize_across_the_pool(void)
 {
-    static const size_t steps[] = {60, 100, 400, 3000, 200000, 70, 1 << 20, 90};
+    static const size_t steps[] = {60, 100, 400, 3000, 200000, 70, 1 << 20, 90, 20000, 70000, 2 << 20,
+                                   5 << 20, 65536, 90};
     struct msg m;
     CHECK_EQ(msg_init_size(&m, 50), 0);
     uint8_t *d = msg_data(&m);
@@ -198,6 +233,7 @@ static void meta_credit(void)
 int main(void)
 {
     cross_thread_hand_off();
+    cross_thread_hand_off_large();
     thread_exit_releases();
     if (msg_pool_owns(200))
         fork_while_busy();   /* under ASan the pool is off, and ASan's own allocator can hang a child forked
