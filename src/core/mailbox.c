@@ -44,6 +44,7 @@ void mailbox_unref(struct mailbox *mb)
     close(mb->fd);
     pthread_mutex_destroy(&mb->lock);
     free(mb->cmds);
+    free(mb->spare);
     free(mb);
 }
 
@@ -79,6 +80,12 @@ int mailbox_post(struct mailbox *mb, const struct cmd *cmd)
         cmd_drop(cmd);
         return 0;
     }
+    if (!mb->cmds && mb->spare) {   /* the array the last take gave back */
+        mb->cmds = mb->spare;
+        mb->cap = mb->spare_cap;
+        mb->spare = NULL;
+        mb->spare_cap = 0;
+    }
     if (mb->count == mb->cap) {
         size_t cap = mb->cap ? mb->cap * 2 : 16;
         struct cmd *grown = realloc(mb->cmds, cap * sizeof *grown);
@@ -100,7 +107,7 @@ int mailbox_post(struct mailbox *mb, const struct cmd *cmd)
     return 0;
 }
 
-size_t mailbox_take(struct mailbox *mb, struct cmd **out)
+size_t mailbox_take(struct mailbox *mb, struct cmd **out, size_t *cap)
 {
     uint64_t value;
     /* Drain the eventfd before looking: a post that lands after this read signals again. */
@@ -109,11 +116,27 @@ size_t mailbox_take(struct mailbox *mb, struct cmd **out)
     pthread_mutex_lock(&mb->lock);
     size_t n = mb->count;
     *out = mb->cmds;
+    *cap = mb->cap;
     mb->cmds = NULL;
     mb->count = mb->cap = 0;
     atomic_store_explicit(&mb->pending, 0, memory_order_release);
     pthread_mutex_unlock(&mb->lock);
     return n;
+}
+
+void mailbox_done(struct mailbox *mb, struct cmd *cmds, size_t cap)
+{
+    if (!cmds)
+        return;
+    pthread_mutex_lock(&mb->lock);
+    bool keep = !mb->closed && !mb->spare;
+    if (keep) {
+        mb->spare = cmds;
+        mb->spare_cap = cap;
+    }
+    pthread_mutex_unlock(&mb->lock);
+    if (!keep)
+        free(cmds);
 }
 
 void mailbox_close(struct mailbox *mb)
@@ -124,6 +147,9 @@ void mailbox_close(struct mailbox *mb)
     size_t n = mb->count;
     mb->cmds = NULL;
     mb->count = mb->cap = 0;
+    struct cmd *spare = mb->spare;
+    mb->spare = NULL;
+    mb->spare_cap = 0;
     atomic_store_explicit(&mb->pending, 0, memory_order_release);
     pthread_mutex_unlock(&mb->lock);
     for (size_t i = 0; i < n; i++) {
@@ -131,4 +157,5 @@ void mailbox_close(struct mailbox *mb)
         cmd_release(&cmds[i]);
     }
     free(cmds);
+    free(spare);
 }

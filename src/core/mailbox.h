@@ -40,6 +40,8 @@ struct mailbox {
     pthread_mutex_t lock;
     struct cmd *cmds;                  /* guarded by lock */
     size_t count, cap;
+    struct cmd *spare;                 /* an array given back by mailbox_done, guarded by lock */
+    size_t spare_cap;
     atomic_size_t pending;             /* == count, readable without the lock */
     bool closed;                       /* guarded by lock */
 };
@@ -49,8 +51,11 @@ void mailbox_ref(struct mailbox *mb);
 void mailbox_unref(struct mailbox *mb);
 /* Posts a command. Takes a pipe reference for cmd->end. Returns 0, or -ENOMEM (nothing queued). */
 int mailbox_post(struct mailbox *mb, const struct cmd *cmd);
-/* Moves every queued command into *out (caller frees *out). Drains the eventfd first. */
-size_t mailbox_take(struct mailbox *mb, struct cmd **out);
+/* Moves every queued command into *out, an array of *cap entries. Drains the eventfd first. The caller
+ * releases each command, then gives the array back with mailbox_done: a steady exchange of commands
+ * allocates nothing (posts fill the array the previous take gave back). */
+size_t mailbox_take(struct mailbox *mb, struct cmd **out, size_t *cap);
+void mailbox_done(struct mailbox *mb, struct cmd *cmds, size_t cap);
 static inline bool mailbox_has_pending(struct mailbox *mb)
 {
     return atomic_load_explicit(&mb->pending, memory_order_acquire) != 0;

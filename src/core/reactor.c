@@ -190,7 +190,8 @@ static void on_mailbox(struct io_handle *h, uint32_t events)
     ZN_UNUSED(events);
     struct reactor *r = (struct reactor *)((char *)h - offsetof(struct reactor, mbox_handle));
     struct cmd *cmds;
-    size_t n = mailbox_take(r->mbox, &cmds);
+    size_t cap;
+    size_t n = mailbox_take(r->mbox, &cmds, &cap);
     for (size_t i = 0; i < n; i++) {
         switch (cmds[i].type) {
         case CMD_IO_CALL: cmds[i].fn(cmds[i].arg); break;
@@ -199,7 +200,7 @@ static void on_mailbox(struct io_handle *h, uint32_t events)
         }
         cmd_release(&cmds[i]);
     }
-    free(cmds);
+    mailbox_done(r->mbox, cmds, cap);
 }
 
 static void *reactor_main(void *arg)

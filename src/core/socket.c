@@ -203,12 +203,13 @@ int socket_process_commands(struct socket *s, int timeout_ms)
         return s->stopped ? -ETERM : 0;
     }
     struct cmd *cmds;
-    size_t n = mailbox_take(s->mbox, &cmds);
+    size_t cap;
+    size_t n = mailbox_take(s->mbox, &cmds, &cap);
     for (size_t i = 0; i < n; i++) {
         socket_command(s, &cmds[i]);
         cmd_release(&cmds[i]);
     }
-    free(cmds);
+    mailbox_done(s->mbox, cmds, cap);
     socket_reap_dead(s);
     return s->stopped ? -ETERM : 0;
 }
@@ -294,12 +295,13 @@ int socket_events(struct socket *s)
     /* Always drain the mailbox here (even when it looks empty): a wake that raced a previous drain may
      * have left the eventfd readable, and pollers must not see it readable forever. */
     struct cmd *cmds;
-    size_t n = mailbox_take(s->mbox, &cmds);
+    size_t cap;
+    size_t n = mailbox_take(s->mbox, &cmds, &cap);
     for (size_t i = 0; i < n; i++) {
         socket_command(s, &cmds[i]);
         cmd_release(&cmds[i]);
     }
-    free(cmds);
+    mailbox_done(s->mbox, cmds, cap);
     socket_reap_dead(s);
     if (s->stopped)
         return -ETERM;
@@ -548,13 +550,14 @@ int socket_close(struct socket *s)
     monitor_unref(s->monitor);
     /* Let commands already queued (attaches) land, so their pipes are closed below rather than leaked. */
     struct cmd *cmds;
-    size_t n = mailbox_take(s->mbox, &cmds);
+    size_t cap;
+    size_t n = mailbox_take(s->mbox, &cmds, &cap);
     for (size_t i = 0; i < n; i++) {
         if (cmds[i].type == CMD_PIPE_ATTACH && socket_attach_pipe(s, cmds[i].end) < 0)
             pipe_close(cmds[i].end);
         cmd_release(&cmds[i]);
     }
-    free(cmds);
+    mailbox_done(s->mbox, cmds, cap);
     while (s->ndead)
         pipe_unref(s->dead[--s->ndead]->pipe);   /* the loop below closes them all */
     while (s->npipes) {
