@@ -318,7 +318,7 @@ static bool unwrap_input(struct conn *c, uint8_t flags, struct msg *m, const uin
         return ok;
     }
     struct msg local;
-    if (msg_init_size(&local, data_len) < 0) {
+    if (msg_init_size_in(&local, data_len, c->p.io->pool) < 0) {
         if (m)
             msg_close(m);
         conn_fail(c, ZMQ_EVENT_DISCONNECTED, "out of memory");
@@ -363,7 +363,7 @@ static bool frame_input(struct conn *c, uint8_t flags, struct msg *m, const uint
         return active_command(c, body, len);
     struct msg local;
     if (!m) {
-        if (msg_init_size(&local, len) < 0) {
+        if (msg_init_size_in(&local, len, c->p.io->pool) < 0) {
             conn_fail(c, ZMQ_EVENT_DISCONNECTED, "out of memory");
             return false;
         }
@@ -632,7 +632,7 @@ static bool encode_boxed(struct conn *c, struct msg *m, bool more)
     uint8_t flags = more ? ZMTP_FLAG_MORE : 0;
     size_t body = c->xform->wrap_size(size);
     if (body < CONN_BIG_FRAME && conn_xform_out(c, flags, msg_data(m), size)) {
-        msg_close(m);
+        msg_close_in(m, c->p.io->pool);
         return true;
     }
     struct msg boxed;
@@ -714,7 +714,7 @@ static void conn_encode(struct conn *c)
         }
         memcpy(c->out + c->out_len, msg_data(&m), size);
         c->out_len += size;
-        msg_close(&m);
+        msg_close_in(&m, c->p.io->pool);
     }
 }
 

@@ -15,6 +15,11 @@ void msg_init(struct msg *m)
 
 int msg_init_size(struct msg *m, size_t size)
 {
+    return msg_init_size_in(m, size, NULL);
+}
+
+int msg_init_size_in(struct msg *m, size_t size, struct pool_cache *cache)
+{
     msg_init(m);
     if (size <= MSG_INLINE_MAX) {
         m->inline_size = (uint8_t)size;
@@ -23,7 +28,7 @@ int msg_init_size(struct msg *m, size_t size)
     if (size > SIZE_MAX - sizeof(struct msg_content))
         return -ENOMEM;
     /* One block: the content header followed by the payload. */
-    struct msg_content *c = msg_pool_alloc(sizeof *c + size);
+    struct msg_content *c = msg_pool_alloc_in(cache, sizeof *c + size);
     if (!c)
         return -ENOMEM;
     atomic_init(&c->refs, 1);
@@ -102,7 +107,7 @@ int msg_init_const(struct msg *m, const void *data, size_t size)
 /* The last reference needs no read-modify-write: a count of 1 seen by its holder cannot change under it (no
  * other thread holds a reference to copy), and the acquire load orders the other holders' earlier drops (their
  * acq_rel decrements) before the free. Most messages have one owner, so this saves an atomic per message. */
-static void content_unref(struct msg_content *c)
+static void content_unref(struct msg_content *c, struct pool_cache *cache)
 {
     if (atomic_load_explicit(&c->refs, memory_order_acquire) != 1 &&
         atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
@@ -111,16 +116,21 @@ static void content_unref(struct msg_content *c)
         c->ffn(c->data, c->hint);
         free(c);
     } else {
-        msg_pool_free(c, sizeof *c + c->size);
+        msg_pool_free_in(cache, c, sizeof *c + c->size);
     }
 }
 
 int msg_close(struct msg *m)
 {
+    return msg_close_in(m, NULL);
+}
+
+int msg_close_in(struct msg *m, struct pool_cache *cache)
+{
     if (!msg_valid(m))
         return -EFAULT;
     if (m->type == MSG_LARGE)
-        content_unref(m->u.large.content);
+        content_unref(m->u.large.content, cache);
     if (m->meta)
         msg_meta_unref(m->meta);
     m->meta = NULL;

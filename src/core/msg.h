@@ -90,6 +90,10 @@ int msg_resize(struct msg *m, size_t size);
 int msg_init_data(struct msg *m, void *data, size_t size, msg_free_fn *ffn, void *hint);
 int msg_init_const(struct msg *m, const void *data, size_t size);
 int msg_close(struct msg *m);                            /* 0 or -EFAULT */
+/* The same, with the calling thread's msg_pool cache (msg_pool_thread_cache) named: no thread-local lookup. */
+struct pool_cache;
+int msg_init_size_in(struct msg *m, size_t size, struct pool_cache *cache);
+int msg_close_in(struct msg *m, struct pool_cache *cache);
 int msg_copy(struct msg *dst, struct msg *src);          /* shares large content */
 int msg_move(struct msg *dst, struct msg *src);          /* src becomes an empty message */
 bool msg_is_shared(const struct msg *m);

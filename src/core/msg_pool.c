@@ -191,12 +191,27 @@ static struct pool_cache *cache_get(void)
     return c;
 }
 
+struct pool_cache *msg_pool_thread_cache(void)
+{
+    return POOL_ENABLED ? cache_get() : NULL;
+}
+
 void *msg_pool_alloc(size_t size)
+{
+    return msg_pool_alloc_in(NULL, size);
+}
+
+void msg_pool_free(void *p, size_t size)
+{
+    msg_pool_free_in(NULL, p, size);
+}
+
+void *msg_pool_alloc_in(struct pool_cache *cache, size_t size)
 {
     int k = POOL_ENABLED ? class_of(size) : -1;
     if (k < 0)
         return POOL_ENABLED ? msg_bigpool_alloc(size) : malloc(size);
-    struct pool_cache *c = cache_get();
+    struct pool_cache *c = cache && cache->registered ? cache : cache_get();
     if (!c)
         return malloc(class_size(k));   /* full class size: it may be freed into a cache later (invariant 1) */
     if (!c->head[k]) {
@@ -212,14 +227,14 @@ void *msg_pool_alloc(size_t size)
     return b;
 }
 
-void msg_pool_free(void *p, size_t size)
+void msg_pool_free_in(struct pool_cache *cache, void *p, size_t size)
 {
     int k = POOL_ENABLED && p ? class_of(size) : -1;
     if (k < 0 && POOL_ENABLED) {
         msg_bigpool_free(p, size);
         return;
     }
-    struct pool_cache *c = k >= 0 ? cache_get() : NULL;
+    struct pool_cache *c = k < 0 ? NULL : cache && cache->registered ? cache : cache_get();
     if (!c) {
         free(p);
         return;

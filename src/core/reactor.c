@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/mailbox.h"
+#include "core/msg_pool.h"
 #include "core/pipe.h"
 #include "core/util.h"
 
@@ -211,6 +212,7 @@ static void *reactor_main(void *arg)
      * /proc/self/task/<tid>/comm, and a process whose /proc entries were looked up that way costs its
      * reaper's kernel seconds of dcache walking on some kernels (zinc_soak measured 1-8 s per reaped peer). */
     (void)pthread_setname_np(pthread_self(), r->name);
+    r->pool = msg_pool_thread_cache();
     while (!(r->stopping && r->live == 0)) {
         int n = epoll_wait(r->epfd, events, REACTOR_EVENTS, next_timeout(r));
         if (n < 0 && errno != EINTR)

@@ -25,6 +25,7 @@
 
 struct mailbox;
 struct pipe_end;
+struct pool_cache;
 
 struct io_handle {
     int fd;                                   /* -1 once removed */
@@ -60,6 +61,7 @@ struct reactor {
     size_t live;                              /* connections + listeners alive on this thread */
     uint8_t *spare[REACTOR_BUF_SPARES];       /* idle I/O buffers kept for reuse */
     size_t spare_len;
+    struct pool_cache *pool;                  /* this thread's msg_pool cache (msg_*_in: no TLS lookup) */
     bool stopping;
     bool running;
     char name[16];                            /* the thread names itself (reactor_main) */
