@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/mailbox.h"
 #include "core/options.h"
@@ -174,6 +175,15 @@ static bool wake(struct pipe_end *e)
     return mailbox_post(mb, &cmd) == 0;
 }
 
+/* A close must reach the peer, or it would wait on this pipe for ever (and a connection that never ends
+ * holds up zmq_ctx_term): without memory for the command, try again every millisecond, as the other close
+ * paths do (memory comes back as other threads finish their work). */
+static void wake_surely(struct pipe_end *e)
+{
+    while (!wake(e))
+        usleep(1000);
+}
+
 void pipe_end_set_mailbox(struct pipe_end *e, struct mailbox *mb)
 {
     mailbox_ref(mb);
@@ -183,7 +193,7 @@ void pipe_end_set_mailbox(struct pipe_end *e, struct mailbox *mb)
     /* pipe_close does fetch_or(closed_mask) then loads our mbox; we store mbox then load closed_mask (both
      * seq_cst): at least one side sees the other, so a close that found no mailbox is not lost. */
     if (atomic_load_explicit(&e->pipe->closed_mask, memory_order_seq_cst) & (1 << (1 - e->index)))
-        wake(e);
+        wake_surely(e);
 }
 
 void pipe_set_limit(struct pipe *p, int queue, uint32_t snd_part, uint32_t rcv_part)
@@ -389,6 +399,6 @@ void pipe_close(struct pipe_end *e)
     pipe_flush(e);
     int old = atomic_fetch_or_explicit(&p->closed_mask, 1 << e->index, memory_order_seq_cst);
     if (!(old & (1 << (1 - e->index))))
-        wake(pipe_peer_end(e));
+        wake_surely(pipe_peer_end(e));
     pipe_unref(p);
 }
