@@ -214,6 +214,19 @@ void bench_parse(struct bench_args *args, int argc, char **argv, const char *abo
     args->prog = name;
 }
 
+long bench_raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        bench_fail("getrlimit: %s", strerror(errno));
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            bench_fail("setrlimit: %s", strerror(errno));
+    }
+    return rl.rlim_cur > 1000000 ? 1000000 : (long)rl.rlim_cur;
+}
+
 void bench_endpoint(const struct bench_args *args, int index, char *buf, size_t len)
 {
     if (strcmp(args->transport, "tcp") == 0) {

@@ -71,6 +71,10 @@ int bench_run(const struct bench_args *args, bench_end_fn parent_fn, bench_end_f
  * warm-up out). Fork mode only: in thread mode the one process is counted from start to end. */
 void bench_usage_mark(struct bench_end *end);
 
+/* Raise RLIMIT_NOFILE to its hard limit (programs with thousands of connections); returns the limit now in
+ * force, capped at 1,000,000. */
+long bench_raise_fd_limit(void);
+
 /* A fresh endpoint to bind on this transport (tcp: a free loopback port; ipc: a path in /tmp). */
 void bench_endpoint(const struct bench_args *args, int index, char *buf, size_t len);
 

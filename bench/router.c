@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -274,26 +273,12 @@ static int router_clients(struct bench_end *end)
     return 0;
 }
 
-/* Raise RLIMIT_NOFILE to its hard limit; returns the limit. */
-static long router_raise_fd_limit(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        bench_fail("getrlimit: %s", strerror(errno));
-    if (rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-            bench_fail("setrlimit: %s", strerror(errno));
-    }
-    return rl.rlim_cur > 1000000 ? 1000000 : (long)rl.rlim_cur;
-}
-
 /* Decide how many client processes the DEALERs need, or skip when even the ROUTER's process cannot hold
  * them. Budget per DEALER: its connection and a mailbox (libzmq); the ROUTER's process: one connection
  * each (and in thread mode it holds the DEALERs too). */
 static void router_plan(struct bench_args *args)
 {
-    long n = args->extra, limit = router_raise_fd_limit() - ROUTER_FD_SPARE;
+    long n = args->extra, limit = bench_raise_fd_limit() - ROUTER_FD_SPARE;
     int inproc = strcmp(args->transport, "inproc") == 0;
     long per_dealer = inproc ? 1 : 2;
     if (args->use_threads) {
