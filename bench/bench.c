@@ -369,11 +369,21 @@ static struct bench_usage bench_usage_since(struct bench_usage start)
 }
 
 static struct bench_usage bench_usage_window; /* this end's window start; see bench_usage_mark */
+static struct bench_usage bench_usage_end;    /* its end, once bench_usage_stop has set it */
+static int bench_usage_stopped;
 
 void bench_usage_mark(struct bench_end *end)
 {
     if (!end->args->use_threads)
         bench_usage_window = bench_usage_now();
+}
+
+void bench_usage_stop(struct bench_end *end)
+{
+    if (end->args->use_threads)
+        return;
+    bench_usage_end = bench_usage_now();
+    bench_usage_stopped = 1;
 }
 
 /* The line after the program's result: both ends' cost, in total and per count unit. */
@@ -440,14 +450,19 @@ static int bench_run_threads(const struct bench_args *args, const struct bench_c
 }
 
 /* Runs one end in this process: its usage is counted from the start of fn (or bench_usage_mark) to its
- * return, outside context creation and termination. with_children: add what processes that fn forked and
- * reaped used (router's client groups); only the child end may, the parent end reaps the child end. */
+ * return (or bench_usage_stop), outside context creation and termination. with_children: add what processes
+ * that fn forked and reaped used (router's client groups); only the child end may, the parent end reaps the
+ * child end. */
 static int bench_run_end(bench_end_fn fn, struct bench_end *end, struct bench_usage *usage, int with_children)
 {
     struct bench_usage children = bench_usage_of(RUSAGE_CHILDREN);
     bench_usage_window = bench_usage_now();
+    bench_usage_stopped = 0;
     int rc = fn(end);
-    *usage = bench_usage_since(bench_usage_window);
+    struct bench_usage until = bench_usage_stopped ? bench_usage_end : bench_usage_now();
+    *usage = (struct bench_usage){.nvcsw = until.nvcsw - bench_usage_window.nvcsw,
+                                  .nivcsw = until.nivcsw - bench_usage_window.nivcsw,
+                                  .cpu_s = until.cpu_s - bench_usage_window.cpu_s};
     if (with_children) {
         struct bench_usage now = bench_usage_of(RUSAGE_CHILDREN);
         usage->nvcsw += now.nvcsw - children.nvcsw;

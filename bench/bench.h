@@ -70,6 +70,9 @@ int bench_run(const struct bench_args *args, bench_end_fn parent_fn, bench_end_f
 /* Start this end's usage window now instead of at the start of its function (leaves connection set-up and
  * warm-up out). Fork mode only: in thread mode the one process is counted from start to end. */
 void bench_usage_mark(struct bench_end *end);
+/* End this end's usage window now instead of at the return of its function (leaves closing out: freeing a
+ * million subscriptions is not the cost of a message). Fork mode only, like bench_usage_mark. */
+void bench_usage_stop(struct bench_end *end);
 
 /* Raise RLIMIT_NOFILE to its hard limit (programs with thousands of connections); returns the limit now in
  * force, capped at 1,000,000. */

@@ -1,8 +1,9 @@
 /* One ROUTER serving many DEALERs: the server binds a ROUTER socket and echoes every request to the
  * DEALER it came from; the other end connects the DEALERs (default 1,000; one context, one thread) and
  * keeps one request outstanding on each, visiting them in turn: take the reply, send the next request,
- * until count requests have been answered. Every DEALER first completes one untimed round trip, so all are
- * connected before the clock starts. An empty request tells the server to stop.
+ * until count requests have been answered. Every DEALER first completes one untimed round trip (a thousand
+ * are connected at a time), so all are connected before the clock starts. An empty request tells the server
+ * to stop.
  *
  * File descriptors: every connection costs each process one, and libzmq adds one per socket (its mailbox),
  * so 10,000 DEALERs in one libzmq process need over 20,000. RLIMIT_NOFILE is raised to its hard limit, and
@@ -24,6 +25,10 @@
 #include <zmq.h>
 
 #define ROUTER_FD_SPARE 64 /* descriptors a process needs besides its connections and sockets */
+/* DEALERs a group connects (and warms up) at a time: 10,000 connecting at once overflow the ROUTER's listen
+ * queue (somaxconn, 4,096 here) while its accepting thread is busy, and the dropped SYNs are retried after
+ * 1, 3, 7, 15, 31 s...: a loaded machine then took over the 120 s limit just to connect. */
+#define ROUTER_CONNECT_BATCH 1000
 
 /* How many processes the DEALERs are spread over (main decides, the client end forks them). */
 static long router_groups = 1;
@@ -79,7 +84,8 @@ static void router_reply(void *dealer, zmq_msg_t *msg, size_t size)
         bench_fail("reply has %zu bytes, expected %zu", zmq_msg_size(msg), size);
 }
 
-/* One group of DEALERs in one context: connected, each with one untimed round trip behind it. */
+/* One group of DEALERs in one context: connected, each with one untimed round trip behind it (in batches of
+ * ROUTER_CONNECT_BATCH). */
 struct router_group {
     void *ctx;
     void **dealers;
@@ -99,18 +105,21 @@ static void router_group_open(struct router_group *g, void *ctx, const char *end
     g->buf = calloc(1, size);
     if (!g->dealers || !g->waiting || !g->buf)
         bench_fail("out of memory");
-    for (long i = 0; i < n; i++) {
-        g->dealers[i] = zmq_socket(ctx, ZMQ_DEALER);
-        if (!g->dealers[i])
-            bench_check(-1, "zmq_socket DEALER %ld", i);
-        bench_check(zmq_connect(g->dealers[i], endpoint), "zmq_connect %s", endpoint);
-    }
     zmq_msg_t msg;
     zmq_msg_init(&msg);
-    for (long i = 0; i < n; i++)
-        bench_check(bench_send(g->dealers[i], g->buf, size, 0), "zmq_send on DEALER %ld", i);
-    for (long i = 0; i < n; i++)
-        router_reply(g->dealers[i], &msg, size);
+    for (long from = 0; from < n; from += ROUTER_CONNECT_BATCH) {
+        long to = from + ROUTER_CONNECT_BATCH < n ? from + ROUTER_CONNECT_BATCH : n;
+        for (long i = from; i < to; i++) {
+            g->dealers[i] = zmq_socket(ctx, ZMQ_DEALER);
+            if (!g->dealers[i])
+                bench_check(-1, "zmq_socket DEALER %ld", i);
+            bench_check(zmq_connect(g->dealers[i], endpoint), "zmq_connect %s", endpoint);
+        }
+        for (long i = from; i < to; i++)
+            bench_check(bench_send(g->dealers[i], g->buf, size, 0), "zmq_send on DEALER %ld", i);
+        for (long i = from; i < to; i++)
+            router_reply(g->dealers[i], &msg, size);
+    }
     zmq_msg_close(&msg);
 }
 

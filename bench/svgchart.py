@@ -17,7 +17,6 @@ from xml.sax.saxutils import escape
 SIDES = (("zinc", "#1f6fb4", "circle"), ("libzmq", "#e8710a", "square"))
 PANEL_W, PANEL_H = 500, 330
 MARGIN = {"left": 74, "right": 18, "top": 42, "bottom": 52}
-COLUMNS = 2
 HEADER_H = 74
 FONT = "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\""
 
@@ -191,8 +190,9 @@ def legend(x, y):
 
 def render(panels, title, subtitle):
     """The whole chart as an SVG document (a string)."""
-    rows = max(1, math.ceil(len(panels) / COLUMNS))
-    width = COLUMNS * PANEL_W + 20
+    columns = 3 if len(panels) > 4 else 2   # the scale run's five: connections above, topics below
+    rows = max(1, math.ceil(len(panels) / columns))
+    width = columns * PANEL_W + 20
     height = HEADER_H + rows * PANEL_H + 10
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -207,8 +207,8 @@ def render(panels, title, subtitle):
     ]
     out += legend(width - 250, 60)
     for i, spec in enumerate(panels):
-        ox = 10 + (i % COLUMNS) * PANEL_W
-        oy = HEADER_H + (i // COLUMNS) * PANEL_H
+        ox = 10 + (i % columns) * PANEL_W
+        oy = HEADER_H + (i // columns) * PANEL_H
         out += Panel(spec, ox, oy).draw()
     out.append("</svg>")
     return "\n".join(out) + "\n"

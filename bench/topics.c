@@ -18,7 +18,8 @@
  * Flow control as in fanout: both ends set the HWM to 0 and the SUB reports over the control pipe the
  * sequence number it has reached; the PUB stays at most TOPICS_WINDOW messages ahead. End markers "!E" are
  * sent every millisecond until the SUB confirms. The clock runs from the first matched message's arrival to
- * the last's, which covers every message published in between (misses included).
+ * the last's, which covers every message published in between (misses included). The usage line counts both
+ * processes from the first data message to the end marker: subscribing and unsubscribing are left out.
  * Prints: topics transport=.. size=.. count=.. topics=.. hot=.. setup_s=.. elapsed_s=.. msgs_s=..
  * ns_per_msg=.. matched=..  (the SUB's size is at least 16: topic and sequence number) */
 #include "bench.h"
@@ -118,6 +119,7 @@ static int topics_publisher(struct bench_end *end)
                 break;
         }
     } while (reply != UINT64_MAX);
+    bench_usage_stop(end);
     free(buf);
     bench_close(pub);
     return 0;
@@ -185,8 +187,10 @@ static int topics_subscriber(struct bench_end *end)
         char kind = topics_recv(sub, &msg, args->size);
         if (kind == 'P')
             continue; /* probes sent before the publisher saw the reply */
-        if (kind == 'E')
+        if (kind == 'E') {
+            bench_usage_stop(end);
             break;
+        }
         topics_check(&msg, args, next);
         last = bench_now_ns();
         if (!first) {
