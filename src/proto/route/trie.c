@@ -22,12 +22,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Lookups are cache-friendly, since a million subscriptions make a tree far bigger than the caches: a
+ * node's child pointers and, right after them in the same block, each child's first byte (child_bytes), so
+ * child_find searches a few contiguous bytes instead of chasing every candidate's label; and a node's
+ * label is allocated with the node (label_block == node_inline_label) until a merge gives it a new one. */
 struct trie_node {
     struct trie_node *parent;
-    struct trie_node **child;       /* sorted by child->label[0] (invariant 1) */
+    struct trie_node **child;       /* child_cap pointers, then child_cap first bytes (invariant 1) */
     uint8_t *label;                 /* the edge from parent, inside label_block; NULL for the root */
     size_t label_len;
-    uint8_t *label_block;           /* the allocation label points into */
+    uint8_t *label_block;           /* the allocation label points into (maybe the node's own) */
     unsigned nchild, child_cap;     /* at most 256 */
     size_t count;                   /* trie: subscriptions of this exact topic; mtrie: members */
     struct mtrie_member **members;  /* mtrie only */
@@ -42,38 +46,71 @@ struct mtrie_member {
 };
 
 /* ---- the radix tree ----------------------------------------------------------------------------------- */
+static uint8_t *node_inline_label(struct trie_node *n)
+{
+    return (uint8_t *)(n + 1);
+}
+
 static struct trie_node *node_new(const uint8_t *label, size_t len)
 {
-    struct trie_node *n = calloc(1, sizeof *n);
+    if (len > SIZE_MAX - sizeof(struct trie_node))
+        return NULL;
+    struct trie_node *n = calloc(1, sizeof *n + len);
     if (!n)
         return NULL;
     if (len) {
-        n->label = n->label_block = malloc(len);
-        if (!n->label) {
-            free(n);
-            return NULL;
-        }
+        n->label = n->label_block = node_inline_label(n);
         memcpy(n->label, label, len);
         n->label_len = len;
     }
     return n;
 }
 
+static void node_set_label_block(struct trie_node *n, uint8_t *block)
+{
+    if (n->label_block != node_inline_label(n))
+        free(n->label_block);
+    n->label_block = block;
+}
+
 static void node_free(struct trie_node *n)
 {
     free(n->child);
-    free(n->label_block);
+    node_set_label_block(n, NULL);
     free(n->members);
     free(n);
+}
+
+/* The first bytes of n's children's labels, in child order (after the child_cap pointers). */
+static uint8_t *child_bytes(const struct trie_node *n)
+{
+    return (uint8_t *)(n->child + n->child_cap);
+}
+
+/* Moves n's children to a block for cap of them. 0 or -ENOMEM (n unchanged). */
+static int child_grow(struct trie_node *n, unsigned cap)
+{
+    struct trie_node **block = malloc(cap * (sizeof *block + 1));
+    if (!block)
+        return -ENOMEM;
+    if (n->nchild) {
+        memcpy(block, n->child, n->nchild * sizeof *block);
+        memcpy((uint8_t *)(block + cap), child_bytes(n), n->nchild);
+    }
+    free(n->child);
+    n->child = block;
+    n->child_cap = cap;
+    return 0;
 }
 
 /* The child whose label starts with byte, or NULL; *at gets its index or where it would go. */
 static struct trie_node *child_find(const struct trie_node *n, uint8_t byte, unsigned *at)
 {
+    const uint8_t *bytes = n->nchild ? child_bytes(n) : NULL;
     unsigned lo = 0, hi = n->nchild;
     while (lo < hi) {
         unsigned mid = lo + (hi - lo) / 2;
-        uint8_t b = n->child[mid]->label[0];
+        uint8_t b = bytes[mid];
         if (b == byte) {
             *at = mid;
             return n->child[mid];
@@ -93,14 +130,14 @@ static int child_insert(struct trie_node *n, unsigned at, struct trie_node *c)
         unsigned cap = n->child_cap ? n->child_cap * 2 : 2;
         if (cap > 256)
             cap = 256;
-        struct trie_node **grown = realloc(n->child, cap * sizeof *grown);
-        if (!grown)
+        if (child_grow(n, cap) < 0)
             return -ENOMEM;
-        n->child = grown;
-        n->child_cap = cap;
     }
+    uint8_t *bytes = child_bytes(n);
     memmove(n->child + at + 1, n->child + at, (n->nchild - at) * sizeof *n->child);
+    memmove(bytes + at + 1, bytes + at, n->nchild - at);
     n->child[at] = c;
+    bytes[at] = c->label[0];
     n->nchild++;
     c->parent = n;
     return 0;
@@ -108,7 +145,9 @@ static int child_insert(struct trie_node *n, unsigned at, struct trie_node *c)
 
 static void child_remove(struct trie_node *n, unsigned at)
 {
+    uint8_t *bytes = child_bytes(n);
     memmove(n->child + at, n->child + at + 1, (n->nchild - at - 1) * sizeof *n->child);
+    memmove(bytes + at, bytes + at + 1, n->nchild - at - 1);
     n->nchild--;
 }
 
@@ -127,22 +166,21 @@ static struct trie_node *tree_split(struct trie_node *c, size_t m)
     struct trie_node *mid = node_new(c->label, m);
     if (!mid)
         return NULL;
-    mid->child = malloc(2 * sizeof *mid->child);
-    if (!mid->child) {
+    if (child_grow(mid, 2) < 0) {
         node_free(mid);
         return NULL;
     }
-    mid->child_cap = 2;
     struct trie_node *p = c->parent;
     unsigned at;
     struct trie_node *found = child_find(p, c->label[0], &at);
     assert(found == c);
     (void)found;
-    p->child[at] = mid;
+    p->child[at] = mid;   /* same first byte: mid's label is the head of c's */
     mid->parent = p;
     c->label += m;   /* no copy: the tail stays where it is in c's block */
     c->label_len -= m;
     mid->child[0] = c;
+    child_bytes(mid)[0] = c->label[0];
     mid->nchild = 1;
     c->parent = mid;
     return mid;
@@ -222,14 +260,14 @@ static void tree_prune(struct trie_node *n)
                 return;
             memcpy(label, n->label, n->label_len);
             memcpy(label + n->label_len, c->label, c->label_len);
-            free(c->label_block);
-            c->label = c->label_block = label;
+            node_set_label_block(c, label);
+            c->label = label;
             c->label_len += n->label_len;
             unsigned at;
             struct trie_node *found = child_find(p, n->label[0], &at);
             assert(found == n);
             (void)found;
-            p->child[at] = c;
+            p->child[at] = c;   /* same first byte: c's label now starts with n's */
             c->parent = p;
             n->nchild = 0;
             node_free(n);
