@@ -19,8 +19,12 @@
 #define FARM_NAME_MAX 64   /* image names: [A-Za-z0-9._-], shorter than this, no path */
 #define FARM_HEADER_MAX 256
 
-#define FARM_TASK_FORMAT "TASK image=%d images=%d tasks=%d name=%63s width=%d height=%d channels=%d row=%d rows=%d"
-#define FARM_RESULT_FORMAT \
+/* printf formats, and the sscanf formats that read them back (%63s: at most FARM_NAME_MAX - 1 characters) */
+#define FARM_TASK_PRINT "TASK image=%d images=%d tasks=%d name=%s width=%d height=%d channels=%d row=%d rows=%d"
+#define FARM_TASK_SCAN "TASK image=%d images=%d tasks=%d name=%63s width=%d height=%d channels=%d row=%d rows=%d"
+#define FARM_RESULT_PRINT \
+    "RESULT worker=%s image=%d images=%d tasks=%d name=%s width=%d height=%d row=%d rows=%d inbytes=%ld"
+#define FARM_RESULT_SCAN \
     "RESULT worker=%63s image=%d images=%d tasks=%d name=%63s width=%d height=%d row=%d rows=%d inbytes=%ld"
 
 struct farm_task {

@@ -9,7 +9,7 @@
  * Usage: tasksink [--bind ENDPOINT] [--control ENDPOINT] [--out DIR]
  *   --bind     where results arrive (default: TCP port 5558 on every interface)
  *   --control  where the kill signal is published (default: TCP port 5559 on every interface)
- *   --out      directory for the output images (default "."): NAME.ppm is written as NAME.pgm
+ *   --out      directory for the output images (default "."): NAME.ppm or NAME.pgm becomes NAME-small.pgm
  */
 #include "farm.h"
 #include "ppm.h"
@@ -113,7 +113,7 @@ static void write_output(struct batch *b, struct output *o)
     char path[4096];
     const char *dot = strrchr(o->name, '.');
     int stem = dot ? (int) (dot - o->name) : (int) strlen(o->name);
-    snprintf(path, sizeof path, "%s/%.*s.pgm", b->out_dir, stem, o->name);
+    snprintf(path, sizeof path, "%s/%.*s-small.pgm", b->out_dir, stem, o->name);
     if (image_write(path, &o->image) != 0)
         perror(path);
     else
@@ -138,7 +138,7 @@ static void take_result(void *receiver, struct batch *b)
     if (len < 0 || len > (int) sizeof header - 1 || !more || zmq_msg_recv(&pixels, receiver, 0) < 0)
         goto close;
     header[len] = '\0';
-    if (sscanf(header, FARM_RESULT_FORMAT, r.worker, &r.image, &r.images, &r.tasks, r.name, &r.width,
+    if (sscanf(header, FARM_RESULT_SCAN, r.worker, &r.image, &r.images, &r.tasks, r.name, &r.width,
                &r.height, &r.row, &r.rows, &r.inbytes) != 10 ||
         check_result(b, &r, zmq_msg_size(&pixels)) != 0) {
         fprintf(stderr, "tasksink: bad result '%s' ignored\n", header);

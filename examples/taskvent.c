@@ -75,7 +75,7 @@ static int send_tasks(void *sender, struct image *images, char **names, int coun
         for (int row = 0; row < rows_total && img->width >= 2; row += band) {
             int rows = rows_total - row < band ? rows_total - row : band;
             char header[FARM_HEADER_MAX];
-            int len = snprintf(header, sizeof header, FARM_TASK_FORMAT, i, count, tasks, base_name(names[i]),
+            int len = snprintf(header, sizeof header, FARM_TASK_PRINT, i, count, tasks, base_name(names[i]),
                                img->width, img->height, img->channels, row, rows);
             size_t stride = (size_t) img->width * img->channels;
             zmq_send(sender, header, (size_t) len, ZMQ_SNDMORE);

@@ -48,7 +48,7 @@ static void shrink_band(const struct farm_task *task, const unsigned char *in, u
 /* Parse and check a task header against the size of its pixel frame. 0 if the task is well formed. */
 static int parse_task(const char *header, size_t pixel_bytes, struct farm_task *t)
 {
-    if (sscanf(header, FARM_TASK_FORMAT, &t->image, &t->images, &t->tasks, t->name, &t->width, &t->height,
+    if (sscanf(header, FARM_TASK_SCAN, &t->image, &t->images, &t->tasks, t->name, &t->width, &t->height,
                &t->channels, &t->row, &t->rows) != 9)
         return -1;
     if (t->width < 2 || t->width > 16384 || t->height < 2 || t->height > 16384 ||
@@ -81,7 +81,7 @@ static int do_task(void *receiver, void *sender, const char *id)
         unsigned char *out = malloc(out_bytes);
         shrink_band(&task, zmq_msg_data(&pixels), out);
         char reply[FARM_HEADER_MAX];
-        int reply_len = snprintf(reply, sizeof reply, FARM_RESULT_FORMAT, id, task.image, task.images,
+        int reply_len = snprintf(reply, sizeof reply, FARM_RESULT_PRINT, id, task.image, task.images,
                                  task.tasks, task.name, task.width / 2, task.height / 2, task.row / 2,
                                  task.rows / 2, (long) zmq_msg_size(&pixels));
         zmq_send(sender, reply, (size_t) reply_len, ZMQ_SNDMORE);
