@@ -79,7 +79,9 @@ class Children:
         except subprocess.TimeoutExpired:
             raise Failure("%s still running after the %.0f s deadline" % (proc.name, DEADLINE))
         out = self.output(proc)
-        check(rc == expect_rc, "%s exited with %d (output below)\n%s" % (proc.name, rc, indent(out)))
+        if rc != expect_rc:
+            raise Failure("%s exited with %d, not %d:\n%s" % (proc.name, rc, expect_rc, indent(out)))
+        print("ok: %s exited with %d" % (proc.name, rc), flush=True)
         return out
 
     def kill_all(self):
