@@ -41,8 +41,8 @@ class Children:
     """The example's processes: started with their output in files, waited for with a deadline, and killed
     (by pid, each one) if anything goes wrong."""
 
-    def __init__(self, tmp):
-        self.tmp, self.procs, self.start = tmp, [], time.monotonic()
+    def __init__(self, tmp, bin_dir):
+        self.tmp, self.bin_dir, self.procs, self.start = tmp, bin_dir, [], time.monotonic()
 
     def run(self, name, argv, env=None):
         out = open(os.path.join(self.tmp, name + ".out"), "w")
@@ -151,6 +151,7 @@ def run_farm(kids, tmp, vent, work, sink, workers=3, band=32):
     ends = {name: "ipc://%s/%s" % (tmp, name) for name in ("vent", "sink", "control")}
     sink_proc = kids.run("sink", sink(0) + ["--bind", ends["sink"], "--control", ends["control"], "--out", out_dir])
     kids.wait_line(sink_proc, r"^control on")
+    inject_bad_results(kids, sink_proc, ends["sink"])
     worker_procs = [kids.run("worker%d" % i, work(i) + ["--connect", ends["vent"], "--sink", ends["sink"],
                                                          "--control", ends["control"], "--id", "worker-%d" % i])
                     for i in range(workers)]
@@ -173,6 +174,38 @@ def run_farm(kids, tmp, vent, work, sink, workers=3, band=32):
     for path in images:
         check_output(path, os.path.join(out_dir, os.path.splitext(os.path.basename(path))[0] + "-small.pgm"))
     return sink_out
+
+
+BAD_RESULTS = [
+    [b"RESULT worker=w image=0 images=1 tasks=1 name=x.ppm width=2 height=2 row=0 rows=2 inbytes=16", b"abc"],
+    [b"RESULT worker=w image=0 images=1 tasks=1 name=../evil.ppm width=2 height=1 row=0 rows=1 inbytes=8", b"ab"],
+    [b"RESULT worker=w image=3 images=1 tasks=1 name=x.ppm width=2 height=1 row=0 rows=1 inbytes=8", b"ab"],
+    [b"RESULT worker=w image=0 images=1 tasks=1 name=x.ppm width=2 height=1 row=1 rows=1 inbytes=8", b"ab"],
+    [b"RESULT worker=w image=0 images=1 tasks=1 name=x.ppm width=2 height=1 row=0 rows=1 inbytes=8"],
+    [b"RESULT nonsense", b""],
+]
+
+
+def inject_bad_results(kids, sink_proc, endpoint):
+    """Before the farm starts, send the sink malformed results (wrong sizes, a path in the name, an image out
+    of range, a band past the end, a missing frame, garbage): it must ignore each one and still finish."""
+    try:
+        import zmq
+    except ImportError:
+        print("(pyzmq missing: the sink is not sent malformed results)")
+        return
+    ctx = zmq.Context()
+    push = ctx.socket(zmq.PUSH)
+    push.connect(endpoint)
+    for frames in BAD_RESULTS:
+        push.send_multipart(frames)
+    push.close(linger=5000)
+    ctx.term()
+    while kids.output(sink_proc).count("bad result ignored") < len(BAD_RESULTS):
+        if kids.remaining() < 1 or sink_proc.poll() is not None:
+            raise Failure("the sink did not report the %d bad results" % len(BAD_RESULTS))
+        time.sleep(0.02)
+    print("ok: the sink ignored %d malformed results" % len(BAD_RESULTS), flush=True)
 
 
 def example_taskfarm(kids, bin_dir, tmp):
@@ -265,8 +298,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("run_examples: SIGTERM"))
 
     tmp = tempfile.mkdtemp(prefix="zinc-ex-")
-    kids = Children(tmp)
-    kids.bin_dir = os.path.abspath(args.bin)
+    kids = Children(tmp, os.path.abspath(args.bin))
     started = time.monotonic()
     try:
         globals()["example_" + args.example](kids, kids.bin_dir, tmp)

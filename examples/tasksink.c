@@ -93,6 +93,10 @@ static int check_result(struct batch *b, const struct farm_result *r, size_t pix
         b->images = r->images;
         b->tasks = r->tasks;
         b->outputs = calloc((size_t) b->images, sizeof *b->outputs);
+        if (!b->outputs) {
+            b->images = 0;
+            return -1;
+        }
     }
     if (r->images != b->images || r->tasks != b->tasks)
         return -1;
@@ -101,6 +105,10 @@ static int check_result(struct batch *b, const struct farm_result *r, size_t pix
         if (image_alloc(&o->image, r->width, r->height, 1) != 0)
             return -1;
         o->row_done = calloc((size_t) r->height, 1);
+        if (!o->row_done) {
+            image_free(&o->image);
+            return -1;
+        }
         snprintf(o->name, sizeof o->name, "%s", r->name);
     }
     if (o->written || strcmp(o->name, r->name) != 0 || o->image.width != r->width || o->image.height != r->height)
@@ -135,13 +143,17 @@ static void take_result(void *receiver, struct batch *b)
     zmq_msg_t pixels;
     zmq_msg_init(&pixels);
     struct farm_result r;
-    if (len < 0 || len > (int) sizeof header - 1 || !more || zmq_msg_recv(&pixels, receiver, 0) < 0)
+    if (len < 0)
         goto close;
-    header[len] = '\0';
+    header[len < (int) sizeof header ? len : (int) sizeof header - 1] = '\0';
+    if (len >= (int) sizeof header || !more || zmq_msg_recv(&pixels, receiver, 0) < 0) {
+        fprintf(stderr, "tasksink: bad result ignored (not a header and a pixel frame): '%s'\n", header);
+        goto close;
+    }
     if (sscanf(header, FARM_RESULT_SCAN, r.worker, &r.image, &r.images, &r.tasks, r.name, &r.width,
                &r.height, &r.row, &r.rows, &r.inbytes) != 10 ||
         check_result(b, &r, zmq_msg_size(&pixels)) != 0) {
-        fprintf(stderr, "tasksink: bad result '%s' ignored\n", header);
+        fprintf(stderr, "tasksink: bad result ignored: '%s'\n", header);
         goto close;
     }
     struct output *o = &b->outputs[r.image];

@@ -66,6 +66,23 @@ static int bands_of(const struct image *img, int band)
     return img->width < 2 ? 0 : (rows + band - 1) / band;
 }
 
+/* Read every image; on failure say why and return -1 (images already read stay for the caller to free). */
+static int load_images(struct image *images, char **names, int count)
+{
+    for (int i = 0; i < count; i++) {
+        const char *why;
+        if (!farm_name_ok(base_name(names[i]))) {
+            fprintf(stderr, "taskvent: %s: use a plain file name ([A-Za-z0-9._-])\n", names[i]);
+            return -1;
+        }
+        if (image_read(names[i], &images[i], &why) != 0) {
+            fprintf(stderr, "taskvent: %s: %s\n", names[i], why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int send_tasks(void *sender, struct image *images, char **names, int count, int band, int tasks)
 {
     int sent = 0;
@@ -109,20 +126,13 @@ int main(int argc, char **argv)
     }
 
     /* Read and check every image before anything is sent. */
-    struct image *images = calloc((size_t) count, sizeof *images);
     char **names = argv + first_image;
-    int tasks = 0;
+    struct image *images = calloc((size_t) count, sizeof *images);
+    int tasks = 0, rc = -1;
     long bytes = 0;
+    if (!images || load_images(images, names, count) != 0)
+        goto free_images;
     for (int i = 0; i < count; i++) {
-        const char *why;
-        if (!farm_name_ok(base_name(names[i]))) {
-            fprintf(stderr, "taskvent: %s: use a plain file name ([A-Za-z0-9._-])\n", names[i]);
-            return 1;
-        }
-        if (image_read(names[i], &images[i], &why) != 0) {
-            fprintf(stderr, "taskvent: %s: %s\n", names[i], why);
-            return 1;
-        }
         tasks += bands_of(&images[i], band);
         bytes += (long) image_bytes(&images[i]);
     }
@@ -131,7 +141,7 @@ int main(int argc, char **argv)
     void *sender = zmq_socket(context, ZMQ_PUSH);
     if (zmq_bind(sender, endpoint) != 0) {
         fprintf(stderr, "taskvent: bind %s: %s\n", endpoint, zmq_strerror(zmq_errno()));
-        return 1;
+        goto close_socket;
     }
     char bound[256];
     size_t bound_len = sizeof bound;
@@ -139,7 +149,7 @@ int main(int argc, char **argv)
     printf("ventilating on %s\n", bound);
     fflush(stdout);
 
-    int rc = 0;
+    rc = 0;
     if (workers > 0) {
         rc = wait_for_workers(context, sender, workers);
     } else {
@@ -153,9 +163,11 @@ int main(int argc, char **argv)
     }
 
     /* zmq_ctx_term waits (default ZMQ_LINGER: forever) until every queued task has been handed over. */
+close_socket:
     zmq_close(sender);
     zmq_ctx_term(context);
-    for (int i = 0; i < count; i++)
+free_images:
+    for (int i = 0; images && i < count; i++)
         image_free(&images[i]);
     free(images);
     return rc == 0 ? 0 : 1;

@@ -79,6 +79,10 @@ static int do_task(void *receiver, void *sender, const char *id)
     if (rc == 0) {
         size_t out_bytes = (size_t) (task.width / 2) * (task.rows / 2);
         unsigned char *out = malloc(out_bytes);
+        if (!out) {
+            zmq_msg_close(&pixels);
+            return -1;
+        }
         shrink_band(&task, zmq_msg_data(&pixels), out);
         char reply[FARM_HEADER_MAX];
         int reply_len = snprintf(reply, sizeof reply, FARM_RESULT_PRINT, id, task.image, task.images,
@@ -110,14 +114,16 @@ int main(int argc, char **argv)
             snprintf(id, sizeof id, "%s", argv[i + 1]);
     }
 
+    /* The controller first: its subscription should reach the sink before any task reaches us, since a
+     * "KILL" published before the subscription arrives is dropped like any unsubscribed message. */
     void *context = zmq_ctx_new();
+    void *controller = zmq_socket(context, ZMQ_SUB);
+    zmq_setsockopt(controller, ZMQ_SUBSCRIBE, "KILL", 4);
+    zmq_connect(controller, control);
     void *receiver = zmq_socket(context, ZMQ_PULL);
     zmq_connect(receiver, vent);
     void *sender = zmq_socket(context, ZMQ_PUSH);
     zmq_connect(sender, sink);
-    void *controller = zmq_socket(context, ZMQ_SUB);
-    zmq_connect(controller, control);
-    zmq_setsockopt(controller, ZMQ_SUBSCRIBE, "KILL", 4);
 
     int done = 0;
     while (1) {

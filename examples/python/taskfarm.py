@@ -124,13 +124,14 @@ def vent(args, ctx):
 
 
 def work(args, ctx):
+    # The controller first, so that our subscription to "KILL" reaches the sink before any task reaches us.
+    controller = ctx.socket(zmq.SUB)
+    controller.setsockopt(zmq.SUBSCRIBE, b"KILL")
+    controller.connect(args.control)
     receiver = ctx.socket(zmq.PULL)
     receiver.connect(args.connect)
     sender = ctx.socket(zmq.PUSH)
     sender.connect(args.sink)
-    controller = ctx.socket(zmq.SUB)
-    controller.connect(args.control)
-    controller.setsockopt(zmq.SUBSCRIBE, b"KILL")
 
     poller = zmq.Poller()
     poller.register(receiver, zmq.POLLIN)
