@@ -297,7 +297,8 @@ def main():
         return 77
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("run_examples: SIGTERM"))
 
-    tmp = tempfile.mkdtemp(prefix="zinc-ex-")
+    # /tmp rather than $TMPDIR: an ipc:// path must fit in 107 bytes
+    tmp = tempfile.mkdtemp(prefix="zinc-ex-", dir="/tmp" if os.path.isdir("/tmp") else None)
     kids = Children(tmp, os.path.abspath(args.bin))
     started = time.monotonic()
     try:
