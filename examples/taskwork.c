@@ -137,6 +137,12 @@ int main(int argc, char **argv)
     }
     printf("%s: %d tasks done\n", id, done);
 
+    /* Every result has reached the sink (it said KILL only after the last one), so nothing here is worth
+     * waiting for. And once the sink has gone, a SUB socket that reconnects queues its subscription again
+     * for a peer that will never come back: with libzmq's default linger (forever) zmq_ctx_term would wait
+     * for it forever. So do not linger on the controller. */
+    int linger = 0;
+    zmq_setsockopt(controller, ZMQ_LINGER, &linger, sizeof linger);
     zmq_close(receiver);
     zmq_close(sender);
     zmq_close(controller);

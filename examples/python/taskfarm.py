@@ -158,8 +158,12 @@ def work(args, ctx):
         if controller in events:
             break
     print("%s: %d tasks done" % (args.id, done), flush=True)
-    for s in (receiver, sender, controller):
-        s.close(linger=-1)
+    # Every result has reached the sink (it said KILL after the last one). Do not linger on the controller:
+    # once the sink is gone, a reconnecting SUB queues its subscription again for a peer that will never come
+    # back, and with an infinite linger (libzmq) the context would wait for it forever.
+    receiver.close()
+    sender.close()
+    controller.close(linger=0)
 
 
 def sink(args, ctx):
