@@ -137,12 +137,9 @@ int main(int argc, char **argv)
     }
     printf("%s: %d tasks done\n", id, done);
 
-    /* Every result has reached the sink (it said KILL only after the last one), so nothing here is worth
-     * waiting for. And once the sink has gone, a SUB socket that reconnects queues its subscription again
-     * for a peer that will never come back: with libzmq's default linger (forever) zmq_ctx_term would wait
-     * for it forever. So do not linger on the controller. */
-    int linger = 0;
-    zmq_setsockopt(controller, ZMQ_LINGER, &linger, sizeof linger);
+    /* Every result has reached the sink (it said KILL only after the last one), so the default linger has
+     * nothing to wait for. (SUB sockets default to ZMQ_LINGER 0, and should keep it: once the sink has gone,
+     * libzmq queues the subscription again for it, and with linger -1 zmq_ctx_term would wait forever.) */
     zmq_close(receiver);
     zmq_close(sender);
     zmq_close(controller);

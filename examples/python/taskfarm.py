@@ -158,12 +158,11 @@ def work(args, ctx):
         if controller in events:
             break
     print("%s: %d tasks done" % (args.id, done), flush=True)
-    # Every result has reached the sink (it said KILL after the last one). Do not linger on the controller:
-    # once the sink is gone, a reconnecting SUB queues its subscription again for a peer that will never come
-    # back, and with an infinite linger (libzmq) the context would wait for it forever.
-    receiver.close()
-    sender.close()
-    controller.close(linger=0)
+    # Every result has reached the sink (it said KILL after the last one), so nothing is left to deliver.
+    # Keep the SUB socket's default linger of 0: once the sink has gone, libzmq queues the subscription again
+    # for it, and with linger=-1 ctx.term() would wait for that forever.
+    for s in (receiver, sender, controller):
+        s.close()
 
 
 def sink(args, ctx):
