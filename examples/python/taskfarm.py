@@ -209,13 +209,18 @@ def sink(args, ctx):
 
 
 def which_libzmq():
-    """The libzmq.so that pyzmq loaded (from /proc/self/maps), and whether it is zinc (zinc exports
-    zinc_version, libzmq does not)."""
+    """Which libzmq.so pyzmq loaded (from /proc/self/maps): (path, "zinc 0.1.0" or "libzmq 4.3.4"). zinc
+    exports zinc_version(); libzmq does not."""
     with open("/proc/self/maps") as maps:
         paths = [line.split()[-1] for line in maps if "libzmq.so" in line]
     if not paths:
-        return "unknown", False
-    return paths[0], hasattr(ctypes.CDLL(paths[0]), "zinc_version")
+        return "not found", "libzmq " + zmq.zmq_version()
+    lib = ctypes.CDLL(paths[0])   # the library already mapped: dlopen returns the same one
+    if not hasattr(lib, "zinc_version"):
+        return paths[0], "libzmq " + zmq.zmq_version()
+    lib.zinc_version.restype = ctypes.c_char_p
+    version = lib.zinc_version().decode()   # "zinc 0.1.0"
+    return paths[0], version if version.startswith("zinc") else "zinc " + version
 
 
 def main():
@@ -239,9 +244,8 @@ def main():
     if args.role == "vent" and (args.band < 2 or args.band % 2):
         parser.error("--band must be even")
 
-    path, is_zinc = which_libzmq()
-    print("pyzmq %s on %s %s (%s)" % (zmq.__version__, "zinc" if is_zinc else "libzmq", zmq.zmq_version(), path),
-          flush=True)
+    path, library = which_libzmq()
+    print("pyzmq %s on %s (%s)" % (zmq.__version__, library, path), flush=True)
     ctx = zmq.Context()
     {"vent": vent, "work": work, "sink": sink}[args.role](args, ctx)
     ctx.term()
