@@ -89,10 +89,13 @@ def band_starts(width, height, band):
 
 
 def vent(args, ctx):
-    images = [read_image(path) for path in args.images]
     for path in args.images:
         if not NAME_OK.match(os.path.basename(path)):
             sys.exit("vent: %s: use a plain file name" % path)
+    try:
+        images = [read_image(path) for path in args.images]
+    except (OSError, ValueError) as e:
+        sys.exit("vent: %s" % e)
     tasks = sum(len(band_starts(width, height, args.band)) for width, height, _, _ in images)
     sender = ctx.socket(zmq.PUSH)
     sender.bind(args.bind)
