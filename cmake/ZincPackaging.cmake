@@ -11,7 +11,7 @@
 set(ZINC_DEB_RELEASE 1 CACHE STRING "Debian revision of the zinc packages")
 set(ZINC_DEB_VERSION ${PROJECT_VERSION}-${ZINC_DEB_RELEASE})
 # The libzmq version that zinc's packages stand in for: its API and ABI (4.3.4), tagged as zinc's.
-set(ZINC_DEB_LIBZMQ_VERSION 4.3.4-zinc${ZINC_DEB_VERSION})
+set(ZINC_DEB_LIBZMQ_VERSION 4.3.4-zinc${PROJECT_VERSION})
 
 if(NOT CMAKE_INSTALL_PREFIX MATCHES "^/usr/?$")
   message(STATUS "zinc: CMAKE_INSTALL_PREFIX is ${CMAKE_INSTALL_PREFIX}; configure with -DCMAKE_INSTALL_PREFIX=/usr "
@@ -22,7 +22,6 @@ set(CPACK_PACKAGE_NAME zinc)
 set(CPACK_PACKAGE_VENDOR "zinc")
 set(CPACK_PACKAGE_CONTACT "zinc maintainers <zinc@localhost>")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "ZeroMQ in C11, a drop-in for libzmq 4.3.4")
 set(CPACK_PACKAGE_HOMEPAGE_URL "https://zeromq.org/")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
@@ -43,7 +42,9 @@ set(CPACK_DEBIAN_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_DEBIAN_PACKAGE_RELEASE ${ZINC_DEB_RELEASE})
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
-# dpkg-shlibdeps finds libzmq.so.5 in the build directory for the tools (it has no package there: ignored)
+# dpkg-shlibdeps looks for the tools' libzmq.so.5 in the build directory first (no package owns it there, so
+# CPack's --ignore-missing-info skips it); when an installed libzmq5 or libzinc5 owns one, it adds that
+# package's dependency too, which libzinc5 satisfies either way.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${PROJECT_BINARY_DIR})
 
 # ---- libzinc5: the shared library --------------------------------------------------------------------------
@@ -52,10 +53,11 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${PROJECT_BINARY_DIR})
 file(MAKE_DIRECTORY ${PROJECT_BINARY_DIR}/deb/lib)
 file(WRITE ${PROJECT_BINARY_DIR}/deb/lib/shlibs "libzmq 5 libzinc5 (>= ${ZINC_DEB_VERSION})\n")
 set(CPACK_COMPONENT_LIB_DISPLAY_NAME "zinc library")
+# Descriptions: the first line is the synopsis; CPack indents and wraps the rest.
 set(CPACK_COMPONENT_LIB_DESCRIPTION "ZeroMQ messaging library (zinc, libzmq 4.3.4 compatible)
- zinc implements the libzmq 4.3.4 API and ABI in C11: libzmq.so.5 with the same soname and
- symbols. This package replaces Debian's libzmq5; programs and bindings built for libzmq
- (python3-zmq, czmq, cppzmq) run unchanged.")
+zinc implements the libzmq 4.3.4 API and ABI in C11: libzmq.so.5 with the same soname and
+symbols. This package replaces Debian's libzmq5; programs and bindings built for libzmq
+(python3-zmq, czmq, cppzmq) run unchanged.")
 set(CPACK_DEBIAN_LIB_PACKAGE_NAME libzinc5)
 set(CPACK_DEBIAN_LIB_PACKAGE_SECTION libs)
 set(CPACK_DEBIAN_LIB_PACKAGE_SHLIBDEPS ON)
@@ -67,9 +69,9 @@ set(CPACK_DEBIAN_LIB_PACKAGE_CONTROL_EXTRA ${PROJECT_BINARY_DIR}/deb/lib/shlibs)
 # ---- libzinc-dev: headers, static library, pkg-config, CMake packages -------------------------------------
 set(CPACK_COMPONENT_DEV_DISPLAY_NAME "zinc development files")
 set(CPACK_COMPONENT_DEV_DESCRIPTION "ZeroMQ development files (zinc, libzmq 4.3.4 compatible)
- Headers (zmq.h, zmq_utils.h), the static library, libzmq.pc for pkg-config and the CMake
- packages ZeroMQ (targets libzmq, libzmq-static, as libzmq's) and zinc (zinc::zinc).
- This package replaces Debian's libzmq3-dev.")
+Headers (zmq.h, zmq_utils.h), the static library, libzmq.pc for pkg-config and the CMake
+packages ZeroMQ (targets libzmq, libzmq-static, as libzmq's) and zinc (zinc::zinc).
+This package replaces Debian's libzmq3-dev.")
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libzinc-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(_zinc_dev_depends "libzinc5 (= ${ZINC_DEB_VERSION})")
@@ -85,7 +87,7 @@ set(CPACK_DEBIAN_DEV_PACKAGE_REPLACES "libzmq3-dev, libzmq5-dev")
 # ---- zinc-tools: the zinc command --------------------------------------------------------------------------
 set(CPACK_COMPONENT_TOOLS_DISPLAY_NAME "zinc command")
 set(CPACK_COMPONENT_TOOLS_DESCRIPTION "ZeroMQ command-line tool (zinc)
- The zinc command: send, receive, proxy and inspect ZeroMQ sockets from the shell.")
+The zinc command: send, receive, proxy and inspect ZeroMQ sockets from the shell.")
 set(CPACK_DEBIAN_TOOLS_PACKAGE_NAME zinc-tools)
 set(CPACK_DEBIAN_TOOLS_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_TOOLS_PACKAGE_SHLIBDEPS ON)
