@@ -48,10 +48,17 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${PROJECT_BINARY_DIR})
 
 # ---- libzinc5: the shared library --------------------------------------------------------------------------
-# shlibs: what a program linked against libzmq.so.5 from this package depends on (dpkg-shlibdeps). The
-# package itself, not libzmq5: such a program may call zinc_version(), which Debian's libzmq lacks.
+# What a program linked against libzmq.so.5 from this package depends on (dpkg-shlibdeps). shlibs, for tools
+# that read no symbols file: the package itself, not libzmq5, since such a program may call zinc_version(),
+# which Debian's libzmq lacks.
+# symbols (preferred by dpkg-shlibdeps, rewritten after each link by cmake/ZincDebSymbols.cmake): per symbol,
+# libzmq's API -> "libzmq5 (>= 4.3.4)" (Debian's libzmq5 or libzinc5), zinc_* -> "libzinc5 (>= version)".
 file(MAKE_DIRECTORY ${PROJECT_BINARY_DIR}/deb/lib)
 file(WRITE ${PROJECT_BINARY_DIR}/deb/lib/shlibs "libzmq 5 libzinc5 (>= ${ZINC_DEB_VERSION})\n")
+add_custom_command(TARGET zinc POST_BUILD
+  COMMAND ${CMAKE_COMMAND} -DNM=${CMAKE_NM} -DLIB=$<TARGET_FILE:zinc> -DOUT=${PROJECT_BINARY_DIR}/deb/lib/symbols
+          -DZINC_VERSION=${ZINC_DEB_VERSION} -P ${PROJECT_SOURCE_DIR}/cmake/ZincDebSymbols.cmake
+  VERBATIM)
 set(CPACK_COMPONENT_LIB_DISPLAY_NAME "zinc library")
 # Descriptions: the first line is the synopsis; CPack indents and wraps the rest.
 set(CPACK_COMPONENT_LIB_DESCRIPTION "ZeroMQ messaging library (zinc, libzmq 4.3.4 compatible)
@@ -64,7 +71,7 @@ set(CPACK_DEBIAN_LIB_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_LIB_PACKAGE_PROVIDES "libzmq5 (= ${ZINC_DEB_LIBZMQ_VERSION})")
 set(CPACK_DEBIAN_LIB_PACKAGE_CONFLICTS "libzmq5")
 set(CPACK_DEBIAN_LIB_PACKAGE_REPLACES "libzmq5")
-set(CPACK_DEBIAN_LIB_PACKAGE_CONTROL_EXTRA ${PROJECT_BINARY_DIR}/deb/lib/shlibs)
+set(CPACK_DEBIAN_LIB_PACKAGE_CONTROL_EXTRA ${PROJECT_BINARY_DIR}/deb/lib/shlibs ${PROJECT_BINARY_DIR}/deb/lib/symbols)
 
 # ---- libzinc-dev: headers, static library, pkg-config, CMake packages -------------------------------------
 set(CPACK_COMPONENT_DEV_DISPLAY_NAME "zinc development files")
