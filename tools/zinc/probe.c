@@ -12,6 +12,7 @@
  * The greeting and command decoders are pure functions over (buffer, length) and check every length
  * before using it; the peer can send anything. */
 #include "commands.h"
+#include "common.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -67,7 +68,7 @@ static int64_t probe_elapsed(const struct probe *p)
 static void probe_usage(FILE *out)
 {
     fprintf(out,
-            "usage: zinc probe [--timeout MS] [--as TYPE] ENDPOINT\n"
+            "Usage: zinc probe [--timeout MS] [--as TYPE] ENDPOINT\n"
             "\n"
             "Connects to ENDPOINT (tcp://HOST:PORT or ipc://PATH) with a plain socket, sends a ZMTP 3.1\n"
             "greeting (NULL mechanism, as-server 0) and reports what the peer answers: its ZMTP version\n"
@@ -329,8 +330,8 @@ static int probe_connect_ipc(const char *path, int timeout_ms)
     memset(&sun, 0, sizeof sun);
     sun.sun_family = AF_UNIX;
     if (strlen(path) >= sizeof sun.sun_path) {
-        fprintf(stderr, "zinc probe: ipc path too long (max %zu bytes)\n", sizeof sun.sun_path - 1);
-        return -1;
+        zinc_usage("probe", "ipc path too long (max %zu bytes)", sizeof sun.sun_path - 1);
+        return -2;
     }
     memcpy(sun.sun_path, path, strlen(path));
     if (path[0] == '@')
@@ -365,7 +366,7 @@ static int probe_connect_tcp(const char *hostport, int timeout_ms)
     char host[256];
     const char *port;
     if (probe_split_hostport(hostport, host, sizeof host, &port) < 0) {
-        fprintf(stderr, "zinc probe: '%s' is not HOST:PORT (e.g. tcp://127.0.0.1:5555)\n", hostport);
+        zinc_usage("probe", "'%s' is not HOST:PORT (e.g. tcp://127.0.0.1:5555)", hostport);
         return -2;
     }
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
@@ -389,7 +390,7 @@ static int probe_connect(struct probe *p)
         return probe_connect_tcp(ep + 6, p->opt.timeout_ms);
     if (strncmp(ep, "ipc://", 6) == 0 && ep[6])
         return probe_connect_ipc(ep + 6, p->opt.timeout_ms);
-    fprintf(stderr, "zinc probe: ENDPOINT must be tcp://HOST:PORT or ipc://PATH, not '%s'\n", ep);
+    zinc_usage("probe", "ENDPOINT must be tcp://HOST:PORT or ipc://PATH, not '%s'", ep);
     return -2;
 }
 
@@ -646,17 +647,6 @@ static int probe_talk(struct probe *p)
 
 /* ---- the command ------------------------------------------------------------------------------------ */
 
-static int probe_parse_int(const char *s, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < 1 || v > 3600 * 1000)
-        return -1;
-    *out = (int)v;
-    return 0;
-}
-
 static int probe_parse_type(const char *s, const char **out)
 {
     static char upper[16];
@@ -680,34 +670,32 @@ static int probe_parse_args(int argc, char **argv, struct probe_opts *o)
     o->as_type = "DEALER";
     o->endpoint = NULL;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+        const char *a = argv[i], *v;
+        long long ms;
+        if (zinc_is_help(a))
             return 1;
-        if (strcmp(a, "--timeout") == 0 && i + 1 < argc) {
-            if (probe_parse_int(argv[++i], &o->timeout_ms) < 0) {
-                fprintf(stderr, "zinc probe: --timeout wants milliseconds (1..3600000), not '%s'\n", argv[i]);
+        if (zinc_flag_is(a, "--timeout")) {
+            if (!(v = zinc_flag_value("probe", argc, argv, &i, "2000")) ||
+                zinc_parse_ll("probe", "--timeout", v, 1, 3600 * 1000, &ms) < 0)
                 return 2;
-            }
-        } else if (strcmp(a, "--as") == 0 && i + 1 < argc) {
-            if (probe_parse_type(argv[++i], &o->as_type) < 0) {
-                fprintf(stderr, "zinc probe: --as wants a socket type (DEALER, ROUTER, SUB...), not '%s'\n",
-                        argv[i]);
+            o->timeout_ms = (int)ms;
+        } else if (zinc_flag_is(a, "--as")) {
+            if (!(v = zinc_flag_value("probe", argc, argv, &i, "DEALER")))
                 return 2;
-            }
+            if (probe_parse_type(v, &o->as_type) < 0)
+                return zinc_usage("probe", "--as %s: not a socket type (DEALER, ROUTER, SUB, ...)", v), 2;
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "zinc probe: unknown option '%s' (or it lacks its value); see zinc probe --help\n", a);
-            return 2;
+            return zinc_usage("probe", "%s: unknown option", a), 2;
         } else if (o->endpoint) {
-            fprintf(stderr, "zinc probe: one ENDPOINT only ('%s' and '%s')\n", o->endpoint, a);
-            return 2;
+            return zinc_usage("probe", "one ENDPOINT only ('%s' and '%s')", o->endpoint, a), 2;
         } else {
             o->endpoint = a;
         }
     }
-    if (!o->endpoint) {
-        fprintf(stderr, "zinc probe: missing ENDPOINT, e.g. zinc probe tcp://127.0.0.1:5555\n");
-        return 2;
-    }
+    if (!o->endpoint)
+        return zinc_usage("probe", "missing ENDPOINT (e.g. zinc probe tcp://127.0.0.1:5555)"), 2;
+    if (strncmp(o->endpoint, "tcp://", 6) != 0 && (strncmp(o->endpoint, "ipc://", 6) != 0 || !o->endpoint[6]))
+        return zinc_usage("probe", "ENDPOINT must be tcp://HOST:PORT or ipc://PATH, not '%s'", o->endpoint), 2;
     return 0;
 }
 
