@@ -35,6 +35,7 @@
 #define PROBE_COMMAND_MAX 65536 /* larger commands are refused: no handshake command needs more */
 #define PROBE_SHOW_MAX 48       /* bytes of a non-ZMTP answer quoted in the report */
 #define PROBE_SETTLE_MS 200     /* how long to watch for the peer refusing our READY */
+#define PROBE_READY_WAIT_MS 100 /* how long to wait for the peer's READY before sending ours */
 
 struct probe_opts {
     const char *endpoint;
@@ -49,6 +50,7 @@ struct probe {
     unsigned char in[PROBE_COMMAND_MAX + 16];
     size_t have;                   /* bytes in `in` */
     int peer_closed;               /* recv returned 0 */
+    int ready_sent;                /* our READY went out */
 };
 
 /* ---- small helpers ------------------------------------------------------------------------------------ */
@@ -545,10 +547,35 @@ static void probe_print_error(const struct probe *p, const char *key, const stru
     printf("%-13s the peer sent ERROR '%s' after %lld us\n", key, reason, (long long)probe_elapsed(p));
 }
 
-/* Reads frames until the peer's READY (printed) or ERROR. Returns 0 on READY, -1 otherwise. */
+/* Sends our READY once (see probe_read_ready for when); 0 or -1 (reported). */
+static int probe_ready_once(struct probe *p)
+{
+    if (p->ready_sent)
+        return 0;
+    p->ready_sent = 1;
+    if (probe_send_ready(p) == 0)
+        return 0;
+    printf("ready:        could not send our READY: %s\n", strerror(errno));
+    return -1;
+}
+
+static void probe_report_no_ready(const struct probe *p, int rc)
+{
+    if (rc == 0)
+        printf("ready:        none: the peer closed the connection%s%s%s\n",
+               p->ready_sent ? " after our READY as " : "", p->ready_sent ? p->opt.as_type : "",
+               p->ready_sent ? " (an incompatible socket type? try --as TYPE)" : "");
+    else
+        printf("ready:        none: %s\n", rc == -1 ? "timed out" : strerror(errno));
+}
+
+/* Reads frames until the peer's READY (printed) or ERROR. Returns 0 on READY, -1 otherwise.
+ * Our READY goes out once the peer's has arrived, or after PROBE_READY_WAIT_MS without it: a peer that
+ * judges our Socket-Type on receipt may hang up before sending its own, and its READY tells more. */
 static int probe_read_ready(struct probe *p)
 {
     int64_t deadline = probe_now_us() + (int64_t)p->opt.timeout_ms * 1000;
+    int64_t send_ours_at = probe_now_us() + PROBE_READY_WAIT_MS * 1000;
     for (;;) {
         struct command c;
         enum cmd_status s = cmd_decode(p->in, p->have, &c);
@@ -562,7 +589,7 @@ static int probe_read_ready(struct probe *p)
                 printf("metadata:     malformed\n");
             printf("ready:        %lld us\n", us);
             probe_drop(p, c.consumed);
-            return 0;
+            return probe_ready_once(p);
         }
         if (s == CMD_OK && cmd_is(&c, "ERROR")) {
             probe_print_error(p, "ready:", &c);
@@ -572,10 +599,14 @@ static int probe_read_ready(struct probe *p)
             probe_drop(p, c.consumed);   /* some other command: not ours to judge */
             continue;
         }
-        int rc = probe_read_more(p, deadline);
+        int rc = probe_read_more(p, p->ready_sent || send_ours_at > deadline ? deadline : send_ours_at);
+        if (rc == -1 && !p->ready_sent && probe_now_us() < deadline) {
+            if (probe_ready_once(p) < 0)
+                return -1;
+            continue;
+        }
         if (rc <= 0) {
-            printf("ready:        none: %s\n", rc == 0 ? "the peer closed the connection"
-                                               : rc == -1 ? "timed out" : strerror(errno));
+            probe_report_no_ready(p, rc);
             return -1;
         }
     }
@@ -606,10 +637,6 @@ static int probe_zmtp3(struct probe *p, const struct greeting *g)
     probe_drop(p, g->consumed);
     if (strcmp(g->mechanism, "NULL") != 0) {
         printf("handshake:    not attempted: the peer wants %s, this probe speaks NULL only\n", g->mechanism);
-        return 0;
-    }
-    if (probe_send_ready(p) < 0) {
-        printf("ready:        could not send our READY: %s\n", strerror(errno));
         return 0;
     }
     if (probe_read_ready(p) == 0)
