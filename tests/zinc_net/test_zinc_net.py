@@ -216,10 +216,11 @@ def case_probe_pyzmq_pub():
         ctx.term()
 
 
-def answer_with(data):
+def answer_with(data, linger=0.3):
+    """Sends data on connect, then closes after linger seconds."""
     def behave(conn):
         conn.sendall(data)
-        time.sleep(0.3)
+        time.sleep(linger)
     return behave
 
 
@@ -284,14 +285,16 @@ def case_probe_hostile():
                b"\x05\x00ab"]
     answers += [bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200))) for _ in range(20)]
     answers += [good + bytes(rng.randrange(256) for _ in range(rng.randrange(1, 100))) for _ in range(20)]
-    for data in answers:
-        srv = RawListener(answer_with(data))
-        try:
+    current = [b""]
+    srv = RawListener(lambda conn: answer_with(current[0], 0.05)(conn))
+    try:
+        for data in answers:
+            current[0] = data
             rc, out, err = zinc("probe", "--timeout", "300", "tcp://127.0.0.1:%d" % srv.port)
             check(rc in (0, 1), "exit %d for answer %r" % (rc, data[:80]), out + err)
             check("zmtp:" in out or "greeting:" in out, "a verdict for %r" % data[:80], out)
-        finally:
-            srv.stop()
+    finally:
+        srv.stop()
 
 
 # ---- monitor -------------------------------------------------------------------------------------------
