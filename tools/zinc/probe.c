@@ -290,6 +290,23 @@ static int probe_wait(int fd, short events, int64_t deadline_us)
     }
 }
 
+/* "connect: [::1]:5555 refused (nothing listens there)": the address, for a name with several. */
+static void probe_report_connect_error(const struct sockaddr *addr, socklen_t alen, int err, int timeout_ms)
+{
+    char host[NI_MAXHOST] = "", port[NI_MAXSERV] = "";
+    if (addr->sa_family != AF_UNIX)
+        (void)getnameinfo(addr, alen, host, sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV);
+    int v6 = addr->sa_family == AF_INET6;
+    if (host[0])
+        printf("connect:      %s%s%s:%s ", v6 ? "[" : "", host, v6 ? "]" : "", port);
+    else
+        printf("connect:      ");
+    if (err == ETIMEDOUT)
+        printf("timed out after %d ms\n", timeout_ms);
+    else
+        printf("%s\n", err == ECONNREFUSED ? "refused (nothing listens there)" : strerror(err));
+}
+
 /* Connects a non-blocking socket to addr within the timeout; returns the fd or -1 (message printed). */
 static int probe_connect_addr(const struct sockaddr *addr, socklen_t alen, int timeout_ms)
 {
@@ -311,10 +328,7 @@ static int probe_connect_addr(const struct sockaddr *addr, socklen_t alen, int t
         }
     }
     if (err) {
-        if (err == ETIMEDOUT)
-            printf("connect:      timed out after %d ms\n", timeout_ms);
-        else
-            printf("connect:      %s\n", err == ECONNREFUSED ? "refused (nothing listens there)" : strerror(err));
+        probe_report_connect_error(addr, alen, err, timeout_ms);
         close(fd);
         return -1;
     }
