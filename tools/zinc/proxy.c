@@ -171,12 +171,12 @@ static void *proxy_side_socket(void *ctx, const struct proxy_opts *o, const stru
     }
     int zero = 0;
     zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+    if (s->cfg.verbose)
+        fprintf(stderr, "zinc proxy: %s is a %s socket\n", s->label, zinc_socket_type_name(s->type));
     if (zinc_config_apply_options(&o->shared, sock) < 0 || zinc_config_apply(&s->cfg, sock) < 0) {
         zmq_close(sock);
         return NULL;
     }
-    if (s->cfg.verbose || o->shared.verbose)
-        fprintf(stderr, "zinc proxy: %s is a %s socket\n", s->label, zinc_socket_type_name(s->type));
     return sock;
 }
 
@@ -347,6 +347,8 @@ static int proxy_parse(struct proxy_opts *o, int argc, char **argv)
     if (zinc_config_has_endpoints(&o->shared))
         return zinc_usage("proxy", "--bind/--connect before FRONT: put them after the side they belong to");
     for (int k = 0; k < 2; k++) {
+        o->side[k].cfg.verbose |= o->shared.verbose;   /* -v and -e before FRONT count for both sides */
+        o->side[k].cfg.escapes |= o->shared.escapes;
         if (!zinc_config_has_endpoints(&o->side[k].cfg))
             return zinc_usage("proxy", "%s has no endpoint: write TYPE@ENDPOINT or add --bind/--connect after it",
                               o->side[k].label);
