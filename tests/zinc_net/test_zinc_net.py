@@ -117,7 +117,9 @@ class Peer(Proc):
             sys.exit(77)
         super().__init__([binary, type_name])
         self.endpoint = self.readline()
-        check(self.endpoint and self.endpoint.startswith("tcp://"), "peer_bound gave no endpoint")
+        if not (self.endpoint and self.endpoint.startswith("tcp://")):
+            self.kill()
+            raise Fail("peer_bound gave no endpoint")
         self.endpoint = self.endpoint.strip()
 
     def stop(self):
