@@ -140,6 +140,29 @@ static long long bench_wait_limit(const struct bench_opts *o, int started)
     return started || o->timeout_given ? o->timeout_ms : -1;
 }
 
+/* Progress watch for --timeout: no new message for limit_ms (< 0: never) since the count last changed. */
+struct idle {
+    long long n_seen;
+    int64_t since;
+};
+
+static void idle_start(struct idle *w)
+{
+    w->n_seen = 0;
+    w->since = bench_now_ns();
+}
+
+static int idle_expired(struct idle *w, long long n, long long limit_ms)
+{
+    int64_t now = bench_now_ns();
+    if (n != w->n_seen) {
+        w->n_seen = n;
+        w->since = now;
+        return 0;
+    }
+    return limit_ms >= 0 && now - w->since > limit_ms * 1000000LL;
+}
+
 /* Receives `count` whole messages; times them from the first. */
 static void bench_thr_recv(const struct bench_opts *o, void *sock, struct bench_result *r)
 {
@@ -148,13 +171,12 @@ static void bench_thr_recv(const struct bench_opts *o, void *sock, struct bench_
     zmq_msg_t msg;
     zmq_msg_init(&msg);
     long long bytes = 0, n = 0;
-    int64_t first = 0, last = 0, idle_since = bench_now_ns();
+    int64_t first = 0, last = 0;
+    struct idle idle;
+    idle_start(&idle);
     while (n < o->count && !zinc_interrupted) {
         if (zmq_msg_recv(&msg, sock, 0) < 0) {
-            long long limit = bench_wait_limit(o, n > 0);
-            if (errno != EAGAIN && errno != EINTR)
-                break;
-            if (limit >= 0 && bench_now_ns() - idle_since > limit * 1000000LL)
+            if ((errno != EAGAIN && errno != EINTR) || idle_expired(&idle, n, bench_wait_limit(o, n > 0)))
                 break;
             progress_update(&p, n, bench_now_ns());
             continue;
@@ -165,7 +187,7 @@ static void bench_thr_recv(const struct bench_opts *o, void *sock, struct bench_
         if (n++ == 0)
             first = bench_now_ns();
         if (n % BENCH_CHECK_EVERY == 0 || n == o->count) {
-            last = idle_since = bench_now_ns();
+            last = bench_now_ns();
             progress_update(&p, n, last);
         }
     }
@@ -184,21 +206,18 @@ static void bench_thr_send(const struct bench_opts *o, void *sock, struct bench_
     progress_start(&p, o, "sending", o->count);
     void *buf = calloc(1, (size_t)o->size + 1);
     long long n = 0;
-    int64_t start = bench_now_ns(), idle_since = start;
+    int64_t start = bench_now_ns();
+    struct idle idle;
+    idle_start(&idle);
     while (buf && n < o->count && !zinc_interrupted) {
         if (zmq_send(sock, buf, (size_t)o->size, 0) < 0) {
-            long long limit = bench_wait_limit(o, n > 0);
-            if (errno != EAGAIN && errno != EINTR)
-                break;
-            if (limit >= 0 && bench_now_ns() - idle_since > limit * 1000000LL)
+            if ((errno != EAGAIN && errno != EINTR) || idle_expired(&idle, n, bench_wait_limit(o, n > 0)))
                 break;
             progress_update(&p, n, bench_now_ns());
             continue;
         }
-        if (++n % BENCH_CHECK_EVERY == 0) {
-            idle_since = bench_now_ns();
-            progress_update(&p, n, idle_since);
-        }
+        if (++n % BENCH_CHECK_EVERY == 0)
+            progress_update(&p, n, bench_now_ns());
     }
     free(buf);
     progress_end(&p);
@@ -259,22 +278,20 @@ static void bench_lat_echo(const struct bench_opts *o, long long count, void *so
     zmq_msg_t msg;
     zmq_msg_init(&msg);
     long long n = 0;
-    int64_t idle_since = bench_now_ns(), start = idle_since;
+    int64_t start = bench_now_ns();
+    struct idle idle;
+    idle_start(&idle);
     while (n < count && !zinc_interrupted) {
         if (zmq_msg_recv(&msg, sock, 0) < 0) {
-            long long limit = bench_wait_limit(o, n > 0);
-            if ((errno != EAGAIN && errno != EINTR) ||
-                (limit >= 0 && bench_now_ns() - idle_since > limit * 1000000LL))
+            if ((errno != EAGAIN && errno != EINTR) || idle_expired(&idle, n, bench_wait_limit(o, n > 0)))
                 break;
             continue;
         }
         int more = zmq_msg_more(&msg);
         if (zmq_msg_send(&msg, sock, more ? ZMQ_SNDMORE : 0) < 0)
             break;
-        if (!more) {
+        if (!more)
             n++;
-            idle_since = bench_now_ns();
-        }
     }
     zmq_msg_close(&msg);
     r->count = n;
