@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -51,6 +52,7 @@ struct probe {
     size_t have;                   /* bytes in `in` */
     int peer_closed;               /* recv returned 0 */
     int ready_sent;                /* our READY went out */
+    char peer_type[16];            /* the Socket-Type of the peer's READY, "" if none */
 };
 
 /* ---- small helpers ------------------------------------------------------------------------------------ */
@@ -541,7 +543,11 @@ static int probe_send_ready(struct probe *p)
 static void probe_print_property(const unsigned char *name, size_t nlen, const unsigned char *v, size_t vlen,
                                  void *arg)
 {
-    (void)arg;
+    struct probe *p = arg;
+    if (nlen == 11 && strncasecmp((const char *)name, "Socket-Type", 11) == 0 && vlen < sizeof p->peer_type) {
+        memcpy(p->peer_type, v, vlen);
+        p->peer_type[vlen] = '\0';
+    }
     char shown_name[256 * 4 + 1], shown_value[PROBE_SHOW_MAX * 4 + 1];
     probe_quote(name, nlen, shown_name, sizeof shown_name);
     probe_quote(v, vlen < PROBE_SHOW_MAX ? vlen : PROBE_SHOW_MAX, shown_value, sizeof shown_value);
@@ -599,7 +605,7 @@ static int probe_read_ready(struct probe *p)
         }
         if (s == CMD_OK && cmd_is(&c, "READY")) {
             long long us = (long long)probe_elapsed(p);
-            if (meta_each(c.data, c.data_len, probe_print_property, NULL) < 0)
+            if (meta_each(c.data, c.data_len, probe_print_property, p) < 0)
                 printf("metadata:     malformed\n");
             printf("ready:        %lld us\n", us);
             probe_drop(p, c.consumed);
@@ -626,6 +632,20 @@ static int probe_read_ready(struct probe *p)
     }
 }
 
+/* A socket type that may talk to a peer of type `peer` (RFC 28/29/30/31 pairings), or NULL. */
+static const char *probe_compatible_type(const char *peer)
+{
+    static const char *const pairs[][2] = {
+        {"PAIR", "PAIR"}, {"PUB", "SUB"},     {"XPUB", "SUB"},     {"SUB", "PUB"},   {"XSUB", "PUB"},
+        {"REQ", "ROUTER"}, {"REP", "DEALER"}, {"DEALER", "DEALER"}, {"ROUTER", "DEALER"},
+        {"PUSH", "PULL"}, {"PULL", "PUSH"},
+    };
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++)
+        if (strcmp(pairs[k][0], peer) == 0)
+            return pairs[k][1];
+    return NULL;
+}
+
 /* After both READYs, a peer that finds our Socket-Type incompatible closes the connection at once. */
 static void probe_settle(struct probe *p)
 {
@@ -633,11 +653,12 @@ static void probe_settle(struct probe *p)
     p->have = 0;
     int rc = probe_read_more(p, deadline);
     struct command c;
+    const char *try_type = probe_compatible_type(p->peer_type);
     if (rc > 0 && cmd_decode(p->in, p->have, &c) == CMD_OK && cmd_is(&c, "ERROR"))
         probe_print_error(p, "accepted:", &c);
     else if (rc == 0 || rc == -2)
-        printf("accepted:     no: the peer closed the connection after our READY as %s (try --as TYPE "
-               "with a type that can talk to it)\n", p->opt.as_type);
+        printf("accepted:     no: the peer closed the connection after our READY as %s (try --as %s)\n",
+               p->opt.as_type, try_type ? try_type : "TYPE, a type that can talk to it");
     else
         printf("accepted:     yes, as %s\n", p->opt.as_type);
 }
