@@ -117,8 +117,9 @@ static int read_key_file(const char *cmd, const char *flag, const char *path, ch
     if (!fgets(line, sizeof line, f))
         line[0] = '\0';
     fclose(f);
-    char *p = strchr(line, ':'); /* tolerate a "secret: KEY" line */
-    p = p ? p + 1 : line;
+    char *p = line; /* tolerate a "public: KEY" or "secret: KEY" line, as keygen prints */
+    if (strncmp(p, "public:", 7) == 0 || strncmp(p, "secret:", 7) == 0)
+        p += 7;
     while (*p == ' ' || *p == '\t')
         p++;
     size_t n = strcspn(p, " \t\r\n");

@@ -17,6 +17,7 @@ typedef struct run {
     void *ctx;
     void *socket;
     watch *w;
+    zinc_zap *zap;
     source src;
     zinc_message msg; /* scratch */
 } run;
@@ -310,6 +311,9 @@ static int configure(run *r)
 {
     set_defaults(r->o, r->socket);
     r->w = watch_start(r->ctx, r->socket);
+    r->zap = zinc_zap_start(&r->o->cfg, r->ctx);
+    if (r->o->cfg.security.plain_server && !r->zap)
+        return ZINC_EXIT_FAIL;
     if (zinc_config_apply_options(&r->o->cfg, r->socket) < 0)
         return ZINC_EXIT_USAGE;
     if (zinc_config_apply_endpoints(&r->o->cfg, r->socket) < 0)
@@ -350,5 +354,6 @@ int sock_run(sock_opts *o)
     watch_stop(r.w);
     zmq_close(r.socket);
     zmq_ctx_term(r.ctx);
+    zinc_zap_join(r.zap);
     return status;
 }
