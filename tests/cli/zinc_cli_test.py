@@ -405,6 +405,8 @@ def case_bad_args():
         (["pull", "--connect", "tcp://127.0.0.1:1", "hello"], "sends no data"),
         (["send", "--type", "pull", "--connect", "tcp://127.0.0.1:1"], "--type pull"),
         (["push", "--connect", "tcp://nohost", "x"], "--connect tcp://nohost"),
+        (["push", "--connect", "tcp://nohost.invalid:1", "x"], "check the host name"),
+        (["push", "--connect", "tcp://127.0.0.1:99999", "x"], "bad port"),
         (["push", "--connect", "tcp://127.0.0.1:1", "--curve-client", "short"], "--curve-client"),
         (["push", "--connect", "tcp://127.0.0.1:1", "--plain-user", "u"], "--plain-password"),
         (["keygen", "--secret-file"], "--secret-file"),
