@@ -456,6 +456,24 @@ def case_zinc_pairs():
     check(rc == 0 and out == b"b1\n", "sub: %r %s" % (out, err))
 
 
+def case_stream():
+    """zinc stream echoing a raw TCP client; the connect notice is printed, not echoed."""
+    p, ep = zinc_bg(["stream", "--count", "2", "--echo", "-n", "-f", "json", "--timeout", "3000"])
+    host, port = ep[len("tcp://"):].rsplit(":", 1)
+    c = socket.create_connection((host, int(port)), timeout=3)
+    c.sendall(b"raw\x00bytes")
+    got = b""
+    while len(got) < 9:
+        got += c.recv(100)
+    c.close()
+    check(got == b"raw\x00bytes", "echo: %r" % got)
+    rc, out, err = finish(p)
+    lines = [json.loads(x) for x in out.decode().splitlines()]
+    check(rc == 0 and len(lines) == 2, "stream: %d %r %s" % (rc, out, err))
+    check(lines[0]["frames"] == [""] and lines[1]["frames"] == ["raw\u0000bytes"], "frames: %r" % lines)
+    check(lines[0]["routing_id"] == lines[1]["routing_id"] != "", "routing ids: %r" % lines)
+
+
 def main():
     global ZINC, LIBZMQ_PEER
     ap = argparse.ArgumentParser()

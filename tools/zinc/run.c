@@ -177,7 +177,9 @@ static int duplex_receive(run *r, duplex *d, int *status)
         return -1;
     }
     print_message(r, &r->msg);
-    if (r->o->echo && send_one(r, &r->msg, 0) < 0) {
+    /* a STREAM connect/disconnect notice is [id, ""]: sent back, it would close the connection */
+    int notice = r->o->type == ZMQ_STREAM && r->msg.count == 2 && r->msg.frames[1].size == 0;
+    if (r->o->echo && !notice && send_one(r, &r->msg, 0) < 0) {
         *status = io_failed(r, 1, &r->msg);
         return -1;
     }

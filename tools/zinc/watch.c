@@ -134,6 +134,8 @@ static const char *advice(const watch *w, const sock_opts *o)
                                   : "connected, but the peer sent nothing";
     if (w->ever_ready)
         return "the peer disconnected";
+    if (w->tcp_connected && o->type == ZMQ_STREAM)
+        return "the TCP peer disconnected";
     if (w->tcp_connected)
         return "the TCP connection closes during the ZMTP handshake (wrong --curve-client key? security or "
                "socket types that do not match? not a ZeroMQ peer?)";
