@@ -203,7 +203,8 @@ static int check_args(sock_opts *o)
         return zinc_usage(o->cmd, "no endpoint: add --bind ENDPOINT or --connect ENDPOINT "
                                   "(e.g. --connect tcp://localhost:5555)");
     if (o->arg_count && (o->role == ROLE_RECV || o->role == ROLE_REP))
-        return zinc_usage(o->cmd, "'%s': %s sends no data%s", (const char *)o->args[0].frames[0].data, o->cmd,
+        return zinc_usage(o->cmd, "'%.*s': %s sends no data%s", (int)o->args[0].frames[0].size,
+                          o->args[0].frames[0].size ? (const char *)o->args[0].frames[0].data : "", o->cmd,
                           o->role == ROLE_REP ? " of its own (use --reply TEXT)" : "");
     if (o->reply && o->role != ROLE_REP)
         return zinc_usage(o->cmd, "--reply is for zinc rep");
