@@ -30,7 +30,7 @@ const char *zinc_hint(int err, const char *what);
 
 /* ---- flags (common.c) ------------------------------------------------------------------------------- */
 
-/* 1 if arg is the flag name ("--linger") or "name=value". */
+/* 1 if arg is the flag name ("--linger", "-f"), or "name=value" for a long one ("--linger=0"). */
 int zinc_flag_is(const char *arg, const char *name);
 /* The value of the flag at argv[*i] ("--x V" or "--x=V"), advancing *i past it; NULL after printing
  * "zinc CMD: --x needs a value (e.g. --x EXAMPLE)". */
