@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,8 +118,9 @@ static int read_key_file(const char *cmd, const char *flag, const char *path, ch
     if (!fgets(line, sizeof line, f))
         line[0] = '\0';
     fclose(f);
-    char *p = strchr(line, ':'); /* tolerate a "secret: KEY" line */
-    p = p ? p + 1 : line;
+    char *p = line; /* tolerate a "public: KEY" or "secret: KEY" line, as keygen prints */
+    if (strncmp(p, "public:", 7) == 0 || strncmp(p, "secret:", 7) == 0)
+        p += 7;
     while (*p == ' ' || *p == '\t')
         p++;
     size_t n = strcspn(p, " \t\r\n");
@@ -261,6 +263,38 @@ static void report_bound(const zinc_config *cfg, void *socket, const char *addre
     fprintf(stderr, "zinc %s: bound to %s\n", cfg->cmd, last);
 }
 
+/* zmq_connect resolves tcp:// hosts later and retries for ever: check the port and the name now, so a typo
+ * is an error that names it rather than a silent retry loop. 0 if fine (or not tcp), -1 after a message. */
+static int check_tcp_connect(const zinc_config *cfg, const char *address)
+{
+    if (strncmp(address, "tcp://", 6) != 0)
+        return 0;
+    const char *hostport = strchr(address, ';') ? strchr(address, ';') + 1 : address + 6;
+    const char *colon = strrchr(hostport, ':');
+    if (!colon)
+        return 0; /* zmq_connect has refused it already */
+    char host[256];
+    snprintf(host, sizeof host, "%.*s", (int)(colon - hostport), hostport);
+    char *end = NULL;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end != '\0' || port < 1 || port > 65535) {
+        zinc_error(cfg->cmd, "--connect %s: bad port '%s' (use 1 to 65535)", address, colon + 1);
+        return -1;
+    }
+    size_t n = strlen(host);
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']')
+        memmove(host, host + 1, n - 2), host[n - 2] = '\0';
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+    int rc = getaddrinfo(host, NULL, &hints, &res);
+    if (rc == 0) {
+        freeaddrinfo(res);
+        return 0;
+    }
+    zinc_error(cfg->cmd, "--connect %s: cannot resolve '%s': %s (check the host name)", address, host,
+               gai_strerror(rc));
+    return -1;
+}
+
 int zinc_config_apply_endpoints(const zinc_config *cfg, void *socket)
 {
     for (size_t k = 0; k < cfg->endpoint_count; k++) {
@@ -271,6 +305,10 @@ int zinc_config_apply_endpoints(const zinc_config *cfg, void *socket)
                 return -1;
         }
         int rc = e->bind ? zmq_bind(socket, e->address) : zmq_connect(socket, e->address);
+        if (rc == 0 && !e->bind && check_tcp_connect(cfg, e->address) < 0) {
+            errno = EINVAL;
+            return -1;
+        }
         if (rc != 0) {
             char what[1100];
             snprintf(what, sizeof what, "%s %s", e->bind ? "--bind" : "--connect", e->address);

@@ -101,7 +101,7 @@ void zinc_error_zmq(const char *cmd, const char *what)
 int zinc_flag_is(const char *arg, const char *name)
 {
     size_t n = strlen(name);
-    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || (arg[n] == '=' && name[0] == '-'));
+    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || (arg[n] == '=' && name[1] == '-'));
 }
 
 const char *zinc_flag_value(const char *cmd, int argc, char **argv, int *i, const char *example)

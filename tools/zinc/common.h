@@ -30,7 +30,7 @@ const char *zinc_hint(int err, const char *what);
 
 /* ---- flags (common.c) ------------------------------------------------------------------------------- */
 
-/* 1 if arg is the flag name ("--linger") or "name=value". */
+/* 1 if arg is the flag name ("--linger", "-f"), or "name=value" for a long one ("--linger=0"). */
 int zinc_flag_is(const char *arg, const char *name);
 /* The value of the flag at argv[*i] ("--x V" or "--x=V"), advancing *i past it; NULL after printing
  * "zinc CMD: --x needs a value (e.g. --x EXAMPLE)". */
@@ -90,7 +90,7 @@ typedef struct zinc_security {
     const char *curve_public;    /* --curve-public KEY (client; with --curve-secret) */
     const char *curve_secret;    /* --curve-secret KEY (client; else an ephemeral keypair) */
     int plain_server;            /* --plain-server */
-    const char *plain_user;      /* --plain-user U */
+    const char *plain_user;      /* --plain-user U: client's user; a server's only accepted user */
     const char *plain_password;  /* --plain-password P */
 } zinc_security;
 
@@ -128,6 +128,14 @@ int zinc_config_apply_endpoints(const zinc_config *cfg, void *socket);
 int zinc_config_apply(const zinc_config *cfg, void *socket);
 /* The common flags' help, for each subcommand's --help. */
 void zinc_config_help(FILE *out);
+
+/* A ZAP handler thread in ctx for --plain-server (which needs one; with --plain-user/--plain-password
+ * on the server only that user gets in). Start it before
+ * binding; NULL when not needed or on failure (printed). zinc_zap_join after zmq_ctx_term: the thread
+ * closes its socket when the context ends. */
+typedef struct zinc_zap zinc_zap;
+zinc_zap *zinc_zap_start(const zinc_config *cfg, void *ctx);
+void zinc_zap_join(zinc_zap *z);
 
 /* Decodes a CURVE key given as 40 Z85 characters, 64 hex digits, or "@FILE" (a file holding one of
  * those, as `zinc keygen --secret-file` writes) into 41 bytes of Z85 text; -1 after a usage error. */

@@ -241,8 +241,6 @@ int zinc_config_check(const zinc_config *cfg)
         return zinc_usage(cfg->cmd, "--curve-public needs --curve-secret (or give neither for an ephemeral keypair)");
     if ((s->curve_server || s->curve_serverkey) && (s->plain_server || s->plain_user || s->plain_password))
         return zinc_usage(cfg->cmd, "CURVE and PLAIN flags together: choose one mechanism");
-    if (s->plain_server && (s->plain_user || s->plain_password))
-        return zinc_usage(cfg->cmd, "--plain-server and --plain-user/--plain-password: choose one side");
     if ((s->plain_user != NULL) != (s->plain_password != NULL))
         return zinc_usage(cfg->cmd, "--plain-user and --plain-password go together");
     return 0;
@@ -272,9 +270,9 @@ void zinc_config_help(FILE *out)
           "  --curve-public KEY        client's public key (with --curve-secret; default: ephemeral pair)\n"
           "  --curve-secret KEY        client's secret key\n"
           "                            KEY: 40 Z85 characters, 64 hex digits, or @FILE (zinc keygen)\n"
-          "  --plain-server            be a PLAIN server (accepts any user without a ZAP handler)\n"
-          "  --plain-user U            PLAIN client user name (with --plain-password)\n"
-          "  --plain-password P        PLAIN client password\n"
+          "  --plain-server            be a PLAIN server: any user, or only --plain-user/--plain-password\n"
+          "  --plain-user U            PLAIN user name (with --plain-password)\n"
+          "  --plain-password P        PLAIN password\n"
           "Other:\n"
           "  -e, --escapes             decode \\n \\t \\\\ \\xHH in data and byte-valued options\n"
           "  -v, --verbose             report binds, connects and the resolved endpoints on stderr\n"

@@ -17,6 +17,7 @@ typedef struct run {
     void *ctx;
     void *socket;
     watch *w;
+    zinc_zap *zap;
     source src;
     zinc_message msg; /* scratch */
 } run;
@@ -150,6 +151,7 @@ typedef struct duplex {
     zinc_message out;  /* the next message to send, when have_out */
     int have_out;
     int input_done;    /* no more data to send */
+    int finishing;     /* --count reached: send what the command line still holds, then stop */
     long long received;
 } duplex;
 
@@ -166,7 +168,7 @@ static int duplex_take(run *r, duplex *d)
     return rc == -1 ? -1 : 0;
 }
 
-/* One received message: print it, echo it. 1 when --count is reached, -1 on failure. */
+/* One received message: print it, echo it; -1 on failure. */
 static int duplex_receive(run *r, duplex *d, int *status)
 {
     if (recv_one(r, &r->msg, ZMQ_DONTWAIT) < 0) {
@@ -176,12 +178,15 @@ static int duplex_receive(run *r, duplex *d, int *status)
         return -1;
     }
     print_message(r, &r->msg);
-    if (r->o->echo && send_one(r, &r->msg, 0) < 0) {
+    /* a STREAM connect/disconnect notice is [id, ""]: sent back, it would close the connection */
+    int notice = r->o->type == ZMQ_STREAM && r->msg.count == 2 && r->msg.frames[1].size == 0;
+    if (r->o->echo && !notice && send_one(r, &r->msg, 0) < 0) {
         *status = io_failed(r, 1, &r->msg);
         return -1;
     }
     d->received++;
-    return r->o->count && d->received >= r->o->count ? 1 : 0;
+    d->finishing = r->o->count && d->received >= r->o->count;
+    return 0;
 }
 
 static int duplex_send(run *r, duplex *d, int *status)
@@ -201,19 +206,18 @@ static int duplex_step(run *r, duplex *d, int *status)
 {
     if (duplex_take(r, d) < 0)
         return *status = ZINC_EXIT_FAIL, -1;
-    zmq_pollitem_t items[2] = {{r->socket, 0, (short)(ZMQ_POLLIN | (d->have_out ? ZMQ_POLLOUT : 0)), 0},
-                               {NULL, r->src.fd, ZMQ_POLLIN, 0}};
-    int reading = !d->have_out && !d->input_done && r->src.fd >= 0;
+    if (d->finishing && !d->have_out)
+        return 1;
+    short events = (short)((d->finishing ? 0 : ZMQ_POLLIN) | (d->have_out ? ZMQ_POLLOUT : 0));
+    zmq_pollitem_t items[2] = {{r->socket, 0, events, 0}, {NULL, r->src.fd, ZMQ_POLLIN, 0}};
+    int reading = !d->have_out && !d->input_done && !d->finishing && r->src.fd >= 0;
     int rc = zmq_poll(items, reading ? 2 : 1, r->o->timeout);
     if (rc < 0)
         return *status = (errno == EINTR ? EXIT_INTERRUPTED : ZINC_EXIT_FAIL), -1;
     if (rc == 0)
         return *status = timed_out(r, d->have_out ? "to send" : "for a message"), -1;
-    if (items[0].revents & ZMQ_POLLIN) {
-        rc = duplex_receive(r, d, status);
-        if (rc != 0)
-            return rc;
-    }
+    if ((items[0].revents & ZMQ_POLLIN) && duplex_receive(r, d, status) < 0)
+        return -1;
     if (d->have_out && (items[0].revents & ZMQ_POLLOUT) && duplex_send(r, d, status) < 0)
         return -1;
     if (reading && (items[1].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) && source_fill(&r->src, r->o->cmd) < 0)
@@ -310,6 +314,9 @@ static int configure(run *r)
 {
     set_defaults(r->o, r->socket);
     r->w = watch_start(r->ctx, r->socket);
+    r->zap = zinc_zap_start(&r->o->cfg, r->ctx);
+    if (r->o->cfg.security.plain_server && !r->zap)
+        return ZINC_EXIT_FAIL;
     if (zinc_config_apply_options(&r->o->cfg, r->socket) < 0)
         return ZINC_EXIT_USAGE;
     if (zinc_config_apply_endpoints(&r->o->cfg, r->socket) < 0)
@@ -350,5 +357,6 @@ int sock_run(sock_opts *o)
     watch_stop(r.w);
     zmq_close(r.socket);
     zmq_ctx_term(r.ctx);
+    zinc_zap_join(r.zap);
     return status;
 }

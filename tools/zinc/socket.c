@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "socket.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,7 +33,7 @@ static const struct {
 };
 
 static const char *socket_help_flags =
-    "Data to send (ROLE: send, req, and the two-way types):\n"
+    "Data to send (send/push/pub, req, and the two-way types):\n"
     "  DATA...                   each argument is one message\n"
     "  --part FRAME              append a frame to the message before it (a new message if none)\n"
     "  (no DATA)                 read stdin, one message a line; --file F reads F instead\n"
@@ -63,7 +64,8 @@ static int find_subcommand(const char *name)
 
 static void print_help(const char *cmd, int index)
 {
-    printf("Usage: zinc %s [OPTIONS] [DATA...]\n%s.\n\n", cmd, subcommands[index].what);
+    printf("Usage: zinc %s [OPTIONS] [DATA...]\n%c%s.\n\n", cmd, toupper((unsigned char)subcommands[index].what[0]),
+           subcommands[index].what + 1);
     if (strcmp(cmd, "send") == 0)
         puts("  -t, --type TYPE           the sending socket: push (default), pub, dealer, pair, router,\n"
              "                            stream, xpub, xsub");
@@ -201,7 +203,8 @@ static int check_args(sock_opts *o)
         return zinc_usage(o->cmd, "no endpoint: add --bind ENDPOINT or --connect ENDPOINT "
                                   "(e.g. --connect tcp://localhost:5555)");
     if (o->arg_count && (o->role == ROLE_RECV || o->role == ROLE_REP))
-        return zinc_usage(o->cmd, "'%s': %s sends no data%s", (const char *)o->args[0].frames[0].data, o->cmd,
+        return zinc_usage(o->cmd, "'%.*s': %s sends no data%s", (int)o->args[0].frames[0].size,
+                          o->args[0].frames[0].size ? (const char *)o->args[0].frames[0].data : "", o->cmd,
                           o->role == ROLE_REP ? " of its own (use --reply TEXT)" : "");
     if (o->reply && o->role != ROLE_REP)
         return zinc_usage(o->cmd, "--reply is for zinc rep");

@@ -8,13 +8,18 @@
 
 #include <zmq.h>
 
+/* What the events showed so far; watch_explain picks the most telling. */
 struct watch {
-    void *pair;          /* the monitor's receiving end */
-    int last_event;      /* the last ZMQ_EVENT_* seen, 0 if none */
-    uint32_t last_value; /* its value (errno, protocol error code, ...) */
-    char endpoint[256];  /* its endpoint */
-    int peers;           /* handshakes succeeded minus disconnects */
-    char text[512];      /* watch_explain's sentence */
+    void *pair;            /* the monitor's receiving end */
+    int failed_event;      /* the last HANDSHAKE_FAILED_*, 0 if none */
+    int tcp_connected;     /* CONNECTED or ACCEPTED seen */
+    int retried;           /* CONNECT_RETRIED seen */
+    int listening;         /* LISTENING seen */
+    int ever_ready;        /* HANDSHAKE_SUCCEEDED seen */
+    int peers;             /* handshakes succeeded minus disconnects */
+    char endpoint[256];    /* the endpoint of the last event kept */
+    char failed_endpoint[256];
+    char text[600];        /* watch_explain's sentence */
 };
 
 watch *watch_start(void *ctx, void *socket)
@@ -53,13 +58,11 @@ static const char *event_name(int event)
 {
     switch (event) {
     case ZMQ_EVENT_CONNECTED: return "connected";
-    case ZMQ_EVENT_CONNECT_DELAYED: return "connecting";
     case ZMQ_EVENT_CONNECT_RETRIED: return "connect failed, retrying";
     case ZMQ_EVENT_LISTENING: return "listening";
     case ZMQ_EVENT_BIND_FAILED: return "bind failed";
     case ZMQ_EVENT_ACCEPTED: return "accepted a connection";
     case ZMQ_EVENT_ACCEPT_FAILED: return "accept failed";
-    case ZMQ_EVENT_CLOSED: return "connection closed";
     case ZMQ_EVENT_DISCONNECTED: return "peer disconnected";
     case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: return "handshake done, peer ready";
     case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL: return "handshake failed";
@@ -70,67 +73,77 @@ static const char *event_name(int event)
 }
 
 /* Receives one event without blocking; 0 if none. */
-static int read_event(watch *w, int *event, uint32_t *value, char *endpoint, size_t cap)
+static int read_event(watch *w, int *event, char *endpoint, size_t cap)
 {
     unsigned char head[6];
     if (zmq_recv(w->pair, head, sizeof head, ZMQ_DONTWAIT) != (int)sizeof head)
         return 0;
     uint16_t ev;
     memcpy(&ev, head, 2);
-    memcpy(value, head + 2, 4);
     *event = ev;
     int n = zmq_recv(w->pair, endpoint, cap - 1, 0);
     endpoint[n < 0 ? 0 : ((size_t)n < cap - 1 ? (size_t)n : cap - 1)] = '\0';
     return 1;
 }
 
+static void note_event(watch *w, int event, const char *endpoint)
+{
+    switch (event) {
+    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: w->peers++, w->ever_ready = 1; break;
+    case ZMQ_EVENT_DISCONNECTED: w->peers -= w->peers > 0; break;
+    case ZMQ_EVENT_CONNECTED:
+    case ZMQ_EVENT_ACCEPTED: w->tcp_connected = 1; break;
+    case ZMQ_EVENT_CONNECT_RETRIED: w->retried = 1; break;
+    case ZMQ_EVENT_LISTENING: w->listening = 1; break;
+    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+        w->failed_event = event;
+        snprintf(w->failed_endpoint, sizeof w->failed_endpoint, "%s", endpoint);
+        break;
+    default: return;
+    }
+    snprintf(w->endpoint, sizeof w->endpoint, "%s", endpoint);
+}
+
 void watch_poll(watch *w, const char *cmd, int verbose)
 {
     int event;
-    uint32_t value;
     char endpoint[256];
-    while (w && read_event(w, &event, &value, endpoint, sizeof endpoint)) {
-        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
-            w->peers++;
-        if (event == ZMQ_EVENT_DISCONNECTED && w->peers > 0)
-            w->peers--;
+    while (w && read_event(w, &event, endpoint, sizeof endpoint)) {
+        note_event(w, event, endpoint);
         const char *name = event_name(event);
-        if (!name || event == ZMQ_EVENT_CLOSED || event == ZMQ_EVENT_CONNECT_DELAYED)
-            continue; /* keep the more telling event before them */
-        w->last_event = event;
-        w->last_value = value;
-        snprintf(w->endpoint, sizeof w->endpoint, "%s", endpoint);
-        if (verbose)
+        if (verbose && name)
             fprintf(stderr, "zinc %s: %s: %s\n", cmd, endpoint, name);
     }
 }
 
 static const char *advice(const watch *w, const sock_opts *o)
 {
-    switch (w->last_event) {
-    case ZMQ_EVENT_CONNECT_RETRIED:
-        return "cannot connect, still retrying (is a peer bound there? check host and port)";
-    case ZMQ_EVENT_CONNECTED:
-        return "TCP connected but the ZMTP handshake did not finish (is the peer a ZeroMQ socket?)";
-    case ZMQ_EVENT_LISTENING:
-        return "no peer has connected";
-    case ZMQ_EVENT_ACCEPTED:
-        return "a peer connected but the handshake did not finish";
-    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
-        return "authentication failed (check --curve-client SERVERKEY against the server's public key, or "
-               "the PLAIN user and password)";
-    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+    if (w->failed_event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+        return "authentication failed (check --curve-client SERVERKEY is the server's public key, or the "
+               "PLAIN user and password)";
+    if (w->failed_event && (o->cfg.security.curve_serverkey || o->cfg.security.curve_server))
+        return "the CURVE handshake failed (check --curve-client SERVERKEY is the server's public key, and "
+               "that both sides use CURVE)";
+    if (w->failed_event)
         return "the handshake failed (do the socket types match, e.g. push/pull, req/rep? does the security "
                "match: both CURVE, both PLAIN, or neither?)";
-    case ZMQ_EVENT_DISCONNECTED:
-        return "the peer disconnected";
-    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+    if (w->peers > 0)
         return o->type == ZMQ_SUB ? "connected, but nothing matched the subscriptions (check --subscribe)"
                                   : "connected, but the peer sent nothing";
-    default:
-        return "";
-    }
+    if (w->ever_ready)
+        return "the peer disconnected";
+    if (w->tcp_connected && o->type == ZMQ_STREAM)
+        return "the TCP peer disconnected";
+    if (w->tcp_connected)
+        return "the TCP connection closes during the ZMTP handshake (wrong --curve-client key? security or "
+               "socket types that do not match? not a ZeroMQ peer?)";
+    if (w->retried)
+        return "cannot connect, still retrying (is a peer bound there? check host and port)";
+    if (w->listening)
+        return "no peer has connected";
+    return "";
 }
 
 const char *watch_explain(watch *w, const sock_opts *o)
@@ -141,6 +154,6 @@ const char *watch_explain(watch *w, const sock_opts *o)
     const char *text = advice(w, o);
     if (!text[0])
         return "";
-    snprintf(w->text, sizeof w->text, "%s: %s", w->endpoint, text);
+    snprintf(w->text, sizeof w->text, "%s: %s", w->failed_event ? w->failed_endpoint : w->endpoint, text);
     return w->text;
 }
