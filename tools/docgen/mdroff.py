@@ -113,6 +113,27 @@ def _is_rule(row):
 
 
 LIST_ITEM = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+(.*)$")
+TERM = re.compile(r"^(`[^`]+`(?:,\s*`[^`]+`)*):\s+(.*)$")
+
+
+def _list_items(lines, i):
+    """The items of the list starting at lines[i]: (indent, bullet, text), and the index after it."""
+    items = []
+    n = len(lines)
+    while i < n:
+        m = LIST_ITEM.match(lines[i])
+        if not m:
+            break
+        text = [m.group(3)]
+        i += 1
+        while i < n and lines[i].strip() and not LIST_ITEM.match(lines[i]) and \
+                (lines[i].startswith(" ") or not lines[i].lstrip().startswith(("#", "```", "|"))):
+            text.append(lines[i].strip())
+            i += 1
+        items.append((len(m.group(1)), m.group(2), " ".join(text)))
+        while i < n and not lines[i].strip() and i + 1 < n and LIST_ITEM.match(lines[i + 1]):
+            i += 1
+    return items, i
 
 
 def body_to_roff(lines):
@@ -175,27 +196,22 @@ def body_to_roff(lines):
             continue
         m = LIST_ITEM.match(line)
         if m:
-            while i < n:
-                m = LIST_ITEM.match(lines[i])
-                if not m:
-                    break
-                indent = len(m.group(1))
-                bullet = m.group(2)
-                text = [m.group(3)]
-                i += 1
-                while i < n and lines[i].strip() and not LIST_ITEM.match(lines[i]) and \
-                        (lines[i].startswith(" ") or not lines[i].lstrip().startswith(("#", "```", "|"))):
-                    text.append(lines[i].strip())
-                    i += 1
+            items, i = _list_items(lines, i)
+            tagged = all(it[1] in "-*+" and TERM.match(it[2]) for it in items)
+            for indent, bullet, text in items:
+                if tagged:
+                    t = TERM.match(text)
+                    out.append(".TP")
+                    out.append(line_safe(inline(t.group(1))))
+                    out.append(line_safe(inline(t.group(2))))
+                    continue
                 tag = "\\(bu" if bullet in "-*+" else bullet
                 if indent:
                     out.append(".RS 2")
                 out.append('.IP "%s" %d' % (tag, 2 if tag == "\\(bu" else 4))
-                out.append(line_safe(inline(" ".join(text))))
+                out.append(line_safe(inline(text)))
                 if indent:
                     out.append(".RE")
-                while i < n and not lines[i].strip() and i + 1 < n and LIST_ITEM.match(lines[i + 1]):
-                    i += 1
             continue
         text = []
         while i < n and lines[i].strip() and not lines[i].strip().startswith(("```", "<!--")) and \
