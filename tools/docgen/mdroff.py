@@ -27,6 +27,25 @@ class Page:
 TITLE = re.compile(r"^#\s+(?P<names>[^()]+?)(?:\((?P<sec>\d\w*)\))?\s*(?:\u2014|\u2013|\s-\s|:)\s*(?P<desc>.+)$")
 
 
+def _first_sentence(lines):
+    """The first sentence of the first paragraph, for a NAME line."""
+    para = []
+    for line in lines:
+        t = line.strip()
+        if not t:
+            if para:
+                break
+            continue
+        if t.startswith(("#", "```", "<!--", "|", "-", "*")):
+            if para:
+                break
+            continue
+        para.append(t)
+    text = re.sub(r"[`*_]", "", " ".join(para))
+    m = re.match(r"^(.+?[.!?])(\s|$)", text)
+    return (m.group(1) if m else text).rstrip(".")
+
+
 def parse(text, name=None, section=None):
     """Splits a Markdown page into its title parts and body."""
     lines = text.splitlines()
@@ -44,6 +63,9 @@ def parse(text, name=None, section=None):
             desc = m.group("desc").strip()
         else:
             desc = lines[first][2:].strip()
+            m = re.match(r"^([\w.+-]+)(?:\((\d\w*)\))?$", desc)
+            if m:                       # "# zinc" or "# zinc(1)": the description is the first sentence
+                title_name, title_sec, desc = m.group(1), m.group(2), _first_sentence(lines[first + 1:])
         first += 1
     aliases = []
     for line in lines:
@@ -64,6 +86,14 @@ def escape(text, code=False):
     return _NON_ASCII.sub(lambda m: "\\[u%04X]" % ord(m.group(0)), text)
 
 
+def breakable(text, longer_than=24):
+    """Lets groff break a long identifier or path after its separators (\\: is an invisible break point),
+    so a narrow terminal never gets a line it cannot break."""
+    if len(text) <= longer_than:
+        return text
+    return re.sub(r"([/_,|.])(?=[^\s])", r"\1\\:", text)
+
+
 INLINE = re.compile(r"`([^`]+)`|\*\*(.+?)\*\*|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?!\w)|(?<!\w)_(?!\s)(.+?)(?<!\s)_(?!\w)"
                     r"|\[([^\]]+)\]\(([^)\s]+)\)|<(https?://[^>]+)>")
 
@@ -76,7 +106,7 @@ def inline(text):
         out.append(escape(text[pos:m.start()]))
         code, bold, ital, ital2, ltext, url, auto = m.groups()
         if code is not None:
-            out.append("\\fB" + escape(code, code=True) + "\\fR")
+            out.append("\\fB" + breakable(escape(code, code=True)) + "\\fR")
         elif bold is not None:
             out.append("\\fB" + inline(bold) + "\\fR")
         elif ital is not None or ital2 is not None:
@@ -84,9 +114,9 @@ def inline(text):
         elif ltext is not None:
             out.append(inline(ltext))
             if re.match(r"^(https?|mailto):", url):
-                out.append(" <" + escape(url) + ">")
+                out.append(" <" + breakable(escape(url)) + ">")
         else:
-            out.append("<" + escape(auto) + ">")
+            out.append("<" + breakable(escape(auto)) + ">")
         pos = m.end()
     out.append(escape(text[pos:]))
     return "".join(out)
@@ -231,5 +261,9 @@ def to_roff(page, source, version, date, manual="zinc Manual"):
     if not has_name:
         names = ", ".join([page.name] + page.aliases)
         out += [".SH NAME", "%s \\- %s" % (escape(names, code=True), inline(page.description))]
-    out += body_to_roff(page.body)
+    body = page.body
+    lead = [l for l in re.sub(r"<!--.*?-->", "", "\n".join(body), flags=re.S).splitlines() if l.strip()]
+    if lead and not re.match(r"^##?\s", lead[0]):
+        body = ["## DESCRIPTION", ""] + body      # text before the first section
+    out += body_to_roff(body)
     return "\n".join(out) + "\n"
