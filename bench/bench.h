@@ -105,6 +105,9 @@ int bench_send(void *socket, const void *buf, size_t len, int flags);
  * does not promise that): whoever sends last waits on the control pipe until the other end has them. */
 void bench_close(void *socket);
 
+/* Bind socket to the run's endpoint (bench_endpoint index 0) and tell the other end where it is. */
+void bench_bind_announce(struct bench_end *end, void *socket);
+
 /* Write seq into the first min(size, 8) bytes of buf; check that data carries it. The receiving ends check
  * every message, so an implementation that loses, repeats or reorders messages fails instead of winning. */
 void bench_stamp(void *buf, size_t size, uint64_t seq);

@@ -72,6 +72,14 @@ void bench_close(void *socket)
     bench_check(zmq_close(socket), "zmq_close");
 }
 
+void bench_bind_announce(struct bench_end *end, void *socket)
+{
+    char endpoint[256];
+    bench_endpoint(end->args, 0, endpoint, sizeof endpoint);
+    bench_check(zmq_bind(socket, endpoint), "zmq_bind %s", endpoint);
+    bench_send_endpoint(end, endpoint);
+}
+
 static void *bench_zmq_ctx_new(const struct bench_args *args)
 {
     void *ctx = zmq_ctx_new();

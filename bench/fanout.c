@@ -38,10 +38,7 @@ static int fanout_publisher(struct bench_end *end)
      * their set-up, which is not timed, from waiting on SYN retransmissions for seconds. */
     int backlog = args->extra < 4096 ? (int)args->extra : 4096;
     bench_check(zmq_setsockopt(pub, ZMQ_BACKLOG, &backlog, sizeof backlog), "setsockopt ZMQ_BACKLOG");
-    char endpoint[256];
-    bench_endpoint(args, 0, endpoint, sizeof endpoint);
-    bench_check(zmq_bind(pub, endpoint), "zmq_bind %s", endpoint);
-    bench_send_endpoint(end, endpoint);
+    bench_bind_announce(end, pub);
 
     char *buf = calloc(1, args->size);
     if (!buf)

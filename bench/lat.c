@@ -15,10 +15,7 @@ static int lat_client(struct bench_end *end)
     void *req = zmq_socket(end->ctx, ZMQ_REQ);
     if (!req)
         bench_check(-1, "zmq_socket REQ");
-    char endpoint[256];
-    bench_endpoint(args, 0, endpoint, sizeof endpoint);
-    bench_check(zmq_bind(req, endpoint), "zmq_bind %s", endpoint);
-    bench_send_endpoint(end, endpoint);
+    bench_bind_announce(end, req);
 
     char *buf = calloc(1, args->size);
     uint64_t *samples = malloc((size_t)args->count * sizeof *samples);

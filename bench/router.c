@@ -43,10 +43,7 @@ static int router_server(struct bench_end *end)
      * their set-up, which is not timed, from waiting on SYN retransmissions. */
     int backlog = args->extra < 4096 ? (int)args->extra : 4096;
     bench_check(zmq_setsockopt(router, ZMQ_BACKLOG, &backlog, sizeof backlog), "setsockopt ZMQ_BACKLOG");
-    char endpoint[256];
-    bench_endpoint(args, 0, endpoint, sizeof endpoint);
-    bench_check(zmq_bind(router, endpoint), "zmq_bind %s", endpoint);
-    bench_send_endpoint(end, endpoint);
+    bench_bind_announce(end, router);
 
     zmq_msg_t id, body;
     bench_progress = 0;

@@ -17,11 +17,8 @@ static int thr_receiver(struct bench_end *end)
     void *pull = zmq_socket(end->ctx, ZMQ_PULL);
     if (!pull)
         bench_check(-1, "zmq_socket PULL");
-    char endpoint[256];
-    bench_endpoint(args, 0, endpoint, sizeof endpoint);
     bench_secure(pull, args, 1);
-    bench_check(zmq_bind(pull, endpoint), "zmq_bind %s", endpoint);
-    bench_send_endpoint(end, endpoint);
+    bench_bind_announce(end, pull);
 
     zmq_msg_t msg;
     zmq_msg_init(&msg);

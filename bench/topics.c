@@ -86,10 +86,7 @@ static int topics_publisher(struct bench_end *end)
     if (!pub)
         bench_check(-1, "zmq_socket PUB");
     topics_set_hwm0(pub);
-    char endpoint[256];
-    bench_endpoint(args, 0, endpoint, sizeof endpoint);
-    bench_check(zmq_bind(pub, endpoint), "zmq_bind %s", endpoint);
-    bench_send_endpoint(end, endpoint);
+    bench_bind_announce(end, pub);
 
     char *buf = calloc(1, args->size);
     if (!buf)

@@ -123,9 +123,13 @@ bool conn_out_append(struct conn *c, const void *data, size_t n)
 }
 
 /* Appends a command frame whose body is name + data. false: no room yet (nothing written); the caller
- * keeps the command and retries once output drains, so no command is ever dropped. */
+ * keeps the command and retries once output drains, so no command is ever dropped. While a big frame is
+ * being written (out_has_big) there is never room: the buffer already holds that frame's header, and bytes
+ * appended now would go out before the rest of its body, in the middle of the frame. */
 static bool out_command(struct conn *c, const char *name, const void *data, size_t data_len)
 {
+    if (c->out_has_big)
+        return false;
     size_t name_len = strlen(name);
     size_t body = 1 + name_len + data_len;
     if (c->xform) {
