@@ -323,7 +323,8 @@ def case_monitor_pyzmq():
     try:
         mon.wait_for(" CONNECTED tcp://127.0.0.1:%d fd=" % port)
         mon.wait_for(" HANDSHAKE_SUCCEEDED tcp://127.0.0.1:%d" % port)
-        s.close()  # the peer goes away
+        s.close()  # the peer goes away: its context ends too, so every fd it had is closed now
+        ctx.term()
         rc, out, err = mon.finish()
         check(rc == 0, "monitor exit %d" % rc, out + err)
         check(" DISCONNECTED tcp://127.0.0.1:%d fd=" % port in out, "DISCONNECTED shown", out)
@@ -331,7 +332,10 @@ def case_monitor_pyzmq():
         check(len(stamp) == 27 and stamp.endswith("Z") and stamp[10] == "T", "UTC timestamp", out)
     finally:
         mon.kill()
-        ctx.term()
+        if not s.closed:
+            s.close()
+        if not ctx.closed:
+            ctx.term()
 
 
 def case_monitor_json_libzmq():
