@@ -212,6 +212,7 @@ static void conn_reset_stream(struct conn *c)
     conn_buffers_release(c);
     c->in_direct = c->in_pending = c->in_paused = false;
     c->want_out = false;
+    c->out_error = 0;
     msg_close(&c->in_frame);
     msg_init(&c->in_frame);
     if (c->out_has_big) {
