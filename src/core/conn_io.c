@@ -627,8 +627,11 @@ static void output_lost(struct conn *c, int err)
     bool handshaking = c->state >= CONN_GREETING && c->state < CONN_ACTIVE;
     if (handshaking && !c->out_error) {
         c->out_error = err;
-        if (!c->in_paused)
-            (void)input_loop(c);   /* ends in conn_fail, or EAGAIN: all that arrived is decoded */
+        /* first the bytes already read (the write may come from the middle of decode_frames), then the
+         * rest; input_loop ends in conn_fail, or at EAGAIN with all that arrived decoded */
+        bool go_on = c->in_pos == c->in_len || decode_frames(c);
+        if (go_on && c->h.fd >= 0 && !c->in_paused)
+            (void)input_loop(c);
         if (c->h.fd < 0 || c->state == CONN_DEAD)
             return;   /* what the peer sent ended the connection */
     }

@@ -143,6 +143,41 @@ static void mismatch_then_reset_shall_still_be_a_mismatch(void)
     }
 }
 
+/* The same when the peer's greeting is followed by its ERROR (a PLAIN server's handler said 400) and a
+ * reset: our client's HELLO cannot be written, and what we report comes from the ERROR, not the write. */
+static void refusal_then_reset_shall_report_the_refusal(void)
+{
+    for (int round = 0; round < REPEATS; round++) {
+        int port = 0;
+        int lfd = raw_listen(&port);
+        void *cli = mech_socket(ZMQ_DEALER, MECH_PLAIN, 0);
+        void *mon = start_monitor(ctx, cli, ZMQ_EVENT_ALL);
+        char ep[TU_ENDPOINT_LEN];
+        snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", port);
+        CHECK_OK(zmq_connect(cli, ep));
+        int fd = raw_accept(lfd, 2000);
+        uint8_t bytes[RAW_GREETING_LEN + 32];
+        CHECK_EQ(raw_recv(fd, bytes, 10, 2000), 10);
+        raw_greeting(bytes, "PLAIN", 1);
+        bytes[32] = 1;   /* as-server */
+        size_t n = RAW_GREETING_LEN + raw_command(bytes + RAW_GREETING_LEN, 32, "ERROR", "\003400", 4);
+        raw_send(fd, bytes, n);
+        struct linger reset = {.l_onoff = 1, .l_linger = 0};
+        CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset));
+        close(fd);
+        struct monitor_event ev;
+        do
+            CHECK(read_event(mon, &ev, MONITOR_EVENT_MS));
+        while (!(ev.id & HANDSHAKE_FAILED));
+        /* libzmq 4.3.4 answers AUTH 400, or UNEXPECTED_COMMAND when the ERROR came before it sent HELLO */
+        if (ev.id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+            tu_fail(__FILE__, __LINE__, "round %d: the I/O error (%u) hid the peer's ERROR", round, ev.value);
+        stop_monitor(cli, mon);
+        close_zero_linger(cli);
+        close(lfd);
+    }
+}
+
 int main(void)
 {
     test_begin(60);
@@ -151,6 +186,7 @@ int main(void)
     CHECK_OK(zmq_curve_keypair(client_public, client_secret));
     RUN(mismatched_mechanisms_shall_be_reported_every_time);
     RUN(mismatch_then_reset_shall_still_be_a_mismatch);
+    RUN(refusal_then_reset_shall_report_the_refusal);
     CHECK_OK(zmq_ctx_term(ctx));
     return test_end();
 }
