@@ -84,14 +84,25 @@ static void on_handshake_timer(struct io_timer *t)
 
 static void on_linger_timer(struct io_timer *t)
 {
-    conn_terminate(CONN_OF(t, linger_timer));
+    struct conn *c = CONN_OF(t, linger_timer);
+    conn_direct_reclaim(c);
+    conn_terminate(c);
 }
 
 void conn_send_ping(struct conn *c);
 
+static void heartbeat_due(struct conn *c);
+
 static void on_heartbeat_timer(struct io_timer *t)
 {
     struct conn *c = CONN_OF(t, heartbeat_timer);
+    conn_direct_reclaim(c);
+    heartbeat_due(c);
+    conn_direct_offer(c);
+}
+
+static void heartbeat_due(struct conn *c)
+{
     if (c->state != CONN_ACTIVE)
         return;
     int timeout = c->p.opt.heartbeat_timeout >= 0 ? c->p.opt.heartbeat_timeout : c->p.opt.heartbeat_ivl;
@@ -111,6 +122,7 @@ static void on_heartbeat_timer(struct io_timer *t)
 static void on_ttl_timer(struct io_timer *t)
 {
     struct conn *c = CONN_OF(t, ttl_timer);
+    conn_direct_reclaim(c);
     if (c->state != CONN_ACTIVE || !c->peer_ttl_ms)
         return;
     uint64_t idle = zn_now_ms() - c->last_rx_ms;
@@ -244,6 +256,7 @@ static void conn_reset_stream(struct conn *c)
 
 static void conn_close_fd(struct conn *c)
 {
+    conn_direct_reclaim(c);   /* done at every entry point already; the fd must never close under a send */
     int fd = c->h.fd;
     conn_reset_stream(c);
     if (fd >= 0)
@@ -484,9 +497,18 @@ void conn_connect_done(struct conn *c, int fd)
     conn_start_stream(c, fd);
 }
 
+static void conn_on_fd_event(struct conn *c, uint32_t events);
+
 static void conn_on_event(struct io_handle *h, uint32_t events)
 {
     struct conn *c = CONN_OF(h, h);
+    conn_direct_reclaim(c);
+    conn_on_fd_event(c, events);
+    conn_direct_offer(c);
+}
+
+static void conn_on_fd_event(struct conn *c, uint32_t events)
+{
     if (c->state == CONN_CONNECTING) {
         conn_connected(c);
         return;
@@ -519,6 +541,7 @@ void conn_on_pipe_wake(struct pipe_end *end)
     }
     if (c->state == CONN_DEAD)
         return;
+    conn_direct_reclaim(c);
     if (pipe_peer_closed(end) && !c->closing) {
         c->closing = true;
         c->linger = c->p.opt.linger;
@@ -531,10 +554,12 @@ void conn_on_pipe_wake(struct pipe_end *end)
         conn_output(c);
     if (c->state != CONN_DEAD)
         conn_maybe_finish(c);
+    conn_direct_offer(c);
 }
 
 void conn_close(struct conn *c, int linger)
 {
+    conn_direct_reclaim(c);
     if (c->held) {
         c->held = false;
         if (c->state == CONN_DEAD) {

@@ -1,5 +1,6 @@
 /* Private to the connection engine (conn.c, conn_handshake.c, conn_io.c): the conn struct and the
- * functions those files share. Everything here runs on the conn's I/O thread. */
+ * functions those files share. Everything here runs on the conn's I/O thread, except conn_direct.c's send,
+ * which runs on the application thread while it holds the pipe's direct token (and the I/O thread waits). */
 #ifndef ZINC_CONN_INT_H
 #define ZINC_CONN_INT_H
 
@@ -115,6 +116,7 @@ struct conn {
     bool want_out;
     int out_error;                   /* a write failed mid-handshake (errno): output is off while the
                                       * bytes the peer already sent are decoded (conn_io.c output_lost) */
+    bool direct_offered;             /* conn_direct.c: the pipe's direct token is (or was) offered */
 };
 
 #define CONN_OF(ptr, field) ((struct conn *)((char *)(ptr) - offsetof(struct conn, field)))
@@ -194,5 +196,11 @@ void conn_output_last(struct conn *c);   /* one write of what is buffered, failu
 bool conn_drained(struct conn *c);
 /* Terminates a closing conn once its output is drained (or at once with linger 0). */
 void conn_maybe_finish(struct conn *c);
+
+/* conn_direct.c: sending from the application thread while the conn is idle. Every entry point into the
+ * conn on its I/O thread calls conn_direct_reclaim first (before touching the fd or the output state) and
+ * may call conn_direct_offer last. */
+void conn_direct_offer(struct conn *c);
+void conn_direct_reclaim(struct conn *c);
 
 #endif

@@ -27,6 +27,7 @@ struct mailbox *mailbox_new(void)
     }
     atomic_init(&mb->refs, 1);
     atomic_init(&mb->pending, 0);
+    atomic_init(&mb->signals, 0);
     pthread_mutex_init(&mb->lock, NULL);
     return mb;
 }
@@ -66,6 +67,7 @@ void cmd_release(struct cmd *cmd)
 static void mailbox_signal(struct mailbox *mb)
 {
     uint64_t one = 1;
+    atomic_fetch_add_explicit(&mb->signals, 1, memory_order_seq_cst);   /* before the write: invariant 4 */
     ssize_t n = write(mb->fd, &one, sizeof one);
     /* EAGAIN means the counter is already huge: the reader is certainly going to wake. */
     if (n < 0 && errno != EAGAIN)
@@ -109,10 +111,16 @@ int mailbox_post(struct mailbox *mb, const struct cmd *cmd)
 
 size_t mailbox_take(struct mailbox *mb, struct cmd **out, size_t *cap)
 {
-    uint64_t value;
-    /* Drain the eventfd before looking: a post that lands after this read signals again. */
-    while (read(mb->fd, &value, sizeof value) < 0 && errno == EINTR)
-        ;
+    /* Drain the eventfd before looking: a post that lands after this read signals again. A write begun
+     * but not yet made leaves signals ahead of consumed, so the next take reads again. */
+    if (atomic_load_explicit(&mb->signals, memory_order_seq_cst) != mb->consumed) {
+        uint64_t value;
+        ssize_t n;
+        while ((n = read(mb->fd, &value, sizeof value)) < 0 && errno == EINTR)
+            ;
+        if (n == (ssize_t)sizeof value)
+            mb->consumed += value;
+    }
     pthread_mutex_lock(&mb->lock);
     size_t n = mb->count;
     *out = mb->cmds;

@@ -7,6 +7,10 @@
  *  2. A closed mailbox drops new posts, releasing the pipe reference they carried, so nothing posted
  *     after the owner is gone can leak or touch freed memory.
  *  3. The mailbox is refcounted: its owner and every pipe end that wakes it hold a reference.
+ *  4. The eventfd is read only when a write may be unread: posters count their writes (signals, counted
+ *     before the write), the taker counts what its reads returned (consumed; each write adds 1), and a
+ *     take with signals == consumed skips the read that would only say EAGAIN. zmq_poll asks ZMQ_EVENTS of
+ *     every item, so this saves one syscall per idle socket per poll.
  */
 #ifndef ZINC_MAILBOX_H
 #define ZINC_MAILBOX_H
@@ -15,6 +19,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct pipe_end;
 
@@ -43,6 +48,8 @@ struct mailbox {
     struct cmd *spare;                 /* an array given back by mailbox_done, guarded by lock */
     size_t spare_cap;
     atomic_size_t pending;             /* == count, readable without the lock */
+    atomic_uint_fast64_t signals;      /* eventfd writes begun (invariant 4) */
+    uint64_t consumed;                 /* the taker's: eventfd writes its reads have drained */
     bool closed;                       /* guarded by lock */
 };
 

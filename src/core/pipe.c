@@ -3,6 +3,7 @@
 #include "core/pipe.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -80,6 +81,7 @@ static int queue_init(struct pipe_queue *q, uint64_t hwm)
     atomic_init(&q->reader_asleep, 0);
     atomic_init(&q->writer_waiting, 0);
     atomic_init(&q->spare, NULL);
+    atomic_init(&q->direct, PIPE_DIRECT_IO);
     return 0;
 }
 
@@ -278,6 +280,31 @@ int pipe_write(struct pipe_end *e, struct msg *m)
     return 0;
 }
 
+/* Writer, in a flush that found the reader asleep: sends through the reader's direct path if it offered
+ * the token. A flush less than PIPE_DIRECT_GAP_NS after the previous one that found the token offered (or
+ * after the end of the last direct send) goes the usual way, a wake for the reader: a stream of messages
+ * is then written by the I/O thread in batches, one syscall for many messages, instead of one syscall per
+ * message on the sender's thread. The gap runs from the end of a direct send, not its start, so a slow
+ * send (a loaded machine) cannot make the next message of a stream look like a lone one. */
+#define PIPE_DIRECT_GAP_NS 8000
+static bool try_direct(struct pipe_queue *q)
+{
+    if (atomic_load_explicit(&q->direct, memory_order_relaxed) != PIPE_DIRECT_IDLE)
+        return false;
+    uint64_t now = zn_now_ns();
+    uint64_t last = q->w_direct_try_ns;
+    q->w_direct_try_ns = now;
+    if (now - last < PIPE_DIRECT_GAP_NS)
+        return false;
+    int expected = PIPE_DIRECT_IDLE;
+    if (!atomic_compare_exchange_strong_explicit(&q->direct, &expected, PIPE_DIRECT_APP, memory_order_acquire,
+                                                 memory_order_relaxed))
+        return false;
+    q->direct_fn(q->direct_arg);   /* ends with pipe_direct_release */
+    q->w_direct_try_ns = zn_now_ns();
+    return true;
+}
+
 void pipe_flush(struct pipe_end *e)
 {
     struct pipe_queue *q = &e->pipe->queue[e->index];
@@ -290,8 +317,42 @@ void pipe_flush(struct pipe_end *e)
     /* A wake lost to ENOMEM leaves the reader marked asleep, so the next flush tries again: an I/O thread's
      * conn, unlike a socket (socket_wait re-checks its pipes), has no other way to notice. */
     if (atomic_load_explicit(&q->reader_asleep, memory_order_seq_cst) &&
-        atomic_exchange_explicit(&q->reader_asleep, 0, memory_order_acq_rel) && !wake(pipe_peer_end(e)))
+        atomic_exchange_explicit(&q->reader_asleep, 0, memory_order_acq_rel) && !try_direct(q) &&
+        !wake(pipe_peer_end(e)))
         atomic_store_explicit(&q->reader_asleep, 1, memory_order_seq_cst);
+}
+
+void pipe_direct_offer(struct pipe_end *reader, void (*fn)(void *arg), void *arg)
+{
+    struct pipe_queue *q = &reader->pipe->queue[1 - reader->index];
+    q->direct_fn = fn;
+    q->direct_arg = arg;
+    atomic_store_explicit(&q->direct, PIPE_DIRECT_IDLE, memory_order_release);
+}
+
+void pipe_direct_reclaim(struct pipe_end *reader)
+{
+    struct pipe_queue *q = &reader->pipe->queue[1 - reader->index];
+    int seen = PIPE_DIRECT_IDLE;
+    while (!atomic_compare_exchange_weak_explicit(&q->direct, &seen, PIPE_DIRECT_IO, memory_order_acquire,
+                                                  memory_order_acquire)) {
+        if (seen == PIPE_DIRECT_IO)
+            return;         /* the writer handed it back (and woke us) */
+        if (seen == PIPE_DIRECT_APP)
+            sched_yield();  /* a send in progress: one non-blocking write, then it lets go */
+        seen = PIPE_DIRECT_IDLE;
+    }
+}
+
+void pipe_direct_release(struct pipe_end *reader, bool idle)
+{
+    struct pipe_queue *q = &reader->pipe->queue[1 - reader->index];
+    if (idle) {
+        atomic_store_explicit(&q->direct, PIPE_DIRECT_IDLE, memory_order_release);
+        return;
+    }
+    atomic_store_explicit(&q->direct, PIPE_DIRECT_IO, memory_order_release);
+    wake_surely(reader);   /* the reader must finish what we left; a lost wake would strand it */
 }
 
 void pipe_rollback(struct pipe_end *e)
@@ -383,6 +444,22 @@ bool pipe_read(struct pipe_end *e, struct msg *m)
     if (q->conflate)
         m->flags &= (uint8_t)~MSGF_MORE;   /* libzmq keeps one frame: multipart is not supported */
     return true;
+}
+
+const struct msg *pipe_peek(struct pipe_end *e)
+{
+    struct pipe_queue *q = &e->pipe->queue[1 - e->index];
+    if (q->r_count == q->r_limit && !queue_refresh(q)) {
+        if (q->r_msgs != q->r_msgs_reported)
+            queue_report(q, pipe_peer_end(e));
+        return NULL;
+    }
+    return q->r_pos == PIPE_CHUNK_ITEMS ? &q->r_chunk->next->items[0] : &q->r_chunk->items[q->r_pos];
+}
+
+bool pipe_is_conflate(struct pipe_end *e)
+{
+    return e->pipe->queue[1 - e->index].conflate;
 }
 
 bool pipe_peer_closed(struct pipe_end *e)

@@ -25,6 +25,11 @@
  *  7. A conflating queue (pipe_set_conflate) has no high-water mark, and each pipe_read returns only the
  *     newest of the data frames published so far; internal frames (routing ids, subscriptions) are never
  *     dropped. The frames it skips are closed by the reader.
+ *  8. Direct send (see "Direct send" below): the reader's side of a queue belongs to whoever holds its
+ *     direct token. The token is PIPE_DIRECT_IO unless the reader (a connection) offered it; the writer
+ *     may then take it (IDLE -> APP, one compare-and-swap) and act as the reader for one send. Every
+ *     hand-over of the token is a release store or an acquire CAS, so the reader's fields (r_*) and the
+ *     reader's own state pass between the threads with it.
  */
 #ifndef ZINC_PIPE_H
 #define ZINC_PIPE_H
@@ -66,6 +71,12 @@ struct pipe_queue {
     atomic_int writer_waiting;
     _Atomic(struct pipe_chunk *) spare;  /* one recycled chunk */
     atomic_uint_fast64_t limit_parts;    /* invariant 6: SNDHWM part | RCVHWM part << 32 */
+
+    /* direct send (invariant 8) */
+    _Alignas(ZN_CACHELINE) atomic_int direct;  /* PIPE_DIRECT_IO / _IDLE / _APP */
+    void (*direct_fn)(void *arg);        /* the reader's send, run by the writer holding the token */
+    void *direct_arg;                    /*   (both set by the reader before it offers the token) */
+    uint64_t w_direct_try_ns;            /* writer's: when it last found the token offered */
 
     /* reader's side */
     _Alignas(ZN_CACHELINE) struct pipe_chunk *r_chunk;
@@ -141,6 +152,26 @@ void pipe_rollback(struct pipe_end *e);      /* drops the frames of a message le
 /* Reader side. */
 bool pipe_read(struct pipe_end *e, struct msg *m);  /* false when empty (and marks the reader asleep) */
 bool pipe_check_read(struct pipe_end *e);           /* like read without taking */
+/* The next published frame, left in place (NULL and asleep, like pipe_read, when there is none). Not for
+ * conflating queues (pipe_is_conflate), where the frame read may be a later one. */
+const struct msg *pipe_peek(struct pipe_end *e);
+bool pipe_is_conflate(struct pipe_end *e);    /* is the queue e reads conflating? */
+
+/* Direct send (invariant 8), for a queue read by a connection on an I/O thread and written by a socket.
+ * When the connection is idle (nothing to write, the queue empty and its reader asleep) it offers the
+ * token; the writer's next pipe_flush that would wake the reader instead takes the token and calls fn,
+ * which reads the queue as the reader and writes the frames to the fd itself, on the application thread,
+ * so a lone message costs no wake-up of the I/O thread. fn must end with pipe_direct_release. The
+ * connection takes the token back (waiting out a send in progress) before it does anything else. */
+#define PIPE_DIRECT_IO   0   /* the reader has it (the initial state) */
+#define PIPE_DIRECT_IDLE 1   /* offered: the writer may take it */
+#define PIPE_DIRECT_APP  2   /* the writer is sending */
+void pipe_direct_offer(struct pipe_end *reader, void (*fn)(void *arg), void *arg);   /* reader: IO -> IDLE */
+void pipe_direct_reclaim(struct pipe_end *reader);   /* reader: IDLE or APP -> IO (waits for APP to end) */
+/* Writer, holding APP: idle (the queue read empty, everything written): back to IDLE; else to IO, and the
+ * reader is woken to finish (what is left in the queue, or bytes the fd did not take). */
+void pipe_direct_release(struct pipe_end *reader, bool idle);
+
 /* Both. */
 bool pipe_peer_closed(struct pipe_end *e);
 /* This end is done: the peer is woken; unread inbound frames are dropped when the pipe is freed; frames

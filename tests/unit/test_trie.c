@@ -476,10 +476,9 @@ static void test_trie_100k(void)
     CHECK_EQ(fails, 0);
     CHECK_EQU(t.topics, 0);
     fprintf(stderr, "trie 100k: add %.3fs, match 200k %.3fs, remove %.3fs\n", t1 - t0, t2 - t1, t3 - t2);
-    /* generous bounds (sanitizer builds, a loaded 2-core machine); quadratic behaviour would blow them */
-    CHECK(t1 - t0 < 5.0);
-    CHECK(t2 - t1 < 5.0);
-    CHECK(t3 - t2 < 5.0);
+    /* No time bound: speed lives in bench/ (bench/run --scale: matching cost from 1 to 1,000,000 topics), and
+     * a timed check fails on a loaded machine. Quadratic behaviour would take minutes here and meet ctest's
+     * timeout. */
     trie_fini(&t);
 }
 
@@ -528,9 +527,7 @@ static void test_mtrie_100k(void)
     CHECK_EQU(t.topics, 0);
     CHECK_EQU(t.hash_n, 0);
     fprintf(stderr, "mtrie 100k: add %.3fs, match 100k %.3fs, remove %.3fs\n", t1 - t0, t2 - t1, t3 - t2);
-    CHECK(t1 - t0 < 5.0);
-    CHECK(t2 - t1 < 5.0);
-    CHECK(t3 - t2 < 5.0);
+    /* no time bound (see test_trie_100k) */
     mtrie_fini(&t);
 }
 
@@ -574,7 +571,7 @@ static void test_no_work_amplification(void)
     double t1 = now_s();
     CHECK_EQ(fails, 0);
     fprintf(stderr, "4 MiB topic, 2 x 100k short subscribe/cancel cycles: %.3fs\n", t1 - t0);
-    CHECK(t1 - t0 < 2.0);   /* copying the long edge per cycle would take minutes */
+    /* no time bound (see test_trie_100k): copying the long edge per cycle would take minutes */
     free(topic);
 }
 
