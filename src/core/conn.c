@@ -26,6 +26,9 @@
  *  4. The conn is freed only by conn_terminate, through io_defer_free.
  *  5. An idle conn holds no I/O buffer: input is read into a buffer the reactor lends and only unconsumed
  *     bytes stay with the conn; the output buffer is lent while bytes wait to be written (conn_io.c).
+ *  6. A handshake failure is reported from what the peer sent whenever that arrived: a write failing before
+ *     ACTIVE first decodes the bytes already received (conn_io.c output_lost), and a failure already
+ *     decided is not overridden by our last write failing (conn_output_last).
  */
 #include "core/conn_int.h"
 
@@ -224,6 +227,7 @@ static void conn_reset_stream(struct conn *c)
     conn_buffers_release(c);
     c->in_direct = c->in_pending = c->in_paused = false;
     c->want_out = false;
+    c->out_error = 0;
     msg_close(&c->in_frame);
     msg_init(&c->in_frame);
     if (c->out_has_big) {

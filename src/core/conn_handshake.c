@@ -152,6 +152,11 @@ void conn_ready(struct conn *c, const uint8_t *peer_id, size_t peer_id_len)
         peer_id = c->p.opt.connect_routing_id;
         peer_id_len = c->p.opt.connect_routing_id_len;
     }
+    if (c->out_error) {   /* our side of the handshake was not all written (conn_io.c output_lost) */
+        errno = c->out_error;
+        conn_fail(c, ZMQ_EVENT_DISCONNECTED, strerror(errno));
+        return;
+    }
     io_timer_cancel(c->p.io, &c->handshake_timer);
     c->state = CONN_ACTIVE;
     c->reconnect_ivl = c->p.opt.reconnect_ivl;
@@ -291,10 +296,10 @@ static void map_code(int code, int *event, uint64_t *value)
 void conn_handshake_fail(struct conn *c, int code)
 {
     /* What we owe the peer goes out first: the rest of our greeting (so it can see the mismatch too), or
-     * the mechanism's ERROR command. */
-    conn_output(c);
+     * the mechanism's ERROR command. The peer may be gone already; that does not change our report. */
     if (c->state == CONN_DEAD || c->h.fd < 0)
         return;
+    conn_output_last(c);
     int event;
     uint64_t value;
     map_code(code, &event, &value);

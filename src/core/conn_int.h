@@ -114,6 +114,8 @@ struct conn {
     uint8_t pong_ctx[ZMTP_PING_CONTEXT_MAX];
     uint8_t pong_ctx_len;
     bool want_out;
+    int out_error;                   /* a write failed mid-handshake (errno): output is off while the
+                                      * bytes the peer already sent are decoded (conn_io.c output_lost) */
     bool direct_offered;             /* conn_direct.c: the pipe's direct token is (or was) offered */
 };
 
@@ -190,6 +192,7 @@ void conn_input(struct conn *c);
 void conn_resume_input(struct conn *c);
 /* Encodes from the pipe and writes until the fd would block or nothing is left. */
 void conn_output(struct conn *c);
+void conn_output_last(struct conn *c);   /* one write of what is buffered, failure ignored */
 bool conn_drained(struct conn *c);
 /* Terminates a closing conn once its output is drained (or at once with linger 0). */
 void conn_maybe_finish(struct conn *c);

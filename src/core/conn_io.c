@@ -459,6 +459,8 @@ static bool raw_input(struct conn *c)
  * with the errno first (a CURVE server that cannot open our HELLO just closes). */
 static void input_lost(struct conn *c, int err)
 {
+    if (c->out_error)
+        err = c->out_error;   /* draining after a failed write (output_lost): that write's error */
     errno = err;   /* before the handshake completed, conn_fail reports it as HANDSHAKE_FAILED_NO_DETAIL's value */
     conn_fail(c, ZMQ_EVENT_DISCONNECTED, err == EPIPE ? "connection closed by peer" : strerror(err));
 }
@@ -616,6 +618,27 @@ void conn_resume_input(struct conn *c)
     input_done(c);
 }
 
+/* A write failed before the handshake completed. The peer may have said why it went away (a greeting
+ * naming another mechanism, an ERROR command) in bytes still in the kernel's buffer: the socket is
+ * non-blocking, so read and decode what already arrived, with output off (out_error), and let that
+ * decide the event. The write's error is reported only if those bytes decide nothing. */
+static void output_lost(struct conn *c, int err)
+{
+    bool handshaking = c->state >= CONN_GREETING && c->state < CONN_ACTIVE;
+    if (handshaking && !c->out_error) {
+        c->out_error = err;
+        /* first the bytes already read (the write may come from the middle of decode_frames), then the
+         * rest; input_loop ends in conn_fail, or at EAGAIN with all that arrived decoded */
+        bool go_on = c->in_pos == c->in_len || decode_frames(c);
+        if (go_on && c->h.fd >= 0 && !c->in_paused)
+            (void)input_loop(c);
+        if (c->h.fd < 0 || c->state == CONN_DEAD)
+            return;   /* what the peer sent ended the connection */
+    }
+    errno = err;
+    conn_fail(c, ZMQ_EVENT_DISCONNECTED, strerror(err));
+}
+
 /* ---- outbound traffic ---------------------------------------------------------------------------------- */
 /* Whether m is a subscription this peer wants as a 3.1 SUBSCRIBE/CANCEL command. */
 static bool is_subscription_command(struct conn *c, struct msg *m)
@@ -729,6 +752,14 @@ static void set_want_out(struct conn *c, bool want)
         (void)conn_set_events(c, (c->in_paused ? 0 : EPOLLIN) | (want ? EPOLLOUT : 0));
 }
 
+/* Our last words before dropping a handshake for a reason already known (the rest of our greeting, so
+ * the peer sees the mismatch too, or the mechanism's ERROR): one write, whose failure changes nothing. */
+void conn_output_last(struct conn *c)
+{
+    if (c->h.fd >= 0 && !c->out_error && c->out && c->out_pos < c->out_len)
+        (void)send(c->h.fd, c->out + c->out_pos, c->out_len - c->out_pos, MSG_NOSIGNAL);
+}
+
 bool conn_drained(struct conn *c)
 {
     return c->out_pos == c->out_len && !c->out_has_big && !c->out_has_held && !c->ping_pending &&
@@ -745,6 +776,8 @@ void conn_maybe_finish(struct conn *c)
 
 void conn_output(struct conn *c)
 {
+    if (c->out_error)
+        return;   /* output_lost is reading what the peer sent before the write failed */
     if (c->h.fd < 0 || c->state == CONN_CONNECTING || c->state == CONN_SOCKS || c->state == CONN_DEAD) {
         if (c->state == CONN_SOCKS)
             conn_maybe_finish(c);   /* a socket closed with linger 0 must not wait for the proxy */
@@ -778,7 +811,7 @@ void conn_output(struct conn *c)
                 set_want_out(c, true);
                 return;
             }
-            conn_fail(c, ZMQ_EVENT_DISCONNECTED, strerror(errno));
+            output_lost(c, errno);
             return;
         }
         size_t done = (size_t)n;
