@@ -204,15 +204,19 @@ int main(int argc, char **argv)
         pthread_create(&threads[i], NULL, is_client ? client_thread : worker_thread, &peers[i]);
     }
 
-    /* Poll the backend always, the frontend only when a worker is ready to take a request. */
+    /* Poll the backend always, the frontend only when a worker is ready to take a request. Serving starts
+     * once every worker has said READY: a worker whose thread starts late would otherwise find the others
+     * have done all the work (the queue is least recently used first, so from then on every worker gets
+     * some). */
     int total = clients * requests;
     while (b.replies < total || b.ready_count < workers) {
+        int serving = b.ready_count > 0 && b.seen_count == workers;
         zmq_pollitem_t items[] = {{b.backend, 0, ZMQ_POLLIN, 0}, {b.frontend, 0, ZMQ_POLLIN, 0}};
-        if (zmq_poll(items, b.ready_count > 0 ? 2 : 1, -1) < 0)
+        if (zmq_poll(items, serving ? 2 : 1, -1) < 0)
             break;
         if (items[0].revents & ZMQ_POLLIN)
             from_backend(&b);
-        if (b.ready_count > 0 && items[1].revents & ZMQ_POLLIN)
+        if (serving && items[1].revents & ZMQ_POLLIN)
             from_frontend(&b);
     }
 
