@@ -97,12 +97,22 @@ static void conn_direct_send(void *arg)
     pipe_direct_release(c->end, !next && sent == len);
 }
 
+/* Offers the token if the conn is quiet and its queue empty. Finding data instead means sending it now:
+ * pipe_check_read's look marks the reader asleep and, seeing data, awake again, and a writer that published
+ * meanwhile may have seen "awake" and skipped the wake, counting on this reader to take what it saw. So a
+ * look that finds data must be followed by a read, never by nothing (conn_output reads until the queue is
+ * empty, leaving the reader marked asleep, or until the fd is full, leaving EPOLLOUT armed). A few rounds
+ * at most: the last conn_output leaves the conn in one of those two safe states either way. */
 void conn_direct_offer(struct conn *c)
 {
-    if (c->direct_offered || !conn_quiet(c) || pipe_check_read(c->end))
-        return;   /* pipe_check_read found the queue empty and marked its reader asleep */
-    c->direct_offered = true;
-    pipe_direct_offer(c->end, conn_direct_send, c);
+    for (int round = 0; round < 4 && !c->direct_offered && conn_quiet(c); round++) {
+        if (!pipe_check_read(c->end)) {   /* empty: the reader is marked asleep */
+            c->direct_offered = true;
+            pipe_direct_offer(c->end, conn_direct_send, c);
+            return;
+        }
+        conn_output(c);
+    }
 }
 
 void conn_direct_reclaim(struct conn *c)
