@@ -22,24 +22,27 @@ static void error_prefix(const char *cmd)
         fputs("zinc: ", stderr);
 }
 
+static void verror(const char *cmd, const char *fmt, va_list ap)
+{
+    error_prefix(cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void zinc_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    error_prefix(cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    verror(cmd, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 int zinc_usage(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    error_prefix(cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    verror(cmd, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     if (cmd)
         fprintf(stderr, "Try 'zinc %s --help'.\n", cmd);
     else

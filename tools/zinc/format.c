@@ -26,7 +26,9 @@ static void print_hex(FILE *out, const unsigned char *data, size_t size)
         fprintf(out, "%02x", data[k]);
 }
 
-static void print_quoted(FILE *out, const unsigned char *data, size_t size)
+/* A string in double quotes with C-style escapes; other bytes outside printable ASCII as nonprint_fmt
+ * ("\\x%02x" for quoted text, "\\u%04x" for JSON, where a byte maps to one code point). */
+static void print_escaped(FILE *out, const unsigned char *data, size_t size, const char *nonprint_fmt)
 {
     fputc('"', out);
     for (size_t k = 0; k < size; k++) {
@@ -41,31 +43,20 @@ static void print_quoted(FILE *out, const unsigned char *data, size_t size)
             if (c >= 0x20 && c < 0x7f)
                 fputc(c, out);
             else
-                fprintf(out, "\\x%02x", c);
+                fprintf(out, nonprint_fmt, c);
         }
     }
     fputc('"', out);
 }
 
+static void print_quoted(FILE *out, const unsigned char *data, size_t size)
+{
+    print_escaped(out, data, size, "\\x%02x");
+}
+
 static void print_json_string(FILE *out, const unsigned char *data, size_t size)
 {
-    fputc('"', out);
-    for (size_t k = 0; k < size; k++) {
-        unsigned char c = data[k];
-        switch (c) {
-        case '\n': fputs("\\n", out); break;
-        case '\r': fputs("\\r", out); break;
-        case '\t': fputs("\\t", out); break;
-        case '\\': fputs("\\\\", out); break;
-        case '"': fputs("\\\"", out); break;
-        default:
-            if (c >= 0x20 && c < 0x7f)
-                fputc(c, out);
-            else
-                fprintf(out, "\\u%04x", c);
-        }
-    }
-    fputc('"', out);
+    print_escaped(out, data, size, "\\u%04x");
 }
 
 void zinc_frame_print(FILE *out, const unsigned char *data, size_t size, zinc_format format)
