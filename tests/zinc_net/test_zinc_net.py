@@ -70,15 +70,26 @@ class Proc:
         self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True)
         self.lines = []
+        self.buf = b""  # read from stdout, not yet a whole line
 
     def readline(self, timeout=STEP_S):
-        ready, _, _ = select.select([self.p.stdout], [], [], timeout)
-        if not ready:
-            return None
-        line = self.p.stdout.readline()
-        if line:
-            self.lines.append(line)
-        return line or None
+        """The next line, or None when none came within timeout (or at EOF). Reads the fd itself: a select()
+        on it says nothing about lines already pulled into a buffered reader's buffer."""
+        deadline = time.time() + timeout
+        fd = self.p.stdout.fileno()
+        while b"\n" not in self.buf:
+            left = deadline - time.time()
+            ready, _, _ = select.select([fd], [], [], max(0.0, left))
+            if not ready:
+                return None
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                return None
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        line = line.decode(errors="replace") + "\n"
+        self.lines.append(line)
+        return line
 
     def wait_for(self, text, timeout=STEP_S):
         deadline = time.time() + timeout
@@ -98,7 +109,8 @@ class Proc:
             self.p.kill()
             out, err = self.p.communicate()
             raise Fail("did not exit within %s s:\n%s%s\n%s" % (timeout, "".join(self.lines), out, err))
-        self.lines.append(out)
+        self.lines.append(self.buf.decode(errors="replace") + out)
+        self.buf = b""
         sanitizer_clean(err)
         return self.p.returncode, "".join(self.lines), err
 
