@@ -23,6 +23,8 @@
  *      its box opened, so replayed, reordered or forged boxes fail (ZMTP_E_SEQUENCE / ZMTP_E_CRYPTO).
  *   3. The transient shared key is computed once (crypto_box_beforenm) when the peer's transient key is
  *      known, and used for INITIATE, READY and every MESSAGE.
+ *      MESSAGE boxes use it through tx/rx, its subkeys for the two short-nonce prefixes (curve_box.h),
+ *      set in curve_shared_key together with it.
  *   4. The cookie key lives only from WELCOME to INITIATE (one connection's handshake, bounded by the
  *      handshake timeout) and is wiped once used; all secrets are wiped in curve_fini.
  */
@@ -32,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zmtp/curve_box.h"
 #include "zmtp/mech_common.h"
 #include "zmtp/wire.h"
 #include "zmtp/zmtp.h"
@@ -74,6 +77,7 @@ struct curve_state {
     uint8_t shared[crypto_box_BEFORENMBYTES];   /* beforenm(peer transient, our transient secret) */
     uint8_t cookie_key[KEY];        /* server, WELCOME..INITIATE only */
     uint8_t cookie[COOKIE_SIZE];    /* client: as WELCOME gave it */
+    struct curve_box_key tx, rx;    /* MESSAGE boxes we send / open: subkeys of shared (curve_box.h) */
     uint64_t nonce;                 /* our next short nonce */
     uint64_t peer_nonce;            /* the last short nonce accepted from the peer */
 };
@@ -133,6 +137,16 @@ static int next_nonce(struct curve_state *s, uint64_t *out)
     return 0;
 }
 
+/* The shared key from the peer's transient key, and the MESSAGE subkeys derived from it. */
+static int curve_shared_key(struct curve_state *s)
+{
+    if (crypto_box_beforenm(s->shared, s->peer_transient, s->cn_secret) != 0)
+        return -1;
+    curve_box_key_init(&s->tx, s->shared, (const uint8_t *)(s->server ? "CurveZMQMESSAGES" : "CurveZMQMESSAGEC"));
+    curve_box_key_init(&s->rx, s->shared, (const uint8_t *)(s->server ? "CurveZMQMESSAGEC" : "CurveZMQMESSAGES"));
+    return 0;
+}
+
 /* ---- client side ---------------------------------------------------------------------------------- */
 /* hello = %x05 "HELLO" version padding hello-client hello-nonce hello-box (RFC 26) */
 static int curve_hello_write(struct curve_state *s, uint8_t *out, size_t cap)
@@ -167,7 +181,7 @@ static int curve_welcome(struct curve_state *s, const uint8_t *data, size_t len)
     memcpy(s->peer_transient, plain, KEY);
     memcpy(s->cookie, plain + KEY, COOKIE_SIZE);
     sodium_memzero(plain, sizeof plain);
-    if (crypto_box_beforenm(s->shared, s->peer_transient, s->cn_secret) != 0)
+    if (curve_shared_key(s) != 0)
         return mech_fail(&s->m, ZMTP_E_CRYPTO);
     s->phase = CURVE_SEND_INITIATE;
     return 0;
@@ -319,7 +333,7 @@ static int curve_initiate_open(struct curve_state *s, const uint8_t *data, size_
     uint64_t n = zmtp_get_be64(data + COOKIE_SIZE);
     if (n <= s->peer_nonce)
         return ZMTP_E_SEQUENCE;
-    if (crypto_box_beforenm(s->shared, s->peer_transient, s->cn_secret) != 0)
+    if (curve_shared_key(s) != 0)
         return ZMTP_E_CRYPTO;
     short_nonce(nonce, "CurveZMQINITIATE", n);
     size_t box_len = len - COOKIE_SIZE - 8;
@@ -462,38 +476,36 @@ static size_t curve_wrap_size(size_t len)
     return MESSAGE_OVERHEAD + len;
 }
 
-/* message = %x07 "MESSAGE" message-nonce Box[flags + payload]; boxed in place in out. */
+/* message = %x07 "MESSAGE" message-nonce Box[flags + payload]; boxed in place in out, whose first 32 bytes
+ * (name, nonce, MAC) serve as the box's scratch space until they are written. */
 static int curve_wrap(void *state, uint8_t flags, const uint8_t *data, size_t len, uint8_t *out)
 {
     struct curve_state *s = state;
-    uint8_t nonce[crypto_box_NONCEBYTES];
+    uint8_t counter[8];
     uint64_t n;
 
     if (next_nonce(s, &n) < 0)
         return ZMTP_E_SEQUENCE;
-    memcpy(out, "\x07MESSAGE", 8);
-    zmtp_put_be64(out + 8, n);
+    zmtp_put_be64(counter, n);
     out[32] = (uint8_t)((flags & ZMTP_FLAG_MORE ? 0x01 : 0) | (flags & ZMTP_FLAG_COMMAND ? 0x02 : 0));
     if (len)
         memcpy(out + 33, data, len);
-    short_nonce(nonce, s->server ? "CurveZMQMESSAGES" : "CurveZMQMESSAGEC", n);
-    if (crypto_box_detached_afternm(out + 32, out + 16, out + 32, len + 1, nonce, s->shared) != 0)
-        return ZMTP_E_CRYPTO;
+    curve_box_seal(&s->tx, counter, out, len + 1, out + 16);
+    memcpy(out, "\x07MESSAGE", 8);
+    memcpy(out + 8, counter, 8);
     return (int)(MESSAGE_OVERHEAD + len);
 }
 
 static int curve_unwrap(void *state, uint8_t *body, size_t len, uint8_t **data, size_t *data_len, uint8_t *flags)
 {
     struct curve_state *s = state;
-    uint8_t nonce[crypto_box_NONCEBYTES];
 
     if (len < MESSAGE_OVERHEAD || memcmp(body, "\x07MESSAGE", 8) != 0)
         return ZMTP_E_MALFORMED_MESSAGE;
     uint64_t n = zmtp_get_be64(body + 8);
     if (n <= s->peer_nonce)
         return ZMTP_E_SEQUENCE;
-    short_nonce(nonce, s->server ? "CurveZMQMESSAGEC" : "CurveZMQMESSAGES", n);
-    if (crypto_box_open_detached_afternm(body + 32, body + 32, body + 16, len - 32, nonce, s->shared) != 0)
+    if (curve_box_open(&s->rx, body + 8, body + 32, len - 32, body + 16) != 0)
         return ZMTP_E_CRYPTO;
     s->peer_nonce = n;
     if (body[32] & ~MESSAGE_FLAGS_KNOWN)

@@ -4,11 +4,15 @@
  *      unless it happens to be a box we made, and never read outside its bytes
  *   1  the rest is a plaintext frame: the peer boxes it, we open it, it must come back unchanged with its
  *      flags; then the same box again must be refused as a replay
- *   2  as 1, but one byte of the box (chosen by byte 1) is flipped first: it must be refused */
+ *   2  as 1, but one byte of the box (chosen by byte 1) is flipped first: it must be refused
+ *   3  differential: bytes 1-32 a key, 33-48 a nonce prefix, 49-56 a counter, the rest a plaintext;
+ *      curve_box must seal it to libsodium's crypto_box_detached_afternm box, open that box back to the
+ *      plaintext, and refuse it (unchanged) with one byte flipped, as libsodium does */
 #include <sodium.h>
 #include <string.h>
 
 #include "fuzz.h"
+#include "zmtp/curve_box.h"
 #include "zmtp/zmtp.h"
 
 static const struct zmtp_mechanism_ops *mech = &zmtp_mech_curve;
@@ -35,6 +39,37 @@ static void handshake_once(void)
     FUZZ_CHECK(mech->status(client) == ZMTP_MECH_READY && mech->status(server) == ZMTP_MECH_READY);
 }
 
+/* Mode 3: curve_box against libsodium on the same key, nonce and plaintext. */
+static void differential(const uint8_t *data, size_t size)
+{
+    enum { HEAD = 32 + 16 + 8 };
+    if (size < HEAD)
+        return;
+    const uint8_t *key = data, *counter = data + 48, *m = data + HEAD;
+    size_t len = size - HEAD;
+    uint8_t nonce[24], want_mac[CURVE_BOX_MAC], mac[CURVE_BOX_MAC];
+    memcpy(nonce, data + 32, 24);
+    struct curve_box_key k;
+    curve_box_key_init(&k, key, data + 32);
+    uint8_t *want = malloc(len + 1), *buf = malloc(CURVE_BOX_SCRATCH + len);
+    FUZZ_CHECK(want && buf && crypto_box_detached_afternm(want, want_mac, m, len, nonce, key) == 0);
+    memcpy(buf + CURVE_BOX_SCRATCH, m, len);
+    curve_box_seal(&k, counter, buf, len, mac);
+    FUZZ_CHECK(memcmp(mac, want_mac, sizeof mac) == 0 && (len == 0 || memcmp(buf + CURVE_BOX_SCRATCH, want, len) == 0));
+    uint8_t *c = fuzz_copy(want, len);
+    if (len) {
+        size_t at = m[0] % len;
+        c[at] ^= 0x80;
+        FUZZ_CHECK(curve_box_open(&k, counter, c, len, want_mac) == -1 && c[at] == (want[at] ^ 0x80));
+        c[at] ^= 0x80;
+    }
+    FUZZ_CHECK(curve_box_open(&k, counter, c, len, want_mac) == 0 && (len == 0 || memcmp(c, m, len) == 0));
+    curve_box_key_wipe(&k);
+    free(c);
+    free(want);
+    free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const struct zmtp_transform_ops *t = mech->transform;
@@ -44,7 +79,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 2)
         return 0;
     handshake_once();
-    int mode = data[0] % 3;
+    int mode = data[0] % 4;
+    if (mode == 3) {
+        differential(data + 1, size - 1);
+        return 0;
+    }
     if (mode == 0) {
         uint8_t *body = fuzz_copy(data + 1, size - 1);
         int rc = t->unwrap(server, body, size - 1, &out, &out_len, &inner);
