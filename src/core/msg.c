@@ -156,6 +156,23 @@ int msg_copy(struct msg *dst, struct msg *src)
     return 0;
 }
 
+void msg_share_n(struct msg *src, int n)
+{
+    if (n <= 0 || !msg_valid(src))
+        return;
+    if (src->type == MSG_LARGE)
+        atomic_fetch_add_explicit(&src->u.large.content->refs, n, memory_order_relaxed);
+    if (src->meta)
+        atomic_fetch_add_explicit(&src->meta->refs, n, memory_order_relaxed);
+    if (msg_size(src) > MSG_LIBZMQ_INLINE_MAX)
+        src->flags |= MSGF_SHARED;
+}
+
+void msg_copy_shared(struct msg *dst, const struct msg *src)
+{
+    memcpy(dst, src, sizeof *dst);
+}
+
 int msg_move(struct msg *dst, struct msg *src)
 {
     if (!msg_valid(src))

@@ -95,6 +95,11 @@ struct pool_cache;
 int msg_init_size_in(struct msg *m, size_t size, struct pool_cache *cache);
 int msg_close_in(struct msg *m, struct pool_cache *cache);
 int msg_copy(struct msg *dst, struct msg *src);          /* shares large content */
+/* n copies at the cost of one atomic operation (PUB: one message to n pipes): msg_share_n takes the n
+ * references up front, then each msg_copy_shared makes one copy with no atomic operation. Each copy
+ * owns one of the references (closed with msg_close); make exactly n. */
+void msg_share_n(struct msg *src, int n);
+void msg_copy_shared(struct msg *dst, const struct msg *src);
 int msg_move(struct msg *dst, struct msg *src);          /* src becomes an empty message */
 bool msg_is_shared(const struct msg *m);
 

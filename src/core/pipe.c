@@ -305,21 +305,57 @@ static bool try_direct(struct pipe_queue *q)
     return true;
 }
 
-void pipe_flush(struct pipe_end *e)
+/* Makes every whole message written readable; false if there was none. order is memory_order_seq_cst for
+ * a lone flush, or memory_order_release when the caller issues the full fence itself (pipe_publish). */
+static bool queue_publish(struct pipe_queue *q, memory_order order)
 {
-    struct pipe_queue *q = &e->pipe->queue[e->index];
     if (q->b_count == q->p_count)
-        return;
+        return false;
     q->p_count = q->b_count;
     q->w_msgs += q->w_msgs_pending;
     q->w_msgs_pending = 0;
-    atomic_store_explicit(&q->published, q->b_count, memory_order_seq_cst);
-    /* A wake lost to ENOMEM leaves the reader marked asleep, so the next flush tries again: an I/O thread's
-     * conn, unlike a socket (socket_wait re-checks its pipes), has no other way to notice. */
+    atomic_store_explicit(&q->published, q->b_count, order);
+    return true;
+}
+
+/* After the publication and a full fence: wakes the reader if it went to sleep before seeing it (invariant
+ * 3). A wake lost to ENOMEM leaves the reader marked asleep, so the next flush tries again: an I/O thread's
+ * conn, unlike a socket (socket_wait re-checks its pipes), has no other way to notice. */
+static void queue_wake_reader(struct pipe_end *e, struct pipe_queue *q)
+{
     if (atomic_load_explicit(&q->reader_asleep, memory_order_seq_cst) &&
         atomic_exchange_explicit(&q->reader_asleep, 0, memory_order_acq_rel) && !try_direct(q) &&
         !wake(pipe_peer_end(e)))
         atomic_store_explicit(&q->reader_asleep, 1, memory_order_seq_cst);
+}
+
+void pipe_flush(struct pipe_end *e)
+{
+    struct pipe_queue *q = &e->pipe->queue[e->index];
+    if (queue_publish(q, memory_order_seq_cst))
+        queue_wake_reader(e, q);
+}
+
+/* Flushing many pipes (PUB, XPUB): each publication is a plain release store, and one seq_cst fence stands
+ * for the per-pipe seq_cst store of pipe_flush. The Dekker argument of invariant 3 holds per pipe: the
+ * store of published is sequenced before the fence and the load of reader_asleep after it, against the
+ * reader's seq_cst store of reader_asleep and seq_cst load of published (C11 7.17.4: a load after a
+ * seq_cst fence sees every store that precedes the fence in the total order; a seq_cst load after the
+ * fence in that order sees every store sequenced before it). A serialising store costs a full cache-line
+ * round trip per pipe while the next waits; release stores overlap. */
+bool pipe_publish(struct pipe_end *e)
+{
+    return queue_publish(&e->pipe->queue[e->index], memory_order_release);
+}
+
+void pipe_publish_fence(void)
+{
+    atomic_thread_fence(memory_order_seq_cst);
+}
+
+void pipe_wake_after_publish(struct pipe_end *e)
+{
+    queue_wake_reader(e, &e->pipe->queue[e->index]);
 }
 
 void pipe_direct_offer(struct pipe_end *reader, void (*fn)(void *arg), void *arg)

@@ -148,6 +148,12 @@ static inline struct pipe_end *pipe_peer_end(struct pipe_end *e) { return &e->pi
 bool pipe_check_write(struct pipe_end *e);   /* room for a new message? (arms the room wake if not) */
 int pipe_write(struct pipe_end *e, struct msg *m); /* moves m in; 0 or -ENOMEM */
 void pipe_flush(struct pipe_end *e);         /* publishes every whole message written; never part of one */
+/* pipe_flush for many pipes with one full fence: pipe_publish on each (true: something was published),
+ * then pipe_publish_fence() once, then pipe_wake_after_publish on each (on a pipe that published nothing
+ * it at worst wakes a sleeping reader that finds nothing new). */
+bool pipe_publish(struct pipe_end *e);
+void pipe_publish_fence(void);
+void pipe_wake_after_publish(struct pipe_end *e);
 void pipe_rollback(struct pipe_end *e);      /* drops the frames of a message left unfinished */
 /* Reader side. */
 bool pipe_read(struct pipe_end *e, struct msg *m);  /* false when empty (and marks the reader asleep) */

@@ -324,6 +324,21 @@ static void dist_deactivate_at(struct dist *d, size_t i)
     set_swap(rs, d->matching, rs->active);
 }
 
+/* The last frame went to every matching pipe: publish them all, one fence, then wake the sleeping readers
+ * (pipe_publish). */
+static void dist_flush_matching(struct dist *d)
+{
+    struct route_set *rs = &d->set;
+    bool any = false;
+    for (size_t i = 0; i < d->matching; i++)
+        any |= pipe_publish(rs->pipes[i]);
+    if (!any)
+        return;
+    pipe_publish_fence();
+    for (size_t i = 0; i < d->matching; i++)
+        pipe_wake_after_publish(rs->pipes[i]);
+}
+
 int dist_send_to_matching(struct dist *d, struct socket *s, struct msg *m)
 {
     struct route_set *rs = &d->set;
@@ -344,20 +359,19 @@ int dist_send_to_matching(struct dist *d, struct socket *s, struct msg *m)
     if (d->matching == 0) {
         msg_close(m);
     } else {
+        /* One atomic reference count update for all the copies, not one per pipe: the I/O threads drop
+         * theirs on the same cache line while we copy. */
+        msg_share_n(m, (int)d->matching - 1);
         for (size_t i = 0; i + 1 < d->matching; i++) {
             struct msg copy;
-            msg_init(&copy);
-            msg_copy(&copy, m);
+            msg_copy_shared(&copy, m);
             if (pipe_write(rs->pipes[i], &copy) < 0)
                 msg_close(&copy);
-            if (!more)
-                pipe_flush(rs->pipes[i]);
         }
-        struct pipe_end *last = rs->pipes[d->matching - 1];
-        if (pipe_write(last, m) < 0)
+        if (pipe_write(rs->pipes[d->matching - 1], m) < 0)
             msg_close(m);
         if (!more)
-            pipe_flush(last);
+            dist_flush_matching(d);
     }
     msg_init(m);
     d->more = more;
