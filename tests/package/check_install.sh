@@ -26,6 +26,14 @@ for f in libzmq.so.5 libzmq.so libzmq.a pkgconfig/libzmq.pc cmake/ZeroMQ/ZeroMQC
     compgen -G "$prefix/lib*/$f" >/dev/null || compgen -G "$prefix/lib*/*/$f" >/dev/null || fail "lib/$f not installed"
 done
 pcdir=$(dirname "$(find "$prefix" -name libzmq.pc | head -1)")
+# man pages (when the build made them): compressed as Debian policy asks, each a valid gzip stream
+if compgen -G "$prefix/share/man/man3/*" >/dev/null; then
+    for f in man3/zmq_bind.3.gz man3/zmq_msg_init.3.gz man7/zmq.7.gz; do
+        [[ -f $prefix/share/man/$f ]] && gzip -t "$prefix/share/man/$f" || fail "share/man/$f not installed or corrupt"
+    done
+    uncompressed=$(find "$prefix/share/man" -type f ! -name '*.gz' | head -3)
+    [[ -z $uncompressed ]] || fail "uncompressed man pages installed: $uncompressed"
+fi
 
 # 1. CMake consumers
 cmake -S "$consumer" -B "$tmp/consumer" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER="$cc" \
