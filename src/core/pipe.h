@@ -157,7 +157,12 @@ void pipe_wake_after_publish(struct pipe_end *e);
 void pipe_rollback(struct pipe_end *e);      /* drops the frames of a message left unfinished */
 /* Reader side. */
 bool pipe_read(struct pipe_end *e, struct msg *m);  /* false when empty (and marks the reader asleep) */
-bool pipe_check_read(struct pipe_end *e);           /* like read without taking */
+/* Like pipe_read without taking. Not a free look: when it returns true it may have marked the reader asleep
+ * and awake again, and a writer that published meanwhile then skipped the wake, counting on this reader to
+ * take what it saw. A socket re-checks its pipes whenever it waits, so it may look and leave; the I/O
+ * thread's conn is only called back by a wake, so a look that finds data must be followed by reading it
+ * (conn_direct_offer and conn_drained's callers do). */
+bool pipe_check_read(struct pipe_end *e);
 /* The next published frame, left in place (NULL and asleep, like pipe_read, when there is none). Not for
  * conflating queues (pipe_is_conflate), where the frame read may be a later one. */
 const struct msg *pipe_peek(struct pipe_end *e);
