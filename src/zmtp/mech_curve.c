@@ -142,8 +142,10 @@ static int curve_shared_key(struct curve_state *s)
 {
     if (crypto_box_beforenm(s->shared, s->peer_transient, s->cn_secret) != 0)
         return -1;
-    curve_box_key_init(&s->tx, s->shared, (const uint8_t *)(s->server ? "CurveZMQMESSAGES" : "CurveZMQMESSAGEC"));
-    curve_box_key_init(&s->rx, s->shared, (const uint8_t *)(s->server ? "CurveZMQMESSAGEC" : "CurveZMQMESSAGES"));
+    const char *ours = s->server ? "CurveZMQMESSAGES" : "CurveZMQMESSAGEC";
+    const char *theirs = s->server ? "CurveZMQMESSAGEC" : "CurveZMQMESSAGES";
+    curve_box_key_init(&s->tx, s->shared, (const uint8_t *)ours);
+    curve_box_key_init(&s->rx, s->shared, (const uint8_t *)theirs);
     return 0;
 }
 
