@@ -329,6 +329,10 @@ static void dist_deactivate_at(struct dist *d, size_t i)
 static void dist_flush_matching(struct dist *d)
 {
     struct route_set *rs = &d->set;
+    if (d->matching == 1) {   /* one serialising store costs less than a store and a fence */
+        pipe_flush(rs->pipes[0]);
+        return;
+    }
     bool any = false;
     for (size_t i = 0; i < d->matching; i++)
         any |= pipe_publish(rs->pipes[i]);
