@@ -55,6 +55,16 @@ void mech_zap_refused(struct mech_common *m, int status_code)
     m->error_told = status_code == 300;   /* libzmq closes without ERROR on a temporary failure */
 }
 
+void mech_zap_result(struct mech_common *m, int status_code)
+{
+    if (!m->zap_pending)
+        return;
+    if (status_code == 200)
+        m->zap_pending = false;
+    else
+        mech_zap_refused(m, status_code);
+}
+
 int mech_error_command(struct mech_common *m, uint8_t *out, size_t cap, bool *failed)
 {
     *failed = m->error != 0;

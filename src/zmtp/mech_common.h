@@ -32,6 +32,8 @@ void mech_common_fini(struct mech_common *m);
 int mech_fail(struct mech_common *m, int code);
 /* ZAP refused (300: quietly; 400/500: with an ERROR whose reason is the code). */
 void mech_zap_refused(struct mech_common *m, int status_code);
+/* The handler's answer to a pending request: 200 lets the handshake go on, anything else refuses. */
+void mech_zap_result(struct mech_common *m, int status_code);
 /* If the handshake failed: the ERROR body for the peer (once; 0 when already told or not due) and
  * *failed = true. Otherwise *failed = false and 0. */
 int mech_error_command(struct mech_common *m, uint8_t *out, size_t cap, bool *failed);

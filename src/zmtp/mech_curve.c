@@ -464,12 +464,7 @@ static void curve_zap_result(void *state, int status_code)
 {
     struct curve_state *s = state;
 
-    if (!s->m.zap_pending)
-        return;
-    if (status_code == 200)
-        s->m.zap_pending = false;
-    else
-        mech_zap_refused(&s->m, status_code);
+    mech_zap_result(&s->m, status_code);
 }
 
 /* ---- MESSAGE (RFC 26 "The MESSAGE Command") --------------------------------------------------------- */

@@ -275,12 +275,7 @@ static void plain_zap_result(void *state, int status_code)
 {
     struct plain_state *s = state;
 
-    if (!s->m.zap_pending)
-        return;
-    if (status_code == 200)
-        s->m.zap_pending = false;
-    else
-        mech_zap_refused(&s->m, status_code);
+    mech_zap_result(&s->m, status_code);
 }
 
 const struct zmtp_mechanism_ops zmtp_mech_plain = {
