@@ -82,16 +82,21 @@ static int input_failed(void)
 
 /* ---- the roles ---------------------------------------------------------------------------------------- */
 
+/* Sends the next input message; 1 sent, 0 no more input, or a negative exit status (negated). */
+static int send_next(run *r)
+{
+    int rc = source_next(&r->src, r->o->cmd, &r->msg);
+    if (rc <= 0)
+        return rc == 0 ? 0 : -input_failed();
+    return send_one(r, &r->msg, 0) < 0 ? -io_failed(r, 1, &r->msg) : 1;
+}
+
 static int run_send(run *r)
 {
     for (long long n = 0; !r->o->count || n < r->o->count; n++) {
-        int rc = source_next(&r->src, r->o->cmd, &r->msg);
-        if (rc == 0)
-            break;
-        if (rc < 0)
-            return input_failed();
-        if (send_one(r, &r->msg, 0) < 0)
-            return io_failed(r, 1, &r->msg);
+        int rc = send_next(r);
+        if (rc <= 0)
+            return -rc;
     }
     return ZINC_EXIT_OK;
 }
@@ -109,13 +114,9 @@ static int run_recv(run *r)
 static int run_req(run *r)
 {
     for (long long n = 0; !r->o->count || n < r->o->count; n++) {
-        int rc = source_next(&r->src, r->o->cmd, &r->msg);
-        if (rc == 0)
-            break;
-        if (rc < 0)
-            return input_failed();
-        if (send_one(r, &r->msg, 0) < 0)
-            return io_failed(r, 1, &r->msg);
+        int rc = send_next(r);
+        if (rc <= 0)
+            return -rc;
         if (recv_one(r, &r->msg, 0) < 0)
             return errno == EAGAIN ? timed_out(r, "for the reply") : io_failed(r, 0, NULL);
         print_message(r, &r->msg);
