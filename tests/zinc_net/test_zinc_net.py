@@ -108,7 +108,8 @@ class Proc:
         except subprocess.TimeoutExpired:
             self.p.kill()
             out, err = self.p.communicate()
-            raise Fail("did not exit within %s s:\n%s%s\n%s" % (timeout, "".join(self.lines), out, err))
+            raise Fail("did not exit within %s s:\n%s%s%s\n%s" % (timeout, "".join(self.lines),
+                                                                self.buf.decode(errors="replace"), out, err))
         self.lines.append(self.buf.decode(errors="replace") + out)
         self.buf = b""
         sanitizer_clean(err)
