@@ -760,8 +760,18 @@ void conn_output_last(struct conn *c)
         (void)send(c->h.fd, c->out + c->out_pos, c->out_len - c->out_pos, MSG_NOSIGNAL);
 }
 
+/* A SUB can send nothing but subscriptions, which the socket sends again after every reconnect: one that
+ * is not connected has nothing worth lingering for. libzmq 4.3.4 agrees (a SUB with ZMQ_LINGER -1 and a
+ * subscription queued while its publisher is away does not hold zmq_ctx_term; an XSUB does, and so here). */
+static bool conn_sub_unconnected(const struct conn *c)
+{
+    return c->p.opt.type == ZMQ_SUB && c->state != CONN_ACTIVE;
+}
+
 bool conn_drained(struct conn *c)
 {
+    if (conn_sub_unconnected(c))
+        return true;
     return c->out_pos == c->out_len && !c->out_has_big && !c->out_has_held && !c->ping_pending &&
            !c->pong_pending && (!c->end || !pipe_check_read(c->end));
 }

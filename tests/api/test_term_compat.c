@@ -7,7 +7,9 @@
  *     zmq_ctx_term, zmq_term and zmq_ctx_destroy alike, and term returns once they close their sockets;
  *   - a signal interrupts a blocked recv, poll and zmq_ctx_term itself with EINTR; term can be called
  *     again and then completes;
- *   - ZMQ_LINGER -1 holds term until pending messages are delivered; 0 drops them at once. */
+ *   - ZMQ_LINGER -1 holds term until pending messages are delivered; 0 drops them at once;
+ *   - except on a SUB: its queued subscriptions (all it can send, and sent again on every reconnect) do
+ *     not hold term while it has no connection, whatever its linger; an XSUB's do. */
 #include "testutil.h"
 
 #include <stdatomic.h>
@@ -264,6 +266,57 @@ static void linger_zero_shall_drop_pending_at_term(void)
     CHECK_INT(now_ms() - t0, <, 1000);
 }
 
+/* A SUB with ZMQ_LINGER -1 that never reached its publisher: the subscription it queued does not hold term
+ * (libzmq 4.3.4 returns at once). */
+static void sub_subscriptions_shall_not_hold_term(void)
+{
+    char ep[64];
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", free_tcp_port());
+    void *ctx = CHECK_PTR(zmq_ctx_new());
+    void *sub = CHECK_PTR(zmq_socket(ctx, ZMQ_SUB));
+    set_int(sub, ZMQ_LINGER, -1);
+    CHECK_OK(zmq_connect(sub, ep));
+    CHECK_OK(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "topic", 5));
+    msleep(50);
+    CHECK_OK(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "other", 5));
+    CHECK_OK(zmq_close(sub));
+    struct term_run t = {ctx, 0, -2};
+    pthread_t th;
+    CHECK_EQ(pthread_create(&th, NULL, term_thread, &t), 0);
+    for (int i = 0; i < 200 && !atomic_load(&t.done); i++)
+        msleep(10);
+    CHECK(atomic_load(&t.done));
+    CHECK_EQ(pthread_join(th, NULL), 0);
+    CHECK_EQ(t.rc, 0);
+}
+
+/* An XSUB's subscription is a message like any other: with ZMQ_LINGER -1 term waits until a publisher
+ * appears and takes it. */
+static void xsub_subscription_shall_hold_term_until_delivered(void)
+{
+    char ep[64];
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", free_tcp_port());
+    void *ctx = CHECK_PTR(zmq_ctx_new());
+    void *xsub = CHECK_PTR(zmq_socket(ctx, ZMQ_XSUB));
+    set_int(xsub, ZMQ_LINGER, -1);
+    CHECK_OK(zmq_connect(xsub, ep));
+    CHECK_EQ(zmq_send(xsub, "\x01topic", 6, 0), 6);
+    CHECK_OK(zmq_close(xsub));
+    struct term_run t = {ctx, 0, -2};
+    pthread_t th;
+    CHECK_EQ(pthread_create(&th, NULL, term_thread, &t), 0);
+    msleep(300);
+    CHECK(!atomic_load(&t.done));
+    void *ctx2 = CHECK_PTR(zmq_ctx_new());
+    void *xpub = test_socket(ctx2, ZMQ_XPUB);
+    CHECK_OK(zmq_bind(xpub, ep));
+    recv_expect(xpub, "\x01topic");
+    CHECK_EQ(pthread_join(th, NULL), 0);
+    CHECK_EQ(t.rc, 0);
+    close_zero_linger(xpub);
+    CHECK_OK(zmq_ctx_term(ctx2));
+}
+
 int main(void)
 {
     test_begin(60);
@@ -272,5 +325,7 @@ int main(void)
     RUN(signals_shall_interrupt_blocked_calls_with_eintr);
     RUN(default_linger_shall_hold_term_until_delivered);
     RUN(linger_zero_shall_drop_pending_at_term);
+    RUN(sub_subscriptions_shall_not_hold_term);
+    RUN(xsub_subscription_shall_hold_term_until_delivered);
     return test_end();
 }
