@@ -224,6 +224,25 @@ static void *term_thread(void *arg)
     return NULL;
 }
 
+/* ctx's last socket was closed holding `pending` for ep: term must wait until a socket of peer_type binds
+ * ep in another context and receives it, then return 0. */
+static void term_shall_wait_for(void *ctx, const char *ep, int peer_type, const char *pending)
+{
+    struct term_run t = {ctx, 0, -2};
+    pthread_t th;
+    CHECK_EQ(pthread_create(&th, NULL, term_thread, &t), 0);
+    msleep(300);
+    CHECK(!atomic_load(&t.done));
+    void *ctx2 = CHECK_PTR(zmq_ctx_new());
+    void *peer = test_socket(ctx2, peer_type);
+    CHECK_OK(zmq_bind(peer, ep));
+    recv_expect(peer, pending);
+    CHECK_EQ(pthread_join(th, NULL), 0);
+    CHECK_EQ(t.rc, 0);
+    close_zero_linger(peer);
+    CHECK_OK(zmq_ctx_term(ctx2));
+}
+
 /* ZMQ_LINGER -1 (the default): term waits for a pending message until a peer appears and takes it. */
 static void default_linger_shall_hold_term_until_delivered(void)
 {
@@ -235,19 +254,7 @@ static void default_linger_shall_hold_term_until_delivered(void)
     CHECK_OK(zmq_connect(push, ep));
     send_str(push, "pending");
     CHECK_OK(zmq_close(push));
-    struct term_run t = {ctx, 0, -2};
-    pthread_t th;
-    CHECK_EQ(pthread_create(&th, NULL, term_thread, &t), 0);
-    msleep(300);
-    CHECK(!atomic_load(&t.done));
-    void *ctx2 = CHECK_PTR(zmq_ctx_new());
-    void *pull = test_socket(ctx2, ZMQ_PULL);
-    CHECK_OK(zmq_bind(pull, ep));
-    recv_expect(pull, "pending");
-    CHECK_EQ(pthread_join(th, NULL), 0);
-    CHECK_EQ(t.rc, 0);
-    close_zero_linger(pull);
-    CHECK_OK(zmq_ctx_term(ctx2));
+    term_shall_wait_for(ctx, ep, ZMQ_PULL, "pending");
 }
 
 /* ZMQ_LINGER 0: term returns at once and the pending message is dropped. */
@@ -302,19 +309,7 @@ static void xsub_subscription_shall_hold_term_until_delivered(void)
     CHECK_OK(zmq_connect(xsub, ep));
     CHECK_EQ(zmq_send(xsub, "\x01topic", 6, 0), 6);
     CHECK_OK(zmq_close(xsub));
-    struct term_run t = {ctx, 0, -2};
-    pthread_t th;
-    CHECK_EQ(pthread_create(&th, NULL, term_thread, &t), 0);
-    msleep(300);
-    CHECK(!atomic_load(&t.done));
-    void *ctx2 = CHECK_PTR(zmq_ctx_new());
-    void *xpub = test_socket(ctx2, ZMQ_XPUB);
-    CHECK_OK(zmq_bind(xpub, ep));
-    recv_expect(xpub, "\x01topic");
-    CHECK_EQ(pthread_join(th, NULL), 0);
-    CHECK_EQ(t.rc, 0);
-    close_zero_linger(xpub);
-    CHECK_OK(zmq_ctx_term(ctx2));
+    term_shall_wait_for(ctx, ep, ZMQ_XPUB, "\x01topic");
 }
 
 int main(void)
