@@ -502,11 +502,25 @@ void conn_connect_done(struct conn *c, int fd)
 
 static void conn_on_fd_event(struct conn *c, uint32_t events);
 
+/* A direct receive (conn_direct_recv.c) whose read failed, or that had no memory for the bytes it read:
+ * the connection ends as it would had this thread's read met that. */
+static bool direct_failed(struct conn *c)
+{
+    if (!c->direct_fail)
+        return false;
+    const char *reason = c->direct_fail;
+    c->direct_fail = NULL;
+    errno = c->direct_fail_errno;
+    conn_fail(c, ZMQ_EVENT_DISCONNECTED, reason);
+    return true;
+}
+
 static void conn_on_event(struct io_handle *h, uint32_t events)
 {
     struct conn *c = CONN_OF(h, h);
     conn_direct_reclaim(c);
-    conn_on_fd_event(c, events);
+    if (!direct_failed(c))
+        conn_on_fd_event(c, events);
     conn_direct_offer(c);
 }
 
@@ -545,6 +559,9 @@ void conn_on_pipe_wake(struct pipe_end *end)
     if (c->state == CONN_DEAD)
         return;
     conn_direct_reclaim(c);
+    if (direct_failed(c) && c->state == CONN_DEAD)
+        return;
+    conn_input_leftover(c);
     if (pipe_peer_closed(end) && !c->closing) {
         c->closing = true;
         c->linger = c->p.opt.linger;

@@ -16,7 +16,8 @@
  * The application thread, holding the token (conn_direct_send): reads the queue as its reader, encodes
  * frames into a buffer on its stack, and writes them with one non-blocking send. A frame too big for the
  * buffer stops it; bytes the fd did not take go into out_big, which the I/O thread writes first. Either
- * way it hands the token back as IO and wakes the conn; otherwise it hands it back as IDLE. */
+ * way it hands the token back as IO and wakes the conn; otherwise it hands it back as IDLE. The same offer
+ * lends the input side to an application thread about to block in zmq_recv (conn_direct_recv.c). */
 #include "core/conn_int.h"
 
 #include <errno.h>
@@ -32,23 +33,23 @@
 
 #define DIRECT_BUF (4 * 1024)   /* on the application thread's stack */
 
-/* Socket types whose messages each go to one pipe, as plain data frames. */
+/* Socket types whose messages each go to one pipe, as plain data frames (PULL sends none). */
 static bool direct_type(int type)
 {
     switch (type) {
-    case ZMQ_PAIR: case ZMQ_PUSH: case ZMQ_DEALER: case ZMQ_ROUTER: case ZMQ_REQ: case ZMQ_REP:
+    case ZMQ_PAIR: case ZMQ_PUSH: case ZMQ_PULL: case ZMQ_DEALER: case ZMQ_ROUTER: case ZMQ_REQ: case ZMQ_REP:
         return true;
     default:
         return false;
     }
 }
 
-static bool conn_quiet(struct conn *c)
+bool conn_direct_quiet(const struct conn *c)
 {
     return c->state == CONN_ACTIVE && c->h.fd >= 0 && !c->closing && c->end && !c->end->closed && !c->raw &&
            !c->xform && direct_type(c->p.opt.type) && (!c->out || c->out_pos == c->out_len) &&
            !c->out_has_big && !c->out_has_held && !c->out_dropping && !c->ping_pending && !c->pong_pending &&
-           !c->want_out && !pipe_is_conflate(c->end);
+           !c->want_out && !pipe_is_conflate(c->end) && !c->direct_fail;
 }
 
 /* Application thread: the bytes the fd did not take become out_big, which conn_output writes before
@@ -105,10 +106,10 @@ static void conn_direct_send(void *arg)
  * at most: the last conn_output leaves the conn in one of those two safe states either way. */
 void conn_direct_offer(struct conn *c)
 {
-    for (int round = 0; round < 4 && !c->direct_offered && conn_quiet(c); round++) {
+    for (int round = 0; round < 4 && !c->direct_offered && conn_direct_quiet(c); round++) {
         if (!pipe_check_read(c->end)) {   /* empty: the reader is marked asleep */
             c->direct_offered = true;
-            pipe_direct_offer(c->end, conn_direct_send, c);
+            pipe_direct_offer(c->end, conn_direct_send, conn_direct_recv, c);
             return;
         }
         conn_output(c);
@@ -119,6 +120,7 @@ void conn_direct_reclaim(struct conn *c)
 {
     if (!c->direct_offered)
         return;
-    pipe_direct_reclaim(c->end);
+    if (pipe_direct_reclaim(c->end))
+        io_unmute(c->p.io, &c->h);   /* taken from a direct receive asleep in poll(): the fd is ours again */
     c->direct_offered = false;
 }

@@ -1,6 +1,7 @@
 /* Private to the connection engine (conn.c, conn_handshake.c, conn_io.c): the conn struct and the
- * functions those files share. Everything here runs on the conn's I/O thread, except conn_direct.c's send,
- * which runs on the application thread while it holds the pipe's direct token (and the I/O thread waits). */
+ * functions those files share. Everything here runs on the conn's I/O thread, except conn_direct.c's send
+ * and conn_direct_recv.c's receive, which run on the application thread while it holds the pipe's direct
+ * token (and the I/O thread waits or has taken the token back). */
 #ifndef ZINC_CONN_INT_H
 #define ZINC_CONN_INT_H
 
@@ -91,8 +92,8 @@ struct conn {
     bool in_lent;
     struct msg in_frame;             /* a frame being filled straight from the fd, or waiting for room */
     size_t in_frame_have;
-    size_t in_frame_size;
-    unsigned meta_credit;            /* references on meta taken ahead for received messages (msg_attach_meta) */            /* the frame's announced size (in_frame holds up to that, grown as read) */
+    size_t in_frame_size;            /* the frame's announced size (in_frame holds up to that, grown as read) */
+    unsigned meta_credit;            /* references on meta taken ahead for received messages (msg_attach_meta) */
     bool in_direct;                  /* reading in_frame's body straight from the fd */
     bool in_pending;                 /* in_frame is complete, waiting for pipe room */
     bool in_paused;                  /* stopped reading: the pipe is at its high-water mark */
@@ -117,6 +118,8 @@ struct conn {
     int out_error;                   /* a write failed mid-handshake (errno): output is off while the
                                       * bytes the peer already sent are decoded (conn_io.c output_lost) */
     bool direct_offered;             /* conn_direct.c: the pipe's direct token is (or was) offered */
+    const char *direct_fail;         /* a direct receive's read failed (or found no memory): end the */
+    int direct_fail_errno;           /*   conn with this reason and errno (conn.c, direct_failed) */
 };
 
 #define CONN_OF(ptr, field) ((struct conn *)((char *)(ptr) - offsetof(struct conn, field)))
@@ -202,5 +205,10 @@ void conn_maybe_finish(struct conn *c);
  * may call conn_direct_offer last. */
 void conn_direct_offer(struct conn *c);
 void conn_direct_reclaim(struct conn *c);
+bool conn_direct_quiet(const struct conn *c);   /* may the token be offered? */
+/* conn_direct_recv.c: the pipe's recv_fn (pipe_direct_wait), on the application thread; conn_io.c decodes
+ * the bytes it leaves in the input buffer, on the I/O thread. */
+void conn_input_leftover(struct conn *c);
+int conn_direct_recv(void *arg, int wake_fd, int timeout_ms);
 
 #endif

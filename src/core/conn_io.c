@@ -618,6 +618,18 @@ void conn_resume_input(struct conn *c)
     input_done(c);
 }
 
+/* Bytes a direct receive read past its last whole message (conn_direct_recv.c), on the wake it posts. */
+void conn_input_leftover(struct conn *c)
+{
+    if (c->state != CONN_ACTIVE || c->in_paused || c->in_direct || c->in_lent || c->in_pos == c->in_len)
+        return;
+    if (!decode_frames(c) && c->h.fd < 0)
+        return;
+    if (c->in && c->in_pos == c->in_len && !c->in_lent)
+        in_free(c);
+    input_done(c);
+}
+
 /* A write failed before the handshake completed. The peer may have said why it went away (a greeting
  * naming another mechanism, an ERROR command) in bytes still in the kernel's buffer: the socket is
  * non-blocking, so read and decode what already arrived, with output off (out_error), and let that

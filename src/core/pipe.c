@@ -82,6 +82,7 @@ static int queue_init(struct pipe_queue *q, uint64_t hwm)
     atomic_init(&q->writer_waiting, 0);
     atomic_init(&q->spare, NULL);
     atomic_init(&q->direct, PIPE_DIRECT_IO);
+    atomic_init(&q->direct_offered_once, false);
     return 0;
 }
 
@@ -285,7 +286,8 @@ int pipe_write(struct pipe_end *e, struct msg *m)
  * after the end of the last direct send) goes the usual way, a wake for the reader: a stream of messages
  * is then written by the I/O thread in batches, one syscall for many messages, instead of one syscall per
  * message on the sender's thread. The gap runs from the end of a direct send, not its start, so a slow
- * send (a loaded machine) cannot make the next message of a stream look like a lone one. */
+ * send (a loaded machine) cannot make the next message of a stream look like a lone one. A writer that
+ * waits for input (pipe_direct_wait) clears the gap: what it sends next answers what it received. */
 #define PIPE_DIRECT_GAP_NS 8000
 static bool try_direct(struct pipe_queue *q)
 {
@@ -358,25 +360,33 @@ void pipe_wake_after_publish(struct pipe_end *e)
     queue_wake_reader(e, &e->pipe->queue[e->index]);
 }
 
-void pipe_direct_offer(struct pipe_end *reader, void (*fn)(void *arg), void *arg)
+void pipe_direct_offer(struct pipe_end *reader, void (*fn)(void *arg),
+                       int (*recv_fn)(void *arg, int wake_fd, int timeout_ms), void *arg)
 {
     struct pipe_queue *q = &reader->pipe->queue[1 - reader->index];
     q->direct_fn = fn;
+    q->direct_recv_fn = recv_fn;
     q->direct_arg = arg;
+    atomic_store_explicit(&q->direct_offered_once, true, memory_order_relaxed);
     atomic_store_explicit(&q->direct, PIPE_DIRECT_IDLE, memory_order_release);
 }
 
-void pipe_direct_reclaim(struct pipe_end *reader)
+bool pipe_direct_reclaim(struct pipe_end *reader)
 {
     struct pipe_queue *q = &reader->pipe->queue[1 - reader->index];
-    int seen = PIPE_DIRECT_IDLE;
-    while (!atomic_compare_exchange_weak_explicit(&q->direct, &seen, PIPE_DIRECT_IO, memory_order_acquire,
-                                                  memory_order_acquire)) {
+    for (;;) {
+        int seen = atomic_load_explicit(&q->direct, memory_order_acquire);
         if (seen == PIPE_DIRECT_IO)
-            return;         /* the writer handed it back (and woke us) */
-        if (seen == PIPE_DIRECT_APP)
-            sched_yield();  /* a send in progress: one non-blocking write, then it lets go */
-        seen = PIPE_DIRECT_IDLE;
+            return false;   /* the writer handed it back (and woke us) */
+        if (seen == PIPE_DIRECT_APP) {
+            sched_yield();  /* a send or receive in progress: a few non-blocking calls, then it lets go */
+            continue;
+        }
+        /* IDLE, or RECV: the writer sleeps in poll() and finds the token gone when it wakes. Only ever
+         * from the state just seen, so a writer that took it meanwhile (APP) is waited for, never robbed. */
+        if (atomic_compare_exchange_weak_explicit(&q->direct, &seen, PIPE_DIRECT_IO, memory_order_acquire,
+                                                  memory_order_relaxed))
+            return seen == PIPE_DIRECT_RECV;
     }
 }
 
@@ -389,6 +399,71 @@ void pipe_direct_release(struct pipe_end *reader, bool idle)
     }
     atomic_store_explicit(&q->direct, PIPE_DIRECT_IO, memory_order_release);
     wake_surely(reader);   /* the reader must finish what we left; a lost wake would strand it */
+}
+
+/* How long a socket that just sent waits for its connection to offer the token (pipe_direct_wait). */
+#define PIPE_DIRECT_SPIN_NS 10000
+
+/* The token is the I/O thread's, which may be in the middle of writing what this socket just sent: if it
+ * offers the token within a few microseconds, take the direct path rather than sleep on the mailbox. In
+ * a request-reply exchange that keeps the next round on the direct path too (otherwise the I/O thread
+ * answers the reply's arrival, and every round after costs its two wakes again). */
+static int spin_for_offer(struct pipe_queue *q)
+{
+    uint64_t start = zn_now_ns();
+    for (;;) {
+        for (int i = 0; i < 64; i++) {
+            int st = atomic_load_explicit(&q->direct, memory_order_relaxed);
+            if (st != PIPE_DIRECT_IO)
+                return st;
+            zn_cpu_relax();
+        }
+        if (zn_now_ns() - start > PIPE_DIRECT_SPIN_NS)
+            return PIPE_DIRECT_IO;
+        sched_yield();   /* on a busy machine the I/O thread may be waiting for this CPU */
+    }
+}
+
+int pipe_direct_wait(struct pipe_end *writer, int wake_fd, int timeout_ms, bool spin)
+{
+    struct pipe_queue *q = &writer->pipe->queue[writer->index];
+    q->w_direct_try_ns = 0;   /* a socket that waits for input is not streaming: its next send may go direct */
+    int st = atomic_load_explicit(&q->direct, memory_order_relaxed);
+    if (st == PIPE_DIRECT_IO && spin && atomic_load_explicit(&q->direct_offered_once, memory_order_relaxed))
+        st = spin_for_offer(q);
+    if (st != PIPE_DIRECT_IDLE)
+        return PIPE_WAIT_NONE;
+    int expected = PIPE_DIRECT_IDLE;
+    if (!atomic_compare_exchange_strong_explicit(&q->direct, &expected, PIPE_DIRECT_APP, memory_order_acquire,
+                                                 memory_order_relaxed))
+        return PIPE_WAIT_NONE;
+    if (!q->direct_recv_fn) {   /* read after the acquire: set before the offer that we took */
+        atomic_store_explicit(&q->direct, PIPE_DIRECT_IDLE, memory_order_release);
+        return PIPE_WAIT_NONE;
+    }
+    return q->direct_recv_fn(q->direct_arg, wake_fd, timeout_ms);   /* gives the token back */
+}
+
+void pipe_direct_park(struct pipe_end *reader)
+{
+    atomic_store_explicit(&reader->pipe->queue[1 - reader->index].direct, PIPE_DIRECT_RECV, memory_order_release);
+}
+
+bool pipe_direct_unpark(struct pipe_end *reader)
+{
+    int expected = PIPE_DIRECT_RECV;
+    return atomic_compare_exchange_strong_explicit(&reader->pipe->queue[1 - reader->index].direct, &expected,
+                                                   PIPE_DIRECT_APP, memory_order_acquire, memory_order_relaxed);
+}
+
+/* The reader is this thread (direct receive), which found the queue empty and marked itself asleep: it
+ * marks itself awake again and needs no wake. No other thread writes or reads this queue meanwhile (the
+ * token), so plain ordering suffices. */
+void pipe_flush_to_self(struct pipe_end *writer)
+{
+    struct pipe_queue *q = &writer->pipe->queue[writer->index];
+    queue_publish(q, memory_order_release);
+    atomic_store_explicit(&q->reader_asleep, 0, memory_order_relaxed);
 }
 
 void pipe_rollback(struct pipe_end *e)

@@ -25,11 +25,12 @@
  *  7. A conflating queue (pipe_set_conflate) has no high-water mark, and each pipe_read returns only the
  *     newest of the data frames published so far; internal frames (routing ids, subscriptions) are never
  *     dropped. The frames it skips are closed by the reader.
- *  8. Direct send (see "Direct send" below): the reader's side of a queue belongs to whoever holds its
+ *  8. Direct send and receive (see below): the reader's side of a queue belongs to whoever holds its
  *     direct token. The token is PIPE_DIRECT_IO unless the reader (a connection) offered it; the writer
- *     may then take it (IDLE -> APP, one compare-and-swap) and act as the reader for one send. Every
- *     hand-over of the token is a release store or an acquire CAS, so the reader's fields (r_*) and the
- *     reader's own state pass between the threads with it.
+ *     may then take it (IDLE -> APP, one compare-and-swap) and act as the reader for one send, or as the
+ *     connection for one receive. Every hand-over of the token is a release store or an acquire CAS, so
+ *     the reader's fields (r_*) and the reader's own state pass between the threads with it. In RECV the
+ *     writer holds nothing: it only sleeps, and touches nothing of the reader's unless it wins RECV -> APP.
  */
 #ifndef ZINC_PIPE_H
 #define ZINC_PIPE_H
@@ -72,10 +73,12 @@ struct pipe_queue {
     _Atomic(struct pipe_chunk *) spare;  /* one recycled chunk */
     atomic_uint_fast64_t limit_parts;    /* invariant 6: SNDHWM part | RCVHWM part << 32 */
 
-    /* direct send (invariant 8) */
-    _Alignas(ZN_CACHELINE) atomic_int direct;  /* PIPE_DIRECT_IO / _IDLE / _APP */
+    /* direct send and receive (invariant 8) */
+    _Alignas(ZN_CACHELINE) atomic_int direct;  /* PIPE_DIRECT_IO / _IDLE / _APP / _RECV */
     void (*direct_fn)(void *arg);        /* the reader's send, run by the writer holding the token */
-    void *direct_arg;                    /*   (both set by the reader before it offers the token) */
+    int (*direct_recv_fn)(void *arg, int wake_fd, int timeout_ms);  /* its receive (NULL: none) */
+    void *direct_arg;                    /*   (all set by the reader before it offers the token) */
+    atomic_bool direct_offered_once;     /* the reader offers the token at all (pipe_direct_wait spins) */
     uint64_t w_direct_try_ns;            /* writer's: when it last found the token offered */
 
     /* reader's side */
@@ -168,7 +171,7 @@ bool pipe_check_read(struct pipe_end *e);
 const struct msg *pipe_peek(struct pipe_end *e);
 bool pipe_is_conflate(struct pipe_end *e);    /* is the queue e reads conflating? */
 
-/* Direct send (invariant 8), for a queue read by a connection on an I/O thread and written by a socket.
+/* Direct send and receive (invariant 8), for a queue read by a connection on an I/O thread and written by a socket.
  * When the connection is idle (nothing to write, the queue empty and its reader asleep) it offers the
  * token; the writer's next pipe_flush that would wake the reader instead takes the token and calls fn,
  * which reads the queue as the reader and writes the frames to the fd itself, on the application thread,
@@ -176,12 +179,40 @@ bool pipe_is_conflate(struct pipe_end *e);    /* is the queue e reads conflating
  * connection takes the token back (waiting out a send in progress) before it does anything else. */
 #define PIPE_DIRECT_IO   0   /* the reader has it (the initial state) */
 #define PIPE_DIRECT_IDLE 1   /* offered: the writer may take it */
-#define PIPE_DIRECT_APP  2   /* the writer is sending */
-void pipe_direct_offer(struct pipe_end *reader, void (*fn)(void *arg), void *arg);   /* reader: IO -> IDLE */
-void pipe_direct_reclaim(struct pipe_end *reader);   /* reader: IDLE or APP -> IO (waits for APP to end) */
+#define PIPE_DIRECT_APP  2   /* the writer is sending, or receiving for the reader */
+#define PIPE_DIRECT_RECV 3   /* the writer sleeps in poll() on the reader's fd; the reader may take it back */
+/* reader: IO -> IDLE. recv_fn may be NULL (no direct receive: see pipe_direct_wait). */
+void pipe_direct_offer(struct pipe_end *reader, void (*fn)(void *arg),
+                       int (*recv_fn)(void *arg, int wake_fd, int timeout_ms), void *arg);
+/* reader: IDLE, APP or RECV -> IO (waits for APP to end; RECV is taken at once, the writer's poll() then
+ * finds it gone). true: it was taken from RECV, and the reader must undo what the writer's receive set up
+ * before parking (the fd's epoll interest). */
+bool pipe_direct_reclaim(struct pipe_end *reader);
 /* Writer, holding APP: idle (the queue read empty, everything written): back to IDLE; else to IO, and the
  * reader is woken to finish (what is left in the queue, or bytes the fd did not take). */
 void pipe_direct_release(struct pipe_end *reader, bool idle);
+
+/* Direct receive: a socket about to block for input on its only pipe, whose connection offered the token
+ * with a recv_fn, takes the token (IDLE -> APP) and runs recv_fn(arg, wake_fd, timeout_ms) on its own
+ * thread: it sleeps in poll() on the socket's wake_fd and the connection's fd at once, and reads what
+ * arrives itself, writing the messages into the queue the connection writes (the socket then being both
+ * writer and reader of that queue, which the token makes safe), so a lone message costs no wake of the I/O
+ * thread nor of the socket. `writer` is the socket's end. Returns PIPE_WAIT_NONE when there was no token
+ * to take (wait on wake_fd as usual), else what recv_fn returned (see conn_direct.c), the token given back.
+ * spin: the socket sent since it last received, so the I/O thread may be busy writing that and about to
+ * offer the token: wait a few microseconds for it. */
+#define PIPE_WAIT_NONE (-1000)
+#define PIPE_WAIT_WOKEN 1       /* something may have changed: run the mailbox's commands and look again */
+#define PIPE_WAIT_DELIVERED 2   /* recv_fn wrote messages into the pipe: the socket marks it readable */
+/* and 0: timed out; -EINTR: a signal. */
+int pipe_direct_wait(struct pipe_end *writer, int wake_fd, int timeout_ms, bool spin);
+/* For recv_fn, holding APP: APP -> RECV before it sleeps; after, RECV -> APP (false: the reader took the
+ * token meanwhile, so recv_fn must touch nothing of the reader's and return). */
+void pipe_direct_park(struct pipe_end *reader);
+bool pipe_direct_unpark(struct pipe_end *reader);
+/* For recv_fn: publishes what it wrote into the queue the socket reads, and marks that reader (its own
+ * thread) awake instead of waking it through the mailbox. `writer` is the connection's end. */
+void pipe_flush_to_self(struct pipe_end *writer);
 
 /* Both. */
 bool pipe_peer_closed(struct pipe_end *e);

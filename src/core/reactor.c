@@ -144,6 +144,18 @@ int io_set_events(struct reactor *r, struct io_handle *h, uint32_t events)
     return 0;
 }
 
+void io_mute(struct reactor *r, struct io_handle *h)
+{
+    struct epoll_event ev = {.events = 0, .data.ptr = h};
+    (void)epoll_ctl(r->epfd, EPOLL_CTL_MOD, h->fd, &ev);
+}
+
+void io_unmute(struct reactor *r, struct io_handle *h)
+{
+    struct epoll_event ev = {.events = h->events, .data.ptr = h};
+    (void)epoll_ctl(r->epfd, EPOLL_CTL_MOD, h->fd, &ev);
+}
+
 void io_remove(struct reactor *r, struct io_handle *h)
 {
     if (h->fd >= 0 && h->events)

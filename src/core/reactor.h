@@ -91,6 +91,12 @@ int io_add(struct reactor *r, struct io_handle *h, uint32_t events);
  * the handle's interest is then unchanged. */
 int io_set_events(struct reactor *r, struct io_handle *h, uint32_t events);
 void io_remove(struct reactor *r, struct io_handle *h);   /* does not close the fd */
+/* Direct receive (core/conn_direct.c): mutes a handle that is in epoll (events != 0) without changing what
+ * it asked for (only EPOLLERR and EPOLLHUP still report), and unmutes it (back to h->events; epoll then
+ * reports at once what is pending). Callable from any thread by whoever owns the handle at the moment
+ * (epoll_ctl is thread-safe); neither can fail, since the handle stays in epoll. */
+void io_mute(struct reactor *r, struct io_handle *h);
+void io_unmute(struct reactor *r, struct io_handle *h);
 void io_timer_init(struct io_timer *t, void (*on_expire)(struct io_timer *));
 void io_timer_start(struct reactor *r, struct io_timer *t, uint64_t after_ms);
 void io_timer_cancel(struct reactor *r, struct io_timer *t);

@@ -189,6 +189,21 @@ static void socket_command(struct socket *s, struct cmd *cmd)
     }
 }
 
+/* Runs the commands in the mailbox (draining its eventfd even when none is queued). 0 or -ETERM. */
+static int socket_run_commands(struct socket *s)
+{
+    struct cmd *cmds;
+    size_t cap;
+    size_t n = mailbox_take(s->mbox, &cmds, &cap);
+    for (size_t i = 0; i < n; i++) {
+        socket_command(s, &cmds[i]);
+        cmd_release(&cmds[i]);
+    }
+    mailbox_done(s->mbox, cmds, cap);
+    socket_reap_dead(s);
+    return s->stopped ? -ETERM : 0;
+}
+
 /* Waits up to timeout_ms (-1: forever, 0: not at all) for commands and runs them. 0, -EINTR or -ETERM. */
 int socket_process_commands(struct socket *s, int timeout_ms)
 {
@@ -202,27 +217,54 @@ int socket_process_commands(struct socket *s, int timeout_ms)
     } else if (!mailbox_has_pending(s->mbox)) {
         return s->stopped ? -ETERM : 0;
     }
-    struct cmd *cmds;
-    size_t cap;
-    size_t n = mailbox_take(s->mbox, &cmds, &cap);
-    for (size_t i = 0; i < n; i++) {
-        socket_command(s, &cmds[i]);
-        cmd_release(&cmds[i]);
-    }
-    mailbox_done(s->mbox, cmds, cap);
-    socket_reap_dead(s);
-    return s->stopped ? -ETERM : 0;
+    return socket_run_commands(s);
 }
 
-/* Blocks until the deadline (0: none) for something to change. 0, -EAGAIN (timed out), -EINTR, -ETERM. */
-static int socket_wait(struct socket *s, int timeout_ms, uint64_t deadline)
+/* Milliseconds left until the deadline (timeout_ms < 0: -1, for ever); -1 with *expired when it passed. */
+static int wait_left(int timeout_ms, uint64_t deadline, bool *expired)
 {
-    int wait = -1;
-    if (timeout_ms >= 0) {
-        uint64_t now = zn_now_ms();
-        if (now >= deadline)
-            return -EAGAIN;
-        wait = (int)(deadline - now);
+    *expired = false;
+    if (timeout_ms < 0)
+        return -1;
+    uint64_t now = zn_now_ms();
+    if (now >= deadline) {
+        *expired = true;
+        return -1;
+    }
+    return (int)(deadline - now);
+}
+
+/* Waiting for input with one pipe: its connection, if idle, lets this thread wait on the connection's fd
+ * as well and read a lone message itself (pipe_direct_wait, core/conn_direct_recv.c). PIPE_WAIT_NONE: it
+ * could not, wait as usual. */
+static int socket_wait_direct(struct socket *s, int wait)
+{
+    if (s->npipes != 1 || s->pipes[0]->inproc || s->pipes[0]->closed)
+        return PIPE_WAIT_NONE;
+    struct pipe_end *e = s->pipes[0];
+    int rc = pipe_direct_wait(e, s->mbox->fd, wait, s->sent_since_recv);
+    if (rc == PIPE_WAIT_DELIVERED)
+        s->ops->read_activated(s->proto, e);
+    if (rc == PIPE_WAIT_DELIVERED || rc == PIPE_WAIT_WOKEN)
+        return socket_run_commands(s);
+    return rc;   /* 0 (timed out), -EINTR, or PIPE_WAIT_NONE */
+}
+
+/* Blocks until the deadline (0: none) for something to change; for input, perhaps receiving on this thread
+ * (socket_wait_direct). 0, -EAGAIN (timed out), -EINTR, -ETERM. */
+static int socket_wait(struct socket *s, int timeout_ms, uint64_t deadline, bool input)
+{
+    bool expired;
+    int wait = wait_left(timeout_ms, deadline, &expired);
+    if (expired)
+        return -EAGAIN;
+    if (input) {
+        int rc = socket_wait_direct(s, wait);
+        if (rc != PIPE_WAIT_NONE)
+            return rc;
+        wait = wait_left(timeout_ms, deadline, &expired);
+        if (expired)
+            wait = 0;   /* look at the mailbox once more; the caller's next wait reports the timeout */
     }
     return socket_process_commands(s, wait);
 }
@@ -255,9 +297,11 @@ int socket_send(struct socket *s, struct msg *m, int flags)
         int rc = s->ops->send(s->proto, m);
         if (s->ndead)
             socket_reap_dead(s);
+        if (rc == 0)
+            s->sent_since_recv = true;
         if (rc != -EAGAIN || timeout == 0)
             return rc;
-        rc = socket_wait(s, timeout, deadline);
+        rc = socket_wait(s, timeout, deadline, false);
         if (rc < 0)
             return rc;
     }
@@ -280,11 +324,12 @@ int socket_recv(struct socket *s, struct msg *m, int flags)
             socket_reap_dead(s);
         if (rc == 0) {
             s->rcvmore = msg_more(m);
+            s->sent_since_recv = false;
             return 0;
         }
         if (rc != -EAGAIN || timeout == 0)
             return rc;
-        rc = socket_wait(s, timeout, deadline);
+        rc = socket_wait(s, timeout, deadline, true);
         if (rc < 0)
             return rc;
     }

@@ -46,6 +46,7 @@ struct socket {
     struct endpoint *endpoints;         /* bound and connected endpoints, newest first */
     char last_endpoint[1024];
     bool rcvmore;                       /* last frame received had MORE */
+    bool sent_since_recv;               /* a message was sent since the last one received (pipe_direct_wait) */
     bool stopped;                       /* the context is terminating: ETERM */
     uint32_t next_routing_id;           /* for generated 5-byte routing ids */
     unsigned ops_since_commands;        /* throttle for mailbox checks on the fast path */

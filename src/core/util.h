@@ -29,6 +29,16 @@ static inline uint64_t zn_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* A spin-wait's pause between two looks at a shared word. */
+static inline void zn_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 static inline uint64_t zn_now_ns(void)
 {
     struct timespec ts;

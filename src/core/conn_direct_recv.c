@@ -1,0 +1,162 @@
+/* Direct receive: an application thread about to block in zmq_recv on a socket whose only pipe leads to an
+ * idle connection waits on the connection's fd itself, and reads what arrives, so a lone message costs no
+ * wake of the I/O thread and none of the application thread (two context switches less per message; see
+ * docs/design.md, "The data path").
+ *
+ * It runs on the application thread, holding the pipe's direct token (pipe.h, invariant 8), which the
+ * connection offers only when it is idle (conn_direct.c). With the token (APP) the thread:
+ *  1. checks that the input side is idle too: nothing buffered, nothing half-delivered, not paused;
+ *  2. mutes the fd in the I/O thread's epoll (io_mute), so the I/O thread does not wake for these bytes;
+ *  3. parks (APP -> RECV) and sleeps in poll() on the socket's mailbox fd and the connection's fd;
+ *  4. on waking, takes the token back (RECV -> APP) unless the I/O thread took it meanwhile (it does so at
+ *     the start of every entry point: a timer, a pipe wake, an fd error), in which case the I/O thread
+ *     has unmuted the fd and owns everything again, and this thread touches nothing of the conn;
+ *  5. reads once into a buffer on its stack and writes every whole message of plain data frames it finds
+ *     into the pipe. Anything after them (a command, a partial frame, a frame over ZMQ_MAXMSGSIZE or too
+ *     big for the buffer, what the high-water mark holds back) becomes the conn's input buffer, as the
+ *     I/O thread leaves unconsumed bytes between its own reads; end of file stays in the kernel, and a
+ *     read error is passed on (direct_fail), since the kernel reports it only once;
+ *  6. unmutes the fd and hands the token back: IDLE, or IO with a wake when the I/O thread has work
+ *     (conn_on_pipe_wake decodes the buffer, conn_input_leftover, or ends the conn for direct_fail).
+ * So the conn's input state is touched by one thread at a time. The only state this path writes is the
+ * pipe's writer side, the metadata credit, last_rx_ms, the input buffer and direct_fail. */
+#include "core/conn_int.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "core/msg.h"
+#include "core/pipe.h"
+#include "zmtp/zmtp.h"
+
+#define DIRECT_RECV_BUF (8 * 1024)   /* on the application thread's stack */
+
+/* The input side is idle: whatever arrives next starts a new message at a frame boundary. */
+static bool input_idle(const struct conn *c)
+{
+    return conn_direct_quiet(c) && c->h.events == EPOLLIN && !c->in_paused && !c->in_pending &&
+           !c->in_direct && !c->in_more && !c->in_lent && c->in_pos == c->in_len && !c->direct_fail;
+}
+
+/* One frame into the pipe, stamped with the connection's metadata. false: out of memory (nothing kept). */
+static bool write_frame(struct conn *c, const uint8_t *body, size_t len, bool more)
+{
+    struct msg m;
+    if (msg_init_size(&m, len) < 0)
+        return false;
+    memcpy(msg_data(&m), body, len);
+    m.flags = more ? MSGF_MORE : 0;
+    if (c->meta)
+        msg_attach_meta(&m, c->meta, &c->meta_credit);
+    if (pipe_write(c->end, &m) < 0) {
+        msg_close(&m);
+        return false;
+    }
+    return true;
+}
+
+/* Writes the whole messages at the start of buf[0..len) into the pipe (unpublished); returns how many
+ * bytes they took. Stops at the first frame it leaves to the I/O thread, at the high-water mark, and on
+ * ENOMEM (the message cut short is rolled back). */
+static size_t write_messages(struct conn *c, const uint8_t *buf, size_t len)
+{
+    size_t used = 0;
+    while (used < len && pipe_check_write(c->end)) {
+        size_t pos = used;
+        for (;;) {
+            struct zmtp_frame_header hdr;
+            int hlen = zmtp_frame_header_parse(buf + pos, len - pos, c->version, c->p.opt.maxmsgsize, &hdr);
+            if (hlen <= 0 || (hdr.flags & ZMTP_FLAG_COMMAND) || hdr.size > len - pos - (size_t)hlen ||
+                !write_frame(c, buf + pos + hlen, (size_t)hdr.size, hdr.flags & ZMTP_FLAG_MORE)) {
+                pipe_rollback(c->end);
+                return used;
+            }
+            pos += (size_t)hlen + (size_t)hdr.size;
+            if (!(hdr.flags & ZMTP_FLAG_MORE))
+                break;
+        }
+        used = pos;
+    }
+    return used;
+}
+
+/* Bytes read past the last whole message (a partial frame, a command, what the high-water mark held back)
+ * become the conn's own input buffer, which the I/O thread decodes first (conn_input_leftover). */
+static void keep_leftover(struct conn *c, const uint8_t *bytes, size_t len)
+{
+    uint8_t *copy = malloc(len);
+    if (!copy) {
+        c->direct_fail = "out of memory";
+        c->direct_fail_errno = ENOMEM;
+        return;
+    }
+    memcpy(copy, bytes, len);
+    c->in = copy;   /* input_idle: it was empty, and not lent */
+    c->in_pos = 0;
+    c->in_len = len;
+}
+
+/* The fd is readable: reads once, delivers the whole messages and keeps the rest for the I/O thread.
+ * Returns whether messages were delivered; *hand_over: the I/O thread has work (bytes kept, an error). */
+static bool read_messages(struct conn *c, bool *hand_over)
+{
+    uint8_t buf[DIRECT_RECV_BUF];
+    ssize_t n;
+    do
+        n = recv(c->h.fd, buf, sizeof buf, MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+        /* End of file stays for the I/O thread's own read to find; an error is reported once, so pass it. */
+        if (n < 0 && errno != EAGAIN) {
+            c->direct_fail = strerror(errno);
+            c->direct_fail_errno = errno;
+            *hand_over = true;
+        }
+        return false;
+    }
+    c->last_rx_ms = zn_now_ms();
+    size_t used = write_messages(c, buf, (size_t)n);
+    if (used < (size_t)n) {
+        keep_leftover(c, buf + used, (size_t)n - used);
+        *hand_over = true;
+    }
+    if (!used)
+        return false;
+    pipe_flush_to_self(c->end);
+    return true;
+}
+
+int conn_direct_recv(void *arg, int wake_fd, int timeout_ms)
+{
+    struct conn *c = arg;
+    struct pipe_end *end = c->end;   /* the pipe outlives the conn while the socket holds its end */
+    if (!input_idle(c)) {
+        pipe_direct_release(end, true);
+        return PIPE_WAIT_NONE;
+    }
+    int saved_errno = errno;
+    io_mute(c->p.io, &c->h);
+    struct pollfd pfd[2] = {{.fd = wake_fd, .events = POLLIN}, {.fd = c->h.fd, .events = POLLIN}};
+    pipe_direct_park(end);
+    int n = poll(pfd, 2, timeout_ms);
+    int poll_errno = errno;
+    errno = saved_errno;
+    int rc = n < 0 ? (poll_errno == EINTR ? -EINTR : PIPE_WAIT_WOKEN) : n == 0 ? 0 : PIPE_WAIT_WOKEN;
+    if (!pipe_direct_unpark(end))
+        return rc;   /* the I/O thread took the token (and unmuted the fd): c is not ours to touch */
+    bool hand_over = false;
+    if (n > 0 && pfd[1].revents) {
+        if (read_messages(c, &hand_over))
+            rc = PIPE_WAIT_DELIVERED;
+        else if (!pfd[0].revents)
+            rc = PIPE_WAIT_NONE;   /* bytes for the I/O thread: wait for what it makes of them */
+    }
+    io_unmute(c->p.io, &c->h);
+    pipe_direct_release(end, !hand_over);   /* handing over also wakes the conn (conn_on_pipe_wake) */
+    errno = saved_errno;
+    return rc;
+}
