@@ -339,16 +339,7 @@ int socket_events(struct socket *s)
 {
     /* Always drain the mailbox here (even when it looks empty): a wake that raced a previous drain may
      * have left the eventfd readable, and pollers must not see it readable forever. */
-    struct cmd *cmds;
-    size_t cap;
-    size_t n = mailbox_take(s->mbox, &cmds, &cap);
-    for (size_t i = 0; i < n; i++) {
-        socket_command(s, &cmds[i]);
-        cmd_release(&cmds[i]);
-    }
-    mailbox_done(s->mbox, cmds, cap);
-    socket_reap_dead(s);
-    if (s->stopped)
+    if (socket_run_commands(s) < 0)
         return -ETERM;
     int ev = 0;
     if (s->ops->has_in(s->proto))
