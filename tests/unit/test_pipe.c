@@ -1,6 +1,8 @@
 /* The pipe publishes whole messages only: a flush in the middle of a multipart message holds its frames
  * back, and a rollback drops exactly the unfinished message (complete messages written before it
- * survive). Also: frames cross chunk boundaries intact, and the high-water mark counts messages. */
+ * survive). Also: frames cross chunk boundaries intact, the high-water mark counts messages, and the
+ * direct token's states (invariant 8) for a receive: no token, no receive; a receive that delivers; a
+ * reader that takes the token back from a parked receive, which then finds it gone. */
 #include <stdio.h>
 #include <string.h>
 
@@ -31,8 +33,63 @@ static void expect_empty(struct pipe_end *r)
     CHECK(!pipe_read(r, &m));
 }
 
+/* ---- direct receive (one thread plays both sides; ends have no mailbox, so wakes are no-ops) ---- */
+static struct pipe_end *conn_end;
+static int recv_calls;
+static bool steal_while_parked;
+
+static int fake_recv(void *arg, int wake_fd, int timeout_ms)
+{
+    (void)wake_fd;
+    (void)timeout_ms;
+    CHECK(arg == conn_end);
+    recv_calls++;
+    pipe_direct_park(conn_end);
+    if (steal_while_parked) {
+        CHECK(pipe_direct_reclaim(conn_end));   /* the reader takes it from RECV */
+        CHECK(!pipe_direct_unpark(conn_end));   /* and the parked receive finds it gone */
+        return PIPE_WAIT_WOKEN;
+    }
+    CHECK(pipe_direct_unpark(conn_end));
+    put(conn_end, "direct", false);
+    pipe_flush_to_self(conn_end);
+    pipe_direct_release(conn_end, true);
+    return PIPE_WAIT_DELIVERED;
+}
+
+static void noop_send(void *arg)
+{
+    (void)arg;
+}
+
+static void direct_receive_states(void)
+{
+    struct pipe *p = pipe_new(0, 0);
+    struct pipe_end *sock = &p->end[0];
+    conn_end = &p->end[1];
+    expect_empty(sock);                                  /* the socket found nothing: asleep */
+    CHECK_EQ(pipe_direct_wait(sock, -1, 0, false), PIPE_WAIT_NONE);   /* nothing offered */
+    pipe_direct_offer(conn_end, noop_send, NULL, conn_end);
+    CHECK_EQ(pipe_direct_wait(sock, -1, 0, true), PIPE_WAIT_NONE);    /* offered, but no receive */
+    CHECK(!pipe_direct_reclaim(conn_end));               /* still IDLE: taken back without a steal */
+    pipe_direct_offer(conn_end, noop_send, fake_recv, conn_end);
+    CHECK_EQ(pipe_direct_wait(sock, -1, 0, false), PIPE_WAIT_DELIVERED);
+    CHECK_EQ(recv_calls, 1);
+    expect(sock, "direct");                              /* published, the reader marked awake */
+    expect_empty(sock);
+    steal_while_parked = true;                           /* the token is IDLE again (released idle) */
+    CHECK_EQ(pipe_direct_wait(sock, -1, 0, false), PIPE_WAIT_WOKEN);
+    CHECK_EQ(recv_calls, 2);
+    CHECK_EQ(pipe_direct_wait(sock, -1, 0, false), PIPE_WAIT_NONE);   /* the reader has it: IO */
+    CHECK(!pipe_direct_reclaim(conn_end));
+    pipe_close(sock);
+    pipe_close(conn_end);
+}
+
 int main(void)
 {
+    direct_receive_states();
+
     struct pipe *p = pipe_new(0, 0);
     struct pipe_end *w = &p->end[0], *r = &p->end[1];
 
