@@ -7,9 +7,10 @@
  * only while the conn offers it. The I/O thread:
  *  - offers the token (conn_direct_offer) at the end of an entry point, only when the conn is ACTIVE and
  *    quiet: nothing in the output buffer or held, no PING/PONG owed, the queue read empty (its reader
- *    asleep), a plain stream (no CURVE transform, not STREAM) and a socket type that sends each message to
- *    one pipe (PUB and XPUB would write to every subscriber from the application thread; SUB and XSUB send
- *    subscriptions as commands);
+ *    asleep), a plain stream (no CURVE transform, not STREAM) and a socket type whose data goes one pipe to
+ *    one fd as plain frames: for sending, not PUB and XPUB (they would write to every subscriber from the
+ *    application thread) nor SUB and XSUB (they send subscriptions as commands), which take the token for
+ *    receiving only (fn NULL); PUB and XPUB, whose input is subscriptions, not at all;
  *  - takes it back (conn_direct_reclaim) at the start of every entry point (fd events, pipe wakes, timers,
  *    close), waiting out a send in progress, so the two threads never write the fd or touch the conn's
  *    output state at once.
@@ -33,21 +34,29 @@
 
 #define DIRECT_BUF (4 * 1024)   /* on the application thread's stack */
 
-/* Socket types whose messages each go to one pipe, as plain data frames (PULL sends none). */
-static bool direct_type(int type)
+/* Socket types whose messages each go to one pipe, as plain data frames: the application thread may write
+ * them (direct send). Not PUB or XPUB (every subscriber), nor SUB or XSUB (subscriptions are commands). */
+static bool direct_send_type(int type)
 {
     switch (type) {
-    case ZMQ_PAIR: case ZMQ_PUSH: case ZMQ_PULL: case ZMQ_DEALER: case ZMQ_ROUTER: case ZMQ_REQ: case ZMQ_REP:
+    case ZMQ_PAIR: case ZMQ_PUSH: case ZMQ_DEALER: case ZMQ_ROUTER: case ZMQ_REQ: case ZMQ_REP:
         return true;
     default:
         return false;
     }
 }
 
+/* Socket types whose input is plain data frames into one pipe: the application thread may read them
+ * (direct receive, conn_direct_recv.c). Not PUB or XPUB, whose input is subscriptions. */
+static bool direct_recv_type(int type)
+{
+    return type == ZMQ_PULL || type == ZMQ_SUB || type == ZMQ_XSUB || direct_send_type(type);
+}
+
 bool conn_direct_quiet(const struct conn *c)
 {
     return c->state == CONN_ACTIVE && c->h.fd >= 0 && !c->closing && c->end && !c->end->closed && !c->raw &&
-           !c->xform && direct_type(c->p.opt.type) && (!c->out || c->out_pos == c->out_len) &&
+           !c->xform && direct_recv_type(c->p.opt.type) && (!c->out || c->out_pos == c->out_len) &&
            !c->out_has_big && !c->out_has_held && !c->out_dropping && !c->ping_pending && !c->pong_pending &&
            !c->want_out && !pipe_is_conflate(c->end) && !c->direct_fail;
 }
@@ -109,7 +118,7 @@ void conn_direct_offer(struct conn *c)
     for (int round = 0; round < 4 && !c->direct_offered && conn_direct_quiet(c); round++) {
         if (!pipe_check_read(c->end)) {   /* empty: the reader is marked asleep */
             c->direct_offered = true;
-            pipe_direct_offer(c->end, conn_direct_send, conn_direct_recv, c);
+            pipe_direct_offer(c->end, direct_send_type(c->p.opt.type) ? conn_direct_send : NULL, conn_direct_recv, c);
             return;
         }
         conn_output(c);

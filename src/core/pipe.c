@@ -302,6 +302,10 @@ static bool try_direct(struct pipe_queue *q)
     if (!atomic_compare_exchange_strong_explicit(&q->direct, &expected, PIPE_DIRECT_APP, memory_order_acquire,
                                                  memory_order_relaxed))
         return false;
+    if (!q->direct_fn) {   /* offered for receiving only (read after the acquire: set before the offer) */
+        atomic_store_explicit(&q->direct, PIPE_DIRECT_IDLE, memory_order_release);
+        return false;
+    }
     q->direct_fn(q->direct_arg);   /* ends with pipe_direct_release */
     q->w_direct_try_ns = zn_now_ns();
     return true;

@@ -181,7 +181,8 @@ bool pipe_is_conflate(struct pipe_end *e);    /* is the queue e reads conflating
 #define PIPE_DIRECT_IDLE 1   /* offered: the writer may take it */
 #define PIPE_DIRECT_APP  2   /* the writer is sending, or receiving for the reader */
 #define PIPE_DIRECT_RECV 3   /* the writer sleeps in poll() on the reader's fd; the reader may take it back */
-/* reader: IO -> IDLE. recv_fn may be NULL (no direct receive: see pipe_direct_wait). */
+/* reader: IO -> IDLE. fn may be NULL (no direct send: a flush wakes the reader as ever), and so may
+ * recv_fn (no direct receive: see pipe_direct_wait). */
 void pipe_direct_offer(struct pipe_end *reader, void (*fn)(void *arg),
                        int (*recv_fn)(void *arg, int wake_fd, int timeout_ms), void *arg);
 /* reader: IDLE, APP or RECV -> IO (waits for APP to end; RECV is taken at once, the writer's poll() then

@@ -72,18 +72,23 @@ static void rx_expect(struct receiver *r, int i, const char *text, int more)
 }
 
 /* ---- a raw ZMTP 3.1 peer -------------------------------------------------------------------------------- */
-/* Full handshake as a DEALER with the bound socket; consumes its greeting and READY. */
-static int raw_dealer(void *bound)
+/* Full handshake as a peer of this type with the bound socket; consumes its greeting and READY. */
+static int raw_peer(void *bound, const char *type)
 {
     int fd = raw_connect_bound(bound);
     raw_send_greeting(fd, 1);
     uint8_t theirs[64];
     CHECK_EQ(raw_recv(fd, theirs, 64, 2000), 64);
-    raw_send_ready(fd, "DEALER");
+    raw_send_ready(fd, type);
     uint8_t flags, body[255];
     CHECK(raw_recv_frame(fd, NULL, &flags, body, sizeof body, 2000) > 6);
     CHECK_EQ(flags, 0x04);
     return fd;
+}
+
+static int raw_dealer(void *bound)
+{
+    return raw_peer(bound, "DEALER");
 }
 
 /* Appends a short frame to out[*n]. */
@@ -399,6 +404,42 @@ static void heartbeats_flow_while_blocked(void)
     zmq_ctx_term(ctx);
 }
 
+/* A SUB blocked in zmq_recv gets what matches its subscription and nothing else, and answers a PING. */
+static void sub_filters_while_blocked(void)
+{
+    void *ctx = zmq_ctx_new();
+    void *sub = test_socket(ctx, ZMQ_SUB);
+    set_int(sub, ZMQ_RCVTIMEO, 5000);
+    CHECK_OK(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "a", 1));
+    CHECK_OK(zmq_bind(sub, "tcp://127.0.0.1:*"));
+    int fd = raw_peer(sub, "PUB");
+    uint8_t flags, body[255];
+    CHECK_EQ(raw_recv_frame(fd, sub, &flags, body, sizeof body, 2000), 11);   /* pumped: sent on attach */
+    CHECK_EQ(flags, 0x04);
+    CHECK(memcmp(body, "\x09SUBSCRIBEa", 11) == 0);
+    struct receiver r;
+    rx_start(&r, sub, 2);
+    uint8_t out[64];
+    size_t n = 0;
+    put_frame(out, &n, 0, "b1", 2);
+    put_frame(out, &n, 0, "a1", 2);
+    raw_send(fd, out, n);
+    msleep(50);
+    n = 0;
+    put_ping(out, &n, "sub");
+    put_frame(out, &n, 0, "b2", 2);
+    put_frame(out, &n, 0, "a2", 2);
+    raw_send(fd, out, n);
+    expect_pong(fd, "sub");
+    rx_join(&r);
+    rx_expect(&r, 0, "a1", 0);
+    rx_expect(&r, 1, "a2", 0);
+    rx_free(&r);
+    close(fd);
+    zmq_close(sub);
+    zmq_ctx_term(ctx);
+}
+
 /* ---- two sockets, many rounds --------------------------------------------------------------------------- */
 /* A message of round i: mostly small, every 50th 100 KB, every 7th in two parts. */
 static size_t round_size(int i)
@@ -533,6 +574,7 @@ int main(void)
     RUN(signal_interrupts_blocked_recv);
     RUN(shutdown_ends_blocked_recv);
     RUN(heartbeats_flow_while_blocked);
+    RUN(sub_filters_while_blocked);
     RUN_ENGINE_TRANSPORTS(request_reply_rounds);
     RUN_ENGINE_TRANSPORTS(push_pull_bursts);
     return test_end();
