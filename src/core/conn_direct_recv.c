@@ -95,7 +95,8 @@ static void keep_leftover(struct conn *c, const uint8_t *bytes, size_t len)
         return;
     }
     memcpy(copy, bytes, len);
-    c->in = copy;   /* input_idle: it was empty, and not lent */
+    free(c->in);    /* input_idle: empty, and not lent (our own buffer, if any) */
+    c->in = copy;
     c->in_pos = 0;
     c->in_len = len;
 }
