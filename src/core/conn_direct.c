@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <zmq.h>
@@ -61,13 +62,112 @@ bool conn_direct_quiet(const struct conn *c)
            !c->want_out && !pipe_is_conflate(c->end) && !c->direct_fail;
 }
 
-/* Application thread: the bytes the fd did not take become out_big, which conn_output writes before
- * anything else (nothing else is buffered: the conn was quiet when it offered the token). */
-static void keep_unsent(struct conn *c, const uint8_t *bytes, size_t len)
+/* What one direct send gathers: frame headers and small bodies copied into a buffer on the application
+ * thread's stack, larger bodies written from their own memory (one iovec each, the message held until the
+ * write returns), so a lone large message costs the kernel's copy only, as from the I/O thread. */
+#define DIRECT_COPY_MAX 512            /* bodies up to this size are copied next to their header */
+#define DIRECT_FRAMES 16               /* large bodies per direct send */
+#define DIRECT_BYTES (256 * 1024)      /* bytes per direct send; a bigger frame is the I/O thread's */
+
+struct direct_batch {
+    uint8_t buf[DIRECT_BUF];
+    size_t buf_len;
+    struct iovec iov[2 * DIRECT_FRAMES + 2];
+    int iov_count;
+    struct msg held[DIRECT_FRAMES];
+    int held_count;
+    size_t total;
+};
+
+/* Appends buf[from..buf_len) to the iovecs, extending the last one when it ends where this starts. */
+static void batch_add_buf(struct direct_batch *b, size_t from)
 {
+    struct iovec *last = b->iov_count ? &b->iov[b->iov_count - 1] : NULL;
+    if (last && (uint8_t *)last->iov_base + last->iov_len == b->buf + from)
+        last->iov_len += b->buf_len - from;
+    else
+        b->iov[b->iov_count++] = (struct iovec){b->buf + from, b->buf_len - from};
+}
+
+/* Takes the next frame from the queue into the batch if it fits. false: it does not (or none is left). */
+static bool batch_take(struct conn *c, struct direct_batch *b)
+{
+    const struct msg *next = pipe_peek(c->end);
+    if (!next)
+        return false;
+    size_t size = msg_size(next);
+    bool copy = size <= DIRECT_COPY_MAX;
+    if (b->buf_len + ZMTP_FRAME_HEADER_MAX + (copy ? size : 0) > sizeof b->buf || b->total + size > DIRECT_BYTES ||
+        (!copy && b->held_count == DIRECT_FRAMES))
+        return false;
+    struct msg m;
+    pipe_read(c->end, &m);
+    c->out_more = m.flags & MSGF_MORE;
+    size_t from = b->buf_len;
+    b->buf_len += zmtp_frame_header_write(b->buf + b->buf_len, size, c->out_more ? ZMTP_FLAG_MORE : 0);
+    if (copy) {
+        memcpy(b->buf + b->buf_len, msg_data(&m), size);
+        b->buf_len += size;
+        msg_close(&m);
+    }
+    b->total += b->buf_len - from + (copy ? 0 : size);
+    batch_add_buf(b, from);
+    if (!copy) {
+        b->held[b->held_count] = m;
+        b->iov[b->iov_count++] = (struct iovec){msg_data(&b->held[b->held_count]), size};
+        b->held_count++;
+    }
+    return true;
+}
+
+/* Writes the batch with non-blocking sendmsg calls; returns how many bytes the fd took. */
+static size_t batch_write(struct conn *c, struct direct_batch *b)
+{
+    size_t sent = 0;
+    struct iovec *iov = b->iov;
+    int count = b->iov_count;
+    while (count > 0) {
+        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)count};
+        ssize_t n = sendmsg(c->h.fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;   /* EAGAIN, or an error the I/O thread meets again on its own write and reports */
+        sent += (size_t)n;
+        while (count > 0 && (size_t)n >= iov->iov_len) {
+            n -= (ssize_t)iov->iov_len;
+            iov++;
+            count--;
+        }
+        if (count > 0) {
+            iov->iov_base = (uint8_t *)iov->iov_base + n;
+            iov->iov_len -= (size_t)n;
+        }
+    }
+    return sent;
+}
+
+/* Application thread: the bytes the fd did not take (what is left of b's iovecs after `sent`) become
+ * out_big, which conn_output writes before anything else (nothing else is buffered: the conn was quiet
+ * when it offered the token). */
+static void keep_unsent(struct conn *c, const struct direct_batch *b, size_t sent)
+{
+    size_t len = b->total - sent;
     while (msg_init_size(&c->out_big, len) < 0)
         usleep(1000);   /* these bytes are part of the stream: wait for memory rather than lose them */
-    memcpy(msg_data(&c->out_big), bytes, len);
+    uint8_t *out = msg_data(&c->out_big);
+    size_t skip = sent;
+    for (int i = 0; i < b->iov_count; i++) {
+        const uint8_t *base = b->iov[i].iov_base;
+        size_t n = b->iov[i].iov_len;
+        if (skip >= n) {
+            skip -= n;
+            continue;
+        }
+        memcpy(out, base + skip, n - skip);
+        out += n - skip;
+        skip = 0;
+    }
     c->out_big_off = 0;
     c->out_has_big = true;
 }
@@ -77,34 +177,22 @@ static void conn_direct_send(void *arg)
 {
     struct conn *c = arg;
     int saved_errno = errno;
-    uint8_t buf[DIRECT_BUF];
-    size_t len = 0;
-    const struct msg *next;
-    while ((next = pipe_peek(c->end)) != NULL) {
-        size_t size = msg_size(next);
-        if (len + ZMTP_FRAME_HEADER_MAX + size > sizeof buf)
-            break;   /* too big for this path: the I/O thread writes it */
-        struct msg m;
-        pipe_read(c->end, &m);
-        c->out_more = m.flags & MSGF_MORE;
-        len += zmtp_frame_header_write(buf + len, size, c->out_more ? ZMTP_FLAG_MORE : 0);
-        memcpy(buf + len, msg_data(&m), size);
-        len += size;
-        msg_close(&m);
-    }
-    size_t sent = 0;
-    while (sent < len) {
-        ssize_t n = send(c->h.fd, buf + sent, len - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;   /* EAGAIN, or an error the I/O thread meets again on its own write and reports */
-        sent += (size_t)n;
-    }
-    if (sent < len)
-        keep_unsent(c, buf + sent, len - sent);
+    struct direct_batch b;
+    b.buf_len = b.total = 0;
+    b.iov_count = b.held_count = 0;
+    while (batch_take(c, &b))
+        ;
+    bool queue_empty = !pipe_peek(c->end);   /* NULL marks the reader asleep, as the I/O thread leaves it */
+    struct iovec whole[sizeof b.iov / sizeof b.iov[0]];
+    memcpy(whole, b.iov, sizeof whole);      /* batch_write advances b.iov; keep_unsent needs the original */
+    size_t sent = batch_write(c, &b);
+    memcpy(b.iov, whole, sizeof whole);
+    if (sent < b.total)
+        keep_unsent(c, &b, sent);
+    for (int i = 0; i < b.held_count; i++)
+        msg_close(&b.held[i]);
     errno = saved_errno;
-    pipe_direct_release(c->end, !next && sent == len);
+    pipe_direct_release(c->end, queue_empty && sent == b.total);
 }
 
 /* Offers the token if the conn is quiet and its queue empty. Finding data instead means sending it now:

@@ -488,8 +488,10 @@ static void *echo_main(void *arg)
 }
 
 /* REQ/REP over tcp and ipc, both ends heartbeating every millisecond (so the I/O threads keep taking the
- * receive back from the blocked threads), messages of mixed sizes and shapes: every reply is the request. */
-static void request_reply_rounds(const char *transport)
+ * receive back from the blocked threads), messages of mixed sizes and shapes: every reply is the request.
+ * With small kernel buffers (sockbuf > 0: ZMQ_SNDBUF and ZMQ_RCVBUF) a large message never goes out in one
+ * write, so a send from the application thread leaves the rest to the I/O thread. */
+static void request_reply(const char *transport, int sockbuf)
 {
     void *ctx = zmq_ctx_new();
     char ep[256];
@@ -497,11 +499,19 @@ static void request_reply_rounds(const char *transport)
     set_int(rep, ZMQ_HEARTBEAT_IVL, 1);
     set_int(rep, ZMQ_HEARTBEAT_TIMEOUT, 30000);   /* the default (the interval) would drop a slow peer */
     set_int(rep, ZMQ_RCVTIMEO, 10000);
+    if (sockbuf) {
+        set_int(rep, ZMQ_SNDBUF, sockbuf);
+        set_int(rep, ZMQ_RCVBUF, sockbuf);
+    }
     bind_transport(rep, transport, ep, sizeof ep);
     void *req = test_socket(ctx, ZMQ_REQ);
     set_int(req, ZMQ_HEARTBEAT_IVL, 1);
     set_int(req, ZMQ_HEARTBEAT_TIMEOUT, 30000);
     set_int(req, ZMQ_RCVTIMEO, 10000);
+    if (sockbuf) {
+        set_int(req, ZMQ_SNDBUF, sockbuf);
+        set_int(req, ZMQ_RCVBUF, sockbuf);
+    }
     CHECK_OK(zmq_connect(req, ep));
     struct echo_args a = {rep};
     pthread_t t;
@@ -526,6 +536,16 @@ static void request_reply_rounds(const char *transport)
     zmq_close(req);
     zmq_close(rep);
     zmq_ctx_term(ctx);
+}
+
+static void request_reply_rounds(const char *transport)
+{
+    request_reply(transport, 0);
+}
+
+static void request_reply_small_buffers(const char *transport)
+{
+    request_reply(transport, 4096);
 }
 
 /* PUSH to PULL in bursts with pauses (so the puller blocks between them, and a burst may arrive while it
@@ -576,6 +596,7 @@ int main(void)
     RUN(heartbeats_flow_while_blocked);
     RUN(sub_filters_while_blocked);
     RUN_ENGINE_TRANSPORTS(request_reply_rounds);
+    RUN_ENGINE_TRANSPORTS(request_reply_small_buffers);
     RUN_ENGINE_TRANSPORTS(push_pull_bursts);
     return test_end();
 }
