@@ -12,14 +12,17 @@
  *     the start of every entry point: a timer, a pipe wake, an fd error), in which case the I/O thread
  *     has unmuted the fd and owns everything again, and this thread touches nothing of the conn;
  *  5. reads once into a buffer on its stack and writes every whole message of plain data frames it finds
- *     into the pipe. Anything after them (a command, a partial frame, a frame over ZMQ_MAXMSGSIZE or too
- *     big for the buffer, what the high-water mark holds back) becomes the conn's input buffer, as the
- *     I/O thread leaves unconsumed bytes between its own reads; end of file stays in the kernel, and a
- *     read error is passed on (direct_fail), since the kernel reports it only once;
+ *     into the pipe. A message cut short by a large frame (4 KiB to 1 MiB) has that frame's body read
+ *     straight into its own message (take_large), and if the kernel does not hold all of it yet, the
+ *     conn is left mid-frame as the I/O thread leaves it (in_frame, in_direct). Anything else (a command,
+ *     a small partial frame, a frame over ZMQ_MAXMSGSIZE, what the high-water mark holds back) becomes the
+ *     conn's input buffer, as the I/O thread leaves unconsumed bytes between its own reads; end of file
+ *     stays in the kernel, and a read error is passed on (direct_fail), since the kernel reports it once;
  *  6. unmutes the fd and hands the token back: IDLE, or IO with a wake when the I/O thread has work
  *     (conn_on_pipe_wake decodes the buffer, conn_input_leftover, or ends the conn for direct_fail).
  * So the conn's input state is touched by one thread at a time. The only state this path writes is the
- * pipe's writer side, the metadata credit, last_rx_ms, the input buffer and direct_fail. */
+ * pipe's writer side, the metadata credit, last_rx_ms, the input buffer, the large-frame read (in_frame,
+ * in_frame_have, in_frame_size, in_direct, in_more) and direct_fail. */
 #include "core/conn_int.h"
 
 #include <errno.h>
@@ -101,6 +104,78 @@ static void keep_leftover(struct conn *c, const uint8_t *bytes, size_t len)
     c->in_len = len;
 }
 
+/* The message at p[0..avail) is cut short by a frame larger than what was read: its earlier frames go into
+ * the pipe, and that frame's body is read straight from the fd into its own message, as far as the
+ * kernel already holds it. Complete: it joins the pipe, and the message is whole unless it has MORE (the
+ * I/O thread then takes the rest, mid-message). Not complete: the frame becomes the conn's large-frame
+ * read in progress (in_frame, in_direct), which the I/O thread finishes (conn_io.c, read_direct). Only for
+ * frames the I/O thread would also allocate whole at once (CONN_FRAME_FIRST_ALLOC): a peer that announces
+ * more still pays with its bytes first. Returns false (nothing taken, nothing written) when it does not
+ * apply; true when it consumed all of p, with *hand_over set when the I/O thread has work. */
+static bool take_large(struct conn *c, const uint8_t *p, size_t avail, bool *hand_over)
+{
+    if (!pipe_check_write(c->end))
+        return false;   /* write_messages stopped at the high-water mark */
+    size_t pos = 0;
+    bool more = false;
+    struct zmtp_frame_header hdr;
+    for (;;) {
+        int hlen = zmtp_frame_header_parse(p + pos, avail - pos, c->version, c->p.opt.maxmsgsize, &hdr);
+        if (hlen <= 0 || (hdr.flags & ZMTP_FLAG_COMMAND))
+            goto decline;
+        more = hdr.flags & ZMTP_FLAG_MORE;
+        if (hdr.size > avail - pos - (size_t)hlen) {
+            pos += (size_t)hlen;
+            break;   /* the large frame */
+        }
+        if (!write_frame(c, p + pos + hlen, (size_t)hdr.size, more) || !more)
+            goto decline;   /* out of memory, or a whole message (write_messages stopped before it: HWM) */
+        pos += (size_t)hlen + (size_t)hdr.size;
+    }
+    size_t size = (size_t)hdr.size, have = avail - pos;
+    struct msg m;
+    if (size < DIRECT_RECV_BUF / 2 || size > CONN_FRAME_FIRST_ALLOC || msg_init_size(&m, size) < 0)
+        goto decline;   /* a small frame cut short waits in the input buffer instead (keep_leftover) */
+    memcpy(msg_data(&m), p + pos, have);
+    while (have < size) {
+        ssize_t n = recv(c->h.fd, (uint8_t *)msg_data(&m) + have, size - have, MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n < 0 && errno != EAGAIN) {
+                c->direct_fail = strerror(errno);
+                c->direct_fail_errno = errno;
+            }
+            break;   /* the rest has not come yet (or end of file, which the I/O thread's read finds) */
+        }
+        have += (size_t)n;
+    }
+    m.flags = more ? MSGF_MORE : 0;
+    if (c->meta)
+        msg_attach_meta(&m, c->meta, &c->meta_credit);
+    if (have == size) {
+        if (pipe_write(c->end, &m) < 0) {
+            msg_close(&m);
+            c->direct_fail = "out of memory";   /* its bytes are read: the stream cannot go on without it */
+            c->direct_fail_errno = ENOMEM;
+        }
+        c->in_more = more;   /* MORE: the I/O thread delivers the rest of the message */
+        *hand_over |= more || c->direct_fail;
+        return true;
+    }
+    c->in_frame = m;                 /* the I/O thread reads the rest into it */
+    c->in_frame_have = have;
+    c->in_frame_size = size;
+    c->in_direct = true;
+    if (pos > 0)
+        c->in_more = true;           /* earlier frames of its message are in the pipe */
+    *hand_over = true;
+    return true;
+decline:
+    pipe_rollback(c->end);
+    return false;
+}
+
 /* The fd is readable: reads once, delivers the whole messages and keeps the rest for the I/O thread.
  * Returns whether messages were delivered; *hand_over: the I/O thread has work (bytes kept, an error). */
 static bool read_messages(struct conn *c, bool *hand_over)
@@ -121,12 +196,15 @@ static bool read_messages(struct conn *c, bool *hand_over)
     }
     c->last_rx_ms = zn_now_ms();
     size_t used = write_messages(c, buf, (size_t)n);
-    if (used < (size_t)n) {
+    bool whole = used > 0;
+    if (used < (size_t)n && take_large(c, buf + used, (size_t)n - used, hand_over)) {
+        whole = whole || !c->in_more;   /* the large message is whole in the pipe */
+    } else if (used < (size_t)n) {
         keep_leftover(c, buf + used, (size_t)n - used);
         *hand_over = true;
     }
-    if (!used)
-        return false;
+    if (!whole)
+        return false;   /* nothing whole to read yet: the frames written wait for the I/O thread's flush */
     pipe_flush_to_self(c->end);
     return true;
 }

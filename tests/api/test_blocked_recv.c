@@ -256,6 +256,65 @@ static void large_message_while_blocked(void)
     zmq_ctx_term(ctx);
 }
 
+/* Appends a frame of size bytes (LONG when over 255), each byte derived from seed. */
+static size_t put_sized(uint8_t *out, size_t n, uint8_t flags, size_t size, int seed)
+{
+    if (size > 255) {
+        out[n++] = flags | 0x02;
+        for (int i = 0; i < 8; i++)
+            out[n++] = (uint8_t)((uint64_t)size >> (56 - 8 * i));
+    } else {
+        out[n++] = flags;
+        out[n++] = (uint8_t)size;
+    }
+    for (size_t i = 0; i < size; i++)
+        out[n++] = (uint8_t)(seed + i * 3);
+    return n;
+}
+
+static void expect_sized(struct receiver *r, int i, size_t size, int seed, int more)
+{
+    CHECK_EQ(r->len[i], (int)size);
+    for (size_t k = 0; k < size; k++)
+        if (r->data[i][k] != (uint8_t)(seed + k * 3))
+            CHECK(!"frame corrupt");
+    CHECK_EQ(r->more[i], more);
+}
+
+/* Large frames inside multipart messages (with MORE, and last), arriving in pieces cut at odd places while
+ * the receiver is blocked: every frame whole, in order, with its MORE flag. */
+static void large_frames_in_pieces(void)
+{
+    static const size_t sizes[] = {7, 20000, 3, 70000, 1, 9000, 40000};
+    static const uint8_t flags[] = {1, 1, 1, 0, 1, 1, 0};   /* two messages: 4 frames, then 3 */
+    void *ctx = zmq_ctx_new();
+    void *dealer = bound_dealer(ctx, 5000);
+    int fd = raw_dealer(dealer);
+    struct receiver r;
+    rx_start(&r, dealer, 7);
+    uint8_t *out = malloc(200000);
+    CHECK(out != NULL);
+    size_t n = 0;
+    for (int i = 0; i < 7; i++)
+        n = put_sized(out, n, flags[i], sizes[i], i * 11);
+    static const size_t cuts[] = {5000, 5001, 30000, 60000, 100000, 130000};
+    size_t sent = 0;
+    for (int i = 0; i < 6; i++) {
+        raw_send(fd, out + sent, cuts[i] - sent);
+        sent = cuts[i];
+        msleep(20);
+    }
+    raw_send(fd, out + sent, n - sent);
+    rx_join(&r);
+    for (int i = 0; i < 7; i++)
+        expect_sized(&r, i, sizes[i], i * 11, flags[i]);
+    free(out);
+    rx_free(&r);
+    close(fd);
+    zmq_close(dealer);
+    zmq_ctx_term(ctx);
+}
+
 /* One write of 20 messages to a socket whose ZMQ_RCVHWM is 2: all arrive, in order. */
 static void one_write_past_the_hwm(void)
 {
@@ -589,6 +648,7 @@ int main(void)
     RUN(messages_and_commands_in_one_write);
     RUN(message_split_across_writes);
     RUN(large_message_while_blocked);
+    RUN(large_frames_in_pieces);
     RUN(one_write_past_the_hwm);
     RUN(peer_vanishes_while_blocked);
     RUN(signal_interrupts_blocked_recv);
