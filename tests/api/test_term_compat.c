@@ -246,8 +246,9 @@ static void term_shall_wait_for(void *ctx, const char *ep, int peer_type, const 
 /* ZMQ_LINGER -1 (the default): term waits for a pending message until a peer appears and takes it. */
 static void default_linger_shall_hold_term_until_delivered(void)
 {
-    char ep[64];
-    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", free_tcp_port());
+    char ep[128];
+    char path[108];
+    snprintf(ep, sizeof ep, "ipc://%s", tu_ipc_path(path, sizeof path));   /* a tcp port picked free may be taken before the bind */
     void *ctx = CHECK_PTR(zmq_ctx_new());
     void *push = CHECK_PTR(zmq_socket(ctx, ZMQ_PUSH));
     CHECK_EQ(get_int(push, ZMQ_LINGER), -1);
@@ -301,8 +302,9 @@ static void sub_subscriptions_shall_not_hold_term(void)
  * appears and takes it. */
 static void xsub_subscription_shall_hold_term_until_delivered(void)
 {
-    char ep[64];
-    snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", free_tcp_port());
+    char ep[128];
+    char path[108];
+    snprintf(ep, sizeof ep, "ipc://%s", tu_ipc_path(path, sizeof path));   /* a tcp port picked free may be taken before the bind */
     void *ctx = CHECK_PTR(zmq_ctx_new());
     void *xsub = CHECK_PTR(zmq_socket(ctx, ZMQ_XSUB));
     set_int(xsub, ZMQ_LINGER, -1);
