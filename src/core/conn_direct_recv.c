@@ -110,12 +110,15 @@ static void keep_leftover(struct conn *c, const uint8_t *bytes, size_t len)
  * I/O thread then takes the rest, mid-message). Not complete: the frame becomes the conn's large-frame
  * read in progress (in_frame, in_direct), which the I/O thread finishes (conn_io.c, read_direct). Only for
  * frames the I/O thread would also allocate whole at once (CONN_FRAME_FIRST_ALLOC): a peer that announces
- * more still pays with its bytes first. Returns false (nothing taken, nothing written) when it does not
- * apply; true when it consumed all of p, with *hand_over set when the I/O thread has work. */
-static bool take_large(struct conn *c, const uint8_t *p, size_t avail, bool *hand_over)
+ * more still pays with its bytes first. Returns TAKE_NONE (nothing taken, nothing written) when it does
+ * not apply; else it consumed all of p (TAKE_WHOLE: the message is whole in the pipe), with *hand_over set
+ * when the I/O thread has work. */
+enum take { TAKE_NONE, TAKE_PART, TAKE_WHOLE };
+
+static enum take take_large(struct conn *c, const uint8_t *p, size_t avail, bool *hand_over)
 {
     if (!pipe_check_write(c->end))
-        return false;   /* write_messages stopped at the high-water mark */
+        return TAKE_NONE;   /* write_messages stopped at the high-water mark */
     size_t pos = 0;
     bool more = false;
     struct zmtp_frame_header hdr;
@@ -161,7 +164,7 @@ static bool take_large(struct conn *c, const uint8_t *p, size_t avail, bool *han
         }
         c->in_more = more;   /* MORE: the I/O thread delivers the rest of the message */
         *hand_over |= more || c->direct_fail;
-        return true;
+        return more || c->direct_fail ? TAKE_PART : TAKE_WHOLE;
     }
     c->in_frame = m;                 /* the I/O thread reads the rest into it */
     c->in_frame_have = have;
@@ -170,10 +173,10 @@ static bool take_large(struct conn *c, const uint8_t *p, size_t avail, bool *han
     if (pos > 0)
         c->in_more = true;           /* earlier frames of its message are in the pipe */
     *hand_over = true;
-    return true;
+    return TAKE_PART;
 decline:
     pipe_rollback(c->end);
-    return false;
+    return TAKE_NONE;
 }
 
 /* The fd is readable: reads once, delivers the whole messages and keeps the rest for the I/O thread.
@@ -197,14 +200,17 @@ static bool read_messages(struct conn *c, bool *hand_over)
     c->last_rx_ms = zn_now_ms();
     size_t used = write_messages(c, buf, (size_t)n);
     bool whole = used > 0;
-    if (used < (size_t)n && take_large(c, buf + used, (size_t)n - used, hand_over)) {
-        whole = whole || !c->in_more;   /* the large message is whole in the pipe */
-    } else if (used < (size_t)n) {
-        keep_leftover(c, buf + used, (size_t)n - used);
-        *hand_over = true;
+    if (used < (size_t)n) {
+        enum take took = take_large(c, buf + used, (size_t)n - used, hand_over);
+        if (took == TAKE_WHOLE)
+            whole = true;
+        if (took == TAKE_NONE) {
+            keep_leftover(c, buf + used, (size_t)n - used);
+            *hand_over = true;
+        }
     }
     if (!whole)
-        return false;   /* nothing whole to read yet: the frames written wait for the I/O thread's flush */
+        return false;   /* nothing whole to read yet: frames written wait for the I/O thread's flush */
     pipe_flush_to_self(c->end);
     return true;
 }

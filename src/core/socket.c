@@ -237,9 +237,19 @@ static int wait_left(int timeout_ms, uint64_t deadline, bool *expired)
 /* Waiting for input with one pipe: its connection, if idle, lets this thread wait on the connection's fd
  * as well and read a lone message itself (pipe_direct_wait, core/conn_direct_recv.c). PIPE_WAIT_NONE: it
  * could not, wait as usual. */
+/* A socket that keeps blocking for input without sending in between (a PULL or SUB draining a stream) is
+ * better served by the I/O thread, which reads in batches on its own CPU while this thread works through
+ * the last batch: taking the reads onto this thread makes the slower side of the stream slower still (a
+ * pyzmq receiver fell to half its rate). So a socket waits on the fd itself only after a send (a request
+ * or a reply) or when its last wait for input ended long enough ago that this input is not the next piece
+ * of a stream. */
+#define SOCKET_STREAM_GAP_NS 50000
+
 static int socket_wait_direct(struct socket *s, int wait)
 {
     if (s->npipes != 1 || s->pipes[0]->inproc || s->pipes[0]->closed)
+        return PIPE_WAIT_NONE;
+    if (!s->sent_since_recv && zn_now_ns() - s->input_wait_end_ns < SOCKET_STREAM_GAP_NS)
         return PIPE_WAIT_NONE;
     struct pipe_end *e = s->pipes[0];
     int rc = pipe_direct_wait(e, s->mbox->fd, wait, s->sent_since_recv);
@@ -258,15 +268,16 @@ static int socket_wait(struct socket *s, int timeout_ms, uint64_t deadline, bool
     int wait = wait_left(timeout_ms, deadline, &expired);
     if (expired)
         return -EAGAIN;
-    if (input) {
-        int rc = socket_wait_direct(s, wait);
-        if (rc != PIPE_WAIT_NONE)
-            return rc;
+    if (!input)
+        return socket_process_commands(s, wait);
+    int rc = socket_wait_direct(s, wait);
+    if (rc == PIPE_WAIT_NONE) {
         wait = wait_left(timeout_ms, deadline, &expired);
-        if (expired)
-            wait = 0;   /* look at the mailbox once more; the caller's next wait reports the timeout */
+        rc = socket_process_commands(s, expired ? 0 : wait);   /* expired: one more look; the caller's next
+                                                                 * wait reports the timeout */
     }
-    return socket_process_commands(s, wait);
+    s->input_wait_end_ns = zn_now_ns();
+    return rc;
 }
 
 /* Has the socket seen the context's stop? A call that would run the socket's commands in libzmq (send,
