@@ -206,11 +206,13 @@ static void zproxy_pubsub_forwarder(void)
      * goes through a second forwarder bound on inproc at both ends. */
     zactor_destroy(&proxy);
     proxy = zactor_new(zproxy, NULL);
-    zstr_sendx(proxy, "FRONTEND", "XSUB", "inproc://czmq-fwd-in", NULL);
+    /* a name of its own: libzmq releases the first forwarder's inproc name only once its reaper has closed
+     * that socket, after zactor_destroy returns (a rebind of the same name failed once under load) */
+    zstr_sendx(proxy, "FRONTEND", "XSUB", "inproc://czmq-fwd-in2", NULL);
     BC_CHECK_INT(zsock_wait(proxy), ==, 0);
     zstr_sendx(proxy, "BACKEND", "XPUB", "inproc://czmq-fwd-out", NULL);
     BC_CHECK_INT(zsock_wait(proxy), ==, 0);
-    zsock_t *pub = zsock_new_pub(">inproc://czmq-fwd-in");
+    zsock_t *pub = zsock_new_pub(">inproc://czmq-fwd-in2");
     zsock_t *sub = zsock_new_sub(">inproc://czmq-fwd-out", "alerts");
     BC_CHECK(pub && sub);
     zsock_set_rcvtimeo(sub, 100);
