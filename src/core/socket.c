@@ -241,15 +241,15 @@ static int wait_left(int timeout_ms, uint64_t deadline, bool *expired)
  * better served by the I/O thread, which reads in batches on its own CPU while this thread works through
  * the last batch: taking the reads onto this thread makes the slower side of the stream slower still (a
  * pyzmq receiver fell to half its rate). So a socket waits on the fd itself only after a send (a request
- * or a reply) or when its last wait for input ended long enough ago that this input is not the next piece
- * of a stream. */
+ * or a reply), or when it looks like a receiver of lone messages: its last wait for input was followed by
+ * at most one message, and ended long enough ago that this input is not the next piece of a stream. */
 #define SOCKET_STREAM_GAP_NS 50000
 
 static int socket_wait_direct(struct socket *s, int wait)
 {
     if (s->npipes != 1 || s->pipes[0]->inproc || s->pipes[0]->closed)
         return PIPE_WAIT_NONE;
-    if (!s->sent_since_recv && zn_now_ns() - s->input_wait_end_ns < SOCKET_STREAM_GAP_NS)
+    if (!s->sent_since_recv && (s->recvs_since_wait > 1 || zn_now_ns() - s->input_wait_end_ns < SOCKET_STREAM_GAP_NS))
         return PIPE_WAIT_NONE;
     struct pipe_end *e = s->pipes[0];
     int rc = pipe_direct_wait(e, s->mbox->fd, wait, s->sent_since_recv);
@@ -277,6 +277,7 @@ static int socket_wait(struct socket *s, int timeout_ms, uint64_t deadline, bool
                                                                  * wait reports the timeout */
     }
     s->input_wait_end_ns = zn_now_ns();
+    s->recvs_since_wait = 0;
     return rc;
 }
 
@@ -336,6 +337,7 @@ int socket_recv(struct socket *s, struct msg *m, int flags)
         if (rc == 0) {
             s->rcvmore = msg_more(m);
             s->sent_since_recv = false;
+            s->recvs_since_wait += !s->rcvmore;   /* whole messages */
             return 0;
         }
         if (rc != -EAGAIN || timeout == 0)
