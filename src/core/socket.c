@@ -234,9 +234,6 @@ static int wait_left(int timeout_ms, uint64_t deadline, bool *expired)
     return (int)(deadline - now);
 }
 
-/* Waiting for input with one pipe: its connection, if idle, lets this thread wait on the connection's fd
- * as well and read a lone message itself (pipe_direct_wait, core/conn_direct_recv.c). PIPE_WAIT_NONE: it
- * could not, wait as usual. */
 /* A socket that keeps blocking for input without sending in between (a PULL or SUB draining a stream) is
  * better served by the I/O thread, which reads in batches on its own CPU while this thread works through
  * the last batch: taking the reads onto this thread makes the slower side of the stream slower still (a
@@ -245,6 +242,9 @@ static int wait_left(int timeout_ms, uint64_t deadline, bool *expired)
  * at most one message, and ended long enough ago that this input is not the next piece of a stream. */
 #define SOCKET_STREAM_GAP_NS 50000
 
+/* Waiting for input with one pipe: its connection, if idle, lets this thread wait on the connection's fd
+ * as well and read a lone message itself (pipe_direct_wait, core/conn_direct_recv.c). PIPE_WAIT_NONE: it
+ * could not, wait as usual. */
 static int socket_wait_direct(struct socket *s, int wait)
 {
     if (s->npipes != 1 || s->pipes[0]->inproc || s->pipes[0]->closed)
