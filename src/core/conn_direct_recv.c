@@ -45,6 +45,14 @@ static bool input_idle(const struct conn *c)
            !c->in_direct && !c->in_more && !c->in_lent && c->in_pos == c->in_len && !c->direct_fail;
 }
 
+/* A received frame's flags and the connection's metadata (references taken in batches, as deliver does). */
+static void stamp(struct conn *c, struct msg *m, bool more)
+{
+    m->flags = more ? MSGF_MORE : 0;
+    if (c->meta)
+        msg_attach_meta(m, c->meta, &c->meta_credit);
+}
+
 /* One frame into the pipe, stamped with the connection's metadata. false: out of memory (nothing kept). */
 static bool write_frame(struct conn *c, const uint8_t *body, size_t len, bool more)
 {
@@ -52,9 +60,7 @@ static bool write_frame(struct conn *c, const uint8_t *body, size_t len, bool mo
     if (msg_init_size(&m, len) < 0)
         return false;
     memcpy(msg_data(&m), body, len);
-    m.flags = more ? MSGF_MORE : 0;
-    if (c->meta)
-        msg_attach_meta(&m, c->meta, &c->meta_credit);
+    stamp(c, &m, more);
     if (pipe_write(c->end, &m) < 0) {
         msg_close(&m);
         return false;
@@ -153,9 +159,7 @@ static enum take take_large(struct conn *c, const uint8_t *p, size_t avail, bool
         }
         have += (size_t)n;
     }
-    m.flags = more ? MSGF_MORE : 0;
-    if (c->meta)
-        msg_attach_meta(&m, c->meta, &c->meta_credit);
+    stamp(c, &m, more);
     if (have == size) {
         if (pipe_write(c->end, &m) < 0) {
             msg_close(&m);

@@ -247,8 +247,7 @@ static void term_shall_wait_for(void *ctx, const char *ep, int peer_type, const 
 static void default_linger_shall_hold_term_until_delivered(void)
 {
     char ep[128];
-    char path[108];
-    snprintf(ep, sizeof ep, "ipc://%s", tu_ipc_path(path, sizeof path));   /* a tcp port picked free may be taken before the bind */
+    make_bind_endpoint("ipc", ep, sizeof ep);   /* a tcp port picked free may be taken before the bind */
     void *ctx = CHECK_PTR(zmq_ctx_new());
     void *push = CHECK_PTR(zmq_socket(ctx, ZMQ_PUSH));
     CHECK_EQ(get_int(push, ZMQ_LINGER), -1);
@@ -303,8 +302,7 @@ static void sub_subscriptions_shall_not_hold_term(void)
 static void xsub_subscription_shall_hold_term_until_delivered(void)
 {
     char ep[128];
-    char path[108];
-    snprintf(ep, sizeof ep, "ipc://%s", tu_ipc_path(path, sizeof path));   /* a tcp port picked free may be taken before the bind */
+    make_bind_endpoint("ipc", ep, sizeof ep);   /* a tcp port picked free may be taken before the bind */
     void *ctx = CHECK_PTR(zmq_ctx_new());
     void *xsub = CHECK_PTR(zmq_socket(ctx, ZMQ_XSUB));
     set_int(xsub, ZMQ_LINGER, -1);
