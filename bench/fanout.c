@@ -113,6 +113,8 @@ static int fanout_subscribers(struct bench_end *end)
     uint64_t reported = 0; /* progress of the slowest subscriber last told to the publisher */
     while (done < n) {
         long progress = 0;
+        int data_seen = 0; /* a data message arrived in this pass (timed once per pass, not per message) */
+        uint64_t pass_start = first ? 0 : bench_now_ns(); /* until the first data message: its pass start */
         /* Drain each subscriber in turn, a batch at a time, so none starves the others. */
         for (long i = 0; i < n; i++) {
             struct fanout_sub *sub = &subs[i];
@@ -129,9 +131,7 @@ static int fanout_subscribers(struct bench_end *end)
                     bench_fail("message has %zu bytes, expected %zu", zmq_msg_size(&msg), args->size);
                 char kind = *(const char *)zmq_msg_data(&msg);
                 if (kind == 'D') {
-                    last = bench_now_ns();
-                    if (!first)
-                        first = last;
+                    data_seen = 1;
                     sub->got++;
                     bench_progress++;
                 } else if (kind == 'P' && !sub->ready) {
@@ -145,6 +145,11 @@ static int fanout_subscribers(struct bench_end *end)
                     done++;
                 }
             }
+        }
+        if (data_seen) {
+            last = bench_now_ns();
+            if (!first)
+                first = pass_start;
         }
         if (progress) {
             uint64_t slowest = UINT64_MAX;
