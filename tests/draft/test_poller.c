@@ -218,6 +218,58 @@ static void many_items(void)
     close(base);
 }
 
+/* Ready pipes removed (and some disabled) in a scrambled order: after every change a wait reports exactly
+ * the items still registered and enabled, each with its own user_data. */
+#define NPIPES 48
+static void removal_keeps_the_rest(void)
+{
+    void *poller = CHECK_PTR(zmq_poller_new());
+    int rd[NPIPES], wr[NPIPES], state[NPIPES]; /* state: 1 registered and enabled, 2 disabled, 0 removed */
+    for (int i = 0; i < NPIPES; i++) {
+        int fds[2];
+        CHECK_OK(pipe(fds));
+        rd[i] = fds[0];
+        wr[i] = fds[1];
+        CHECK_EQ(write(wr[i], "r", 1), 1);
+        CHECK_OK(zmq_poller_add_fd(poller, rd[i], &rd[i], ZMQ_POLLIN));
+        state[i] = 1;
+    }
+    zmq_poller_event_t ev[NPIPES + 1];
+    for (int k = 0; k < NPIPES; k++) {
+        int i = (k * 29) % NPIPES; /* 29 is prime to 48 */
+        if (k % 3 == 1 && state[i] == 1) {
+            CHECK_OK(zmq_poller_modify_fd(poller, rd[i], 0));
+            state[i] = 2;
+        } else {
+            CHECK_OK(zmq_poller_remove_fd(poller, rd[i]));
+            state[i] = 0;
+        }
+        int want = 0, registered = 0;
+        for (int j = 0; j < NPIPES; j++) {
+            want += state[j] == 1;
+            registered += state[j] != 0;
+        }
+        CHECK_EQ(zmq_poller_size(poller), registered);
+        int got = want ? zmq_poller_wait_all(poller, ev, NPIPES + 1, 0) : 0;
+        CHECK_EQ(got, want);
+        for (int e = 0; e < got; e++) {
+            int j = (int)((int *)ev[e].user_data - rd);
+            CHECK(j >= 0 && j < NPIPES);
+            CHECK_EQ(state[j], 1);
+            check_event(ev[e], NULL, rd[j], &rd[j], ZMQ_POLLIN);
+        }
+    }
+    for (int i = 0; i < NPIPES; i++) {
+        if (state[i] == 2)
+            CHECK_OK(zmq_poller_remove_fd(poller, rd[i]));
+        CHECK_ERR(zmq_poller_remove_fd(poller, rd[i]), EINVAL);
+        close(rd[i]);
+        close(wr[i]);
+    }
+    CHECK_EQ(zmq_poller_size(poller), 0);
+    CHECK_OK(zmq_poller_destroy(&poller));
+}
+
 /* ---- sockets ---------------------------------------------------------------------------------------- */
 
 /* Level-triggered POLLIN and POLLOUT on sockets, with user_data, over every transport. */
@@ -645,6 +697,7 @@ int main(void)
     RUN(bad_arguments);
     RUN(registration_rules);
     RUN(many_items);
+    RUN(removal_keeps_the_rest);
     RUN_TRANSPORTS(socket_events_over);
     RUN_TRANSPORTS(wakes_on_arrival);
     RUN_TRANSPORTS(pollout_at_hwm);
