@@ -6,7 +6,7 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <stdatomic.h>
 
 static int tag_a, tag_b, tag_c; /* user_data: their addresses */
 
@@ -638,16 +638,16 @@ static void on_usr1(int sig)
 
 struct signaller {
     pthread_t target;
-    volatile int stop;
+    atomic_int stop;
 };
 
 /* Signals the waiting thread every 50 ms until told to stop (the first may land before it sleeps). */
 static void *signal_repeatedly(void *arg)
 {
     struct signaller *sg = arg;
-    for (int i = 0; i < 100 && !sg->stop; i++) {
+    for (int i = 0; i < 100 && !atomic_load(&sg->stop); i++) {
         msleep(50);
-        if (!sg->stop)
+        if (!atomic_load(&sg->stop))
             pthread_kill(sg->target, SIGUSR1);
     }
     return NULL;
@@ -669,12 +669,13 @@ static void eintr_by_signal(void)
     void *poller = CHECK_PTR(zmq_poller_new());
     CHECK_OK(zmq_poller_add(poller, a, NULL, ZMQ_POLLIN));
     CHECK_OK(zmq_poller_add_fd(poller, fds[0], NULL, ZMQ_POLLIN));
-    struct signaller sg = {pthread_self(), 0};
+    struct signaller sg = {.target = pthread_self()};
+    atomic_init(&sg.stop, 0);
     pthread_t t;
     CHECK_EQ(pthread_create(&t, NULL, signal_repeatedly, &sg), 0);
     zmq_poller_event_t ev;
     CHECK_ERR(zmq_poller_wait_all(poller, &ev, 1, -1), EINTR);
-    sg.stop = 1;
+    atomic_store(&sg.stop, 1);
     CHECK_EQ(pthread_join(t, NULL), 0);
     CHECK_INT(signals_seen, >=, 1);
     /* and the poller works on afterwards */
