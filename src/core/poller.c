@@ -9,7 +9,7 @@
  *  2. slots is an open-addressing index of items (linear probing, 0 empty, else item index + 1), at most
  *     half full. A socket's key is its address (even), a plain fd's key is fd * 2 + 1, so a socket and an
  *     fd never share a key and each can be registered once.
- *  3. enabled counts the items whose events are not 0.
+ *  3. enabled counts the items whose events are not 0, enabled_fds those of them that are plain fds.
  *  4. A socket is ready only when socket_events says so. Its fd is readable whenever socket_events might
  *     answer differently, except for the caller's own send and recv on it, so every wait first asks
  *     socket_events of every socket (poller_wait's first pass) and then, after blocking, only of those
@@ -47,6 +47,7 @@ struct poller {
     uint32_t *slots;                    /* invariant 2 */
     size_t nslots;                      /* a power of two, or 0 before the first add */
     size_t enabled;                     /* invariant 3 */
+    size_t enabled_fds;                 /* invariant 3 */
     size_t cursor;                      /* invariant 5 */
 };
 
@@ -182,6 +183,8 @@ static void poller_set_events(struct poller *p, size_t i, short events)
     struct pollfd *pfd = &p->pfds[i];
     p->enabled -= it->events != 0;
     p->enabled += events != 0;
+    p->enabled_fds -= !it->sock && it->events != 0;
+    p->enabled_fds += !it->sock && events != 0;
     it->events = events;
     pfd->revents = 0;
     if (!events) {
@@ -234,6 +237,7 @@ static int poller_delete(struct poller *p, uintptr_t key)
     size_t i = p->slots[slot] - 1;
     size_t last = p->n - 1;
     p->enabled -= p->items[i].events != 0;
+    p->enabled_fds -= !p->items[i].sock && p->items[i].events != 0;
     index_delete(p, slot);
     if (i != last) {
         p->items[i] = p->items[last];
@@ -354,8 +358,9 @@ int poller_wait(struct poller *p, zmq_poller_event_t *events, int n_events, long
     if (!p->enabled || n_events == 0)
         return poller_wait_idle(timeout_ms);
     uint64_t deadline = timeout_ms > 0 ? zn_now_ms() + (uint64_t)timeout_ms : 0;
-    /* First pass: plain fds through poll(2) without waiting, every socket through socket_events. */
-    int rc = poller_poll(p, 0);
+    /* First pass: plain fds through poll(2) without waiting (no system call when there are none), every
+     * socket through socket_events. */
+    int rc = p->enabled_fds ? poller_poll(p, 0) : 0;
     int found = rc < 0 ? rc : poller_collect(p, events, n_events, true);
     while (found == 0) {
         int wait_ms = -1;
