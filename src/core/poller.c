@@ -17,6 +17,13 @@
  *  5. cursor is where the next report starts: when more items are ready than the caller has room for,
  *     the next wait begins after the last one reported, so no ready item is starved (libzmq always starts
  *     from the first and may report the same subset forever; its manual allows either).
+ *
+ * Thread-safe sockets (CLIENT, SERVER, ...: not in zinc yet) need nothing else from this table: an item
+ * is waited on through poller_item_fd and judged by socket_events. A socket that several pollers may wait
+ * on at once needs a readiness fd that one waiter's socket_events does not drain from under another;
+ * libzmq gives each poller its own signaler, which such sockets poke. Here that is poller_item_fd
+ * returning a per-poller fd the socket knows of, and poller_fd handing the same fd out as zmq_poller_fd,
+ * which libzmq offers only while such a socket is registered.
  */
 #define ZMQ_BUILD_DRAFT_API
 #include "core/poller.h"
@@ -171,8 +178,10 @@ static int poller_reserve(struct poller *p)
 
 /* ---- registration ----------------------------------------------------------------------------------- */
 
-static int socket_wait_fd(const struct socket *s)
+/* What poll(2) waits on for a socket: its mailbox eventfd (ZMQ_FD). */
+static int poller_item_fd(const struct poller *p, const struct socket *s)
 {
+    (void)p;
     return s->mbox->fd;
 }
 
@@ -191,7 +200,7 @@ static void poller_set_events(struct poller *p, size_t i, short events)
         pfd->fd = -1;
         pfd->events = 0;
     } else if (it->sock) {
-        pfd->fd = socket_wait_fd(it->sock);
+        pfd->fd = poller_item_fd(p, it->sock);
         pfd->events = POLLIN;
     } else {
         pfd->fd = it->fd;

@@ -629,6 +629,32 @@ static void eterm_after_shutdown(const char *transport)
     CHECK_OK(zmq_ctx_term(ctx));
 }
 
+static void *term_now(void *ctx)
+{
+    CHECK_OK(zmq_ctx_term(ctx)); /* returns once the main thread has closed its sockets */
+    return NULL;
+}
+
+/* zmq_ctx_term in another thread: the blocked wait returns ETERM, and once the socket is removed and
+ * closed, the term completes. */
+static void eterm_from_ctx_term(void)
+{
+    void *ctx = CHECK_PTR(zmq_ctx_new());
+    void *a, *b;
+    pair_over(ctx, "inproc", &a, &b);
+    void *poller = CHECK_PTR(zmq_poller_new());
+    CHECK_OK(zmq_poller_add(poller, a, NULL, ZMQ_POLLIN));
+    CHECK_OK(zmq_poller_add(poller, b, NULL, ZMQ_POLLIN));
+    pthread_t t;
+    CHECK_EQ(pthread_create(&t, NULL, term_now, ctx), 0);
+    zmq_poller_event_t ev[2];
+    CHECK_ERR(zmq_poller_wait_all(poller, ev, 2, -1), ETERM);
+    CHECK_OK(zmq_poller_destroy(&poller));
+    close_zero_linger(a);
+    close_zero_linger(b);
+    CHECK_EQ(pthread_join(t, NULL), 0);
+}
+
 static volatile sig_atomic_t signals_seen;
 static void on_usr1(int sig)
 {
@@ -708,6 +734,7 @@ int main(void)
     RUN(more_ready_than_events);
     RUN(timeouts);
     RUN_TRANSPORTS(eterm_after_shutdown);
+    RUN(eterm_from_ctx_term);
     RUN(eintr_by_signal);
     return test_end();
 }
