@@ -365,6 +365,64 @@ static void wakes_on_arrival(const char *transport)
     CHECK_OK(zmq_ctx_term(ctx));
 }
 
+/* A REQ that received with blocking zmq_recv calls (zinc may then read its connection itself and leave
+ * the fd out of the I/O thread's epoll) and then waits for a reply through the poller sees it as promptly
+ * as ever: the median wait stays far below the 5-10 ms a connection left unheard would add. */
+static void *echo_until_stop(void *rep)
+{
+    char buf[16];
+    for (;;) {
+        int n = zmq_recv(rep, buf, sizeof buf, 0);
+        if (n < 0)
+            return NULL;
+        CHECK_EQ(zmq_send(rep, buf, (size_t)n, 0), n);
+        if (n == 4 && memcmp(buf, "stop", 4) == 0)
+            return NULL;
+    }
+}
+
+static int cmp_i64(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+#define ECHO_ROUNDS 40
+static void reply_after_blocking_recvs(const char *transport)
+{
+    void *ctx = CHECK_PTR(zmq_ctx_new());
+    char ep[256], buf[16];
+    void *rep = bound_socket(ctx, ZMQ_REP, transport, ep, sizeof ep);
+    pthread_t t;
+    CHECK_EQ(pthread_create(&t, NULL, echo_until_stop, rep), 0);
+    void *req = connected_socket(ctx, ZMQ_REQ, ep);
+    void *poller = CHECK_PTR(zmq_poller_new());
+    CHECK_OK(zmq_poller_add(poller, req, &tag_a, ZMQ_POLLIN));
+    int64_t waited[ECHO_ROUNDS];
+    for (int round = 0; round < ECHO_ROUNDS; round++) {
+        for (int i = 0; i < 3; i++) {
+            send_str(req, "block");
+            CHECK_EQ(zmq_recv(req, buf, sizeof buf, 0), 5);
+        }
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        send_str(req, "await");
+        check_event(wait_one(poller, 2000), req, -1, &tag_a, ZMQ_POLLIN);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        waited[round] = (t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;
+        CHECK_EQ(zmq_recv(req, buf, sizeof buf, ZMQ_DONTWAIT), 5);
+    }
+    qsort(waited, ECHO_ROUNDS, sizeof waited[0], cmp_i64);
+    CHECK_INT(waited[ECHO_ROUNDS / 2], <, 2500);
+    send_str(req, "stop");
+    CHECK_EQ(zmq_recv(req, buf, sizeof buf, 0), 4);
+    CHECK_EQ(pthread_join(t, NULL), 0);
+    CHECK_OK(zmq_poller_destroy(&poller));
+    close_zero_linger(req);
+    close_zero_linger(rep);
+    CHECK_OK(zmq_ctx_term(ctx));
+}
+
 /* PUSH at its high-water mark: no POLLOUT until the PULL takes messages. */
 static void pollout_at_hwm(const char *transport)
 {
@@ -743,6 +801,7 @@ int main(void)
     RUN_TRANSPORTS(socket_events_over);
     RUN_TRANSPORTS(wakes_on_arrival);
     RUN_TRANSPORTS(pollout_at_hwm);
+    RUN_TRANSPORTS(reply_after_blocking_recvs);
     RUN(pipe_fds);
     RUN(tcp_fds_pollpri);
     RUN(sockets_and_fds);
