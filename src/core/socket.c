@@ -304,7 +304,7 @@ static bool socket_terminated(struct socket *s)
     return s->stopped;
 }
 
-int socket_send(struct socket *s, struct msg *m, int flags)
+static int socket_send_now(struct socket *s, struct msg *m, int flags)
 {
     if (socket_terminated(s))
         return -ETERM;
@@ -333,7 +333,7 @@ int socket_send(struct socket *s, struct msg *m, int flags)
     }
 }
 
-int socket_recv(struct socket *s, struct msg *m, int flags)
+static int socket_recv_now(struct socket *s, struct msg *m, int flags)
 {
     if (socket_terminated(s))
         return -ETERM;
@@ -364,6 +364,21 @@ int socket_recv(struct socket *s, struct msg *m, int flags)
     }
 }
 
+/* A send can change ZMQ_POLLIN too: a REQ or REP that sent may receive again. */
+int socket_send(struct socket *s, struct msg *m, int flags)
+{
+    int rc = socket_send_now(s, m, flags);
+    socket_level_after(s);
+    return rc;
+}
+
+int socket_recv(struct socket *s, struct msg *m, int flags)
+{
+    int rc = socket_recv_now(s, m, flags);
+    socket_level_after(s);
+    return rc;
+}
+
 int socket_events(struct socket *s)
 {
     /* Always drain the mailbox here (even when it looks empty): a wake that raced a previous drain may
@@ -379,6 +394,7 @@ int socket_events(struct socket *s)
         socket_reap_dead(s);
     if (!(ev & ZMQ_POLLIN))
         socket_settle_direct(s);   /* the caller may now wait on ZMQ_FD for input */
+    socket_level_after(s);
     return ev;
 }
 
@@ -593,6 +609,10 @@ int socket_getopt(struct socket *s, int option, void *value, size_t *len)
 {
     if (s->stopped)
         return -ETERM;
+    if (option == ZINC_POLLIN_FD) {   /* zinc's own: not in libzmq's option table */
+        int fd = socket_level_fd(s);
+        return fd < 0 ? fd : opt_put_int(value, len, fd);
+    }
     const struct opt_desc *d = socket_option(s, option, OPT_GET);
     if (!d)
         return -EINVAL;
