@@ -385,6 +385,11 @@ int socket_events(struct socket *s)
      * have left the eventfd readable, and pollers must not see it readable forever. */
     if (socket_run_commands(s) < 0)
         return -ETERM;
+    /* Before the answer: the level fd's sync may run commands that came meanwhile (draining ZMQ_FD), and
+     * the answer must count them, or a ZMQ_FD loop would sleep with their message waiting. */
+    socket_level_after(s);
+    if (s->stopped)
+        return -ETERM;
     int ev = 0;
     if (s->ops->has_in(s->proto))
         ev |= ZMQ_POLLIN;
@@ -394,7 +399,6 @@ int socket_events(struct socket *s)
         socket_reap_dead(s);
     if (!(ev & ZMQ_POLLIN))
         socket_settle_direct(s);   /* the caller may now wait on ZMQ_FD for input */
-    socket_level_after(s);
     return ev;
 }
 

@@ -523,6 +523,36 @@ static void zmq_fd_unchanged(void)
     CHECK_OK(zmq_ctx_term(ctx));
 }
 
+/* libzmq's edge-triggered ZMQ_FD loop (docs/eventloop.md's rules) on a socket that also has a level fd:
+ * the level fd's upkeep may run the socket's commands, which must never leave ZMQ_FD's loop asleep with a
+ * message waiting. A sender thread, every message within WAIT_MS. */
+static void zmq_fd_loop_beside(const char *transport)
+{
+    void *ctx = zmq_ctx_new();
+    void *pull, *push;
+    pull_push(ctx, transport, &pull, &push);
+    level_fd(pull);
+    int zfd = get_int(pull, ZMQ_FD);
+    struct sender sd = {push, 20000, 64};
+    pthread_t t;
+    CHECK_OK(pthread_create(&t, NULL, sender_main, &sd));
+    int next = 0;
+    while (next < sd.count) {
+        while (get_int(pull, ZMQ_EVENTS) & ZMQ_POLLIN) {
+            int v;
+            CHECK_EQ(zmq_recv(pull, &v, sizeof v, ZMQ_DONTWAIT), (int)sizeof v);
+            CHECK_EQ(v, next);
+            next++;
+        }
+        if (next < sd.count && !readable(zfd, WAIT_MS))
+            tu_fail(__FILE__, __LINE__, "ZMQ_FD asleep for %d ms with message %d due", WAIT_MS, next);
+    }
+    pthread_join(t, NULL);
+    close_zero_linger(push);
+    close_zero_linger(pull);
+    CHECK_OK(zmq_ctx_term(ctx));
+}
+
 int main(void)
 {
     test_begin(240);
@@ -540,5 +570,6 @@ int main(void)
     RUN_TRANSPORTS(sender_stays_unreadable);
     RUN(readable_on_term);
     RUN(zmq_fd_unchanged);
+    RUN_TRANSPORTS(zmq_fd_loop_beside);
     return test_end();
 }
