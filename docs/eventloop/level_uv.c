@@ -90,8 +90,8 @@ int main(void)
     a.dealer = zmq_socket(ctx, ZMQ_DEALER);
     char ep[64];
     size_t len = sizeof ep;
-    if (zmq_bind(a.router, "tcp://127.0.0.1:*") != 0 || zmq_getsockopt(a.router, ZMQ_LAST_ENDPOINT, ep, &len) != 0 ||
-        zmq_connect(a.dealer, ep) != 0)
+    if (zmq_bind(a.router, "tcp://127.0.0.1:*") != 0 ||
+        zmq_getsockopt(a.router, ZMQ_LAST_ENDPOINT, ep, &len) != 0 || zmq_connect(a.dealer, ep) != 0)
         return 1;
 
     uv_loop_t *loop = uv_default_loop();

@@ -88,9 +88,11 @@ static void level_raise_locked(struct mailbox *mb)
     atomic_store_explicit(&mb->level_set, true, memory_order_release);
 }
 
+/* Room to send, a wake-up for ZMQ_FD's sake, and a connection replaced under a pipe (which only makes a
+ * SUB resend its subscriptions) bring no input; anything else may. */
 static bool cmd_may_bring_input(const struct cmd *cmd)
 {
-    return cmd->type != CMD_NOOP && !cmd->room_only;
+    return cmd->type != CMD_NOOP && cmd->type != CMD_PIPE_HICCUP && !cmd->room_only;
 }
 
 int mailbox_post(struct mailbox *mb, const struct cmd *cmd)

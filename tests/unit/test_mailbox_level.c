@@ -1,7 +1,7 @@
 /* The mailbox's level fd (mailbox.h invariant 5, behind ZINC_POLLIN_FD): which posts raise it (anything
- * that may bring input, not a room-only wake nor CMD_NOOP), that a lower which finds commands queued says
- * so (the owner must run them: a post that raced the lower is never lost), that the owner's raise and lower
- * follow the flag, and that mailbox_close closes it. */
+ * that may bring input: not a room-only wake, CMD_NOOP or CMD_PIPE_HICCUP), that a lower which finds
+ * commands queued says so (the owner must run them: a post that raced the lower is never lost), that the
+ * owner's raise and lower follow the flag, and that mailbox_close closes it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -47,6 +47,7 @@ int main(void)
 
     post(mb, CMD_PIPE_WAKE, true);           /* room only */
     post(mb, CMD_NOOP, false);
+    post(mb, CMD_PIPE_HICCUP, false);        /* a SUB's cue to resend its subscriptions: output */
     CHECK(!readable(fd));
     take_all(mb);
 
