@@ -472,6 +472,66 @@ static void xpub_notifications(const char *transport)
     CHECK_OK(zmq_ctx_term(ctx));
 }
 
+/* SUB (the prefetching socket types), conflating or not: readable while a matching message waits. */
+static void pub_sub(const char *transport)
+{
+    for (int conflate = 0; conflate <= 1; conflate++) {
+        void *ctx = zmq_ctx_new();
+        char ep[256];
+        void *pub = bound_socket(ctx, ZMQ_PUB, transport, ep, sizeof ep);
+        void *sub = test_socket(ctx, ZMQ_SUB);
+        set_int(sub, ZMQ_CONFLATE, conflate);
+        CHECK_OK(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0));
+        CHECK_OK(zmq_connect(sub, ep));
+        await_subscription(pub, sub, "");
+        int fd = settled_level_fd(sub);
+        for (int i = 0; i < 10; i++)
+            send_str(pub, "news");
+        CHECK(readable(fd, WAIT_MS));
+        int got = 0;
+        while (got < (conflate ? 1 : 10) && readable(fd, WAIT_MS))
+            got += recv_msg(sub);
+        CHECK_EQ(got, conflate ? 1 : 10);
+        if (conflate) {   /* the ten may come in more than one batch: each batch leaves one */
+            while (readable(fd, 50))
+                recv_msg(sub);
+        }
+        expect_quiet(sub, fd, 50);
+        close_zero_linger(sub);
+        close_zero_linger(pub);
+        CHECK_OK(zmq_ctx_term(ctx));
+    }
+}
+
+/* ROUTER with several DEALERs: messages ([id][body]) from all of them, fair-queued, each taken whole. */
+static void router_many_peers(const char *transport)
+{
+    void *ctx = zmq_ctx_new();
+    char ep[256];
+    void *router = bound_socket(ctx, ZMQ_ROUTER, transport, ep, sizeof ep);
+    void *dealers[5];
+    for (int i = 0; i < 5; i++)
+        dealers[i] = connected_socket(ctx, ZMQ_DEALER, ep);
+    int fd = level_fd(router);
+    for (int round = 0; round < 20; round++)
+        for (int i = 0; i < 5; i++)
+            send_str(dealers[i], "req");
+    int got = 0;
+    int64_t deadline = now_ms() + WAIT_MS;
+    while (got < 100 && now_ms() < deadline && readable(fd, WAIT_MS)) {
+        int frames = recv_msg(router);
+        if (frames)
+            CHECK_EQ(frames, 2);
+        got += frames != 0;
+    }
+    CHECK_EQ(got, 100);
+    expect_quiet(router, fd, 50);
+    for (int i = 0; i < 5; i++)
+        close_zero_linger(dealers[i]);
+    close_zero_linger(router);
+    CHECK_OK(zmq_ctx_term(ctx));
+}
+
 /* A sender never has input: room coming back after the high-water mark must not wake its fd. */
 static void sender_stays_unreadable(const char *transport)
 {
@@ -590,6 +650,8 @@ int main(void)
     RUN_TRANSPORTS(many_sockets);
     RUN(req_rep_states);
     RUN_TRANSPORTS(xpub_notifications);
+    RUN_TRANSPORTS(pub_sub);
+    RUN_TRANSPORTS(router_many_peers);
     RUN_TRANSPORTS(sender_stays_unreadable);
     RUN(readable_on_term);
     RUN(zmq_fd_unchanged);
