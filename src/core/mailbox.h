@@ -12,12 +12,12 @@
  *     take with signals == consumed skips the read that would only say EAGAIN. zmq_poll asks ZMQ_EVENTS of
  *     every item, so this saves one syscall per idle socket per poll.
  *  5. The level fd (ZINC_POLLIN_FD, core/socket_level.c), once its owner asked for one, is a second eventfd
- *     that is readable while level_set is true (level_set may run ahead of a write, never behind it: it is
- *     changed only under the lock, together with the write or read). A post of a command that may bring
- *     input (anything but a room-only wake, CMD_NOOP or CMD_PIPE_HICCUP) raises it, under the lock, so that no post can
- *     write to it after mailbox_close has closed it. Only the owner lowers it, and a lower that finds
- *     commands queued tells the owner to run them and look again: the fd can be readable with nothing to
- *     read (a spurious wake-up), but never unreadable while a command that may bring input waits.
+ *     that is readable exactly while level_set is true (both change only under the lock, together). A post
+ *     of a command that may bring input (anything but a room-only wake, CMD_NOOP or CMD_PIPE_HICCUP) raises
+ *     it, under the lock, so that no post can write to it after mailbox_close has closed it. Only the owner
+ *     lowers it, and a lower that finds commands queued tells the owner to run them and look again: the fd
+ *     can be readable with nothing to read (a spurious wake-up), but never unreadable while a command that
+ *     may bring input waits.
  */
 #ifndef ZINC_MAILBOX_H
 #define ZINC_MAILBOX_H

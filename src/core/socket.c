@@ -614,6 +614,8 @@ int socket_getopt(struct socket *s, int option, void *value, size_t *len)
     if (s->stopped)
         return -ETERM;
     if (option == ZINC_POLLIN_FD) {   /* zinc's own: not in libzmq's option table */
+        if (*len < sizeof(int))
+            return -EINVAL;           /* before the fd is made: a failed call leaves nothing behind */
         int fd = socket_level_fd(s);
         return fd < 0 ? fd : opt_put_int(value, len, fd);
     }

@@ -129,7 +129,9 @@ static void option_basics(void)
     void *s = test_socket(ctx, ZMQ_PULL);
     int fd;
     size_t len = 2;
+    int fds_before = count_open_fds();
     CHECK_ERR(zmq_getsockopt(s, ZINC_POLLIN_FD, &fd, &len), EINVAL);   /* too small for an int */
+    CHECK_EQ(count_open_fds(), fds_before);                             /* and nothing was made */
     char big[16];
     len = sizeof big;
     CHECK_OK(zmq_getsockopt(s, ZINC_POLLIN_FD, big, &len));             /* bigger is fine, as for ZMQ_FD */
