@@ -206,7 +206,7 @@ static int socket_run_commands(struct socket *s)
 
 /* A direct receive may leave its connection's fd muted for the next one (core/conn_direct_recv.c): before
  * this thread waits on its mailbox or reports readiness, the I/O thread must hear every fd again. */
-static void socket_settle_direct(struct socket *s)
+void socket_settle_direct(struct socket *s)
 {
     if (!s->direct_settle_due)
         return;

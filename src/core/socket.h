@@ -78,6 +78,9 @@ int socket_events(struct socket *s);
 /* ZINC_POLLIN_FD (core/socket_level.c): the fd, made on first use (or -errno); and the sync after every call
  * that may change ZMQ_POLLIN, which costs sockets that never asked one branch. */
 int socket_level_fd(struct socket *s);
+/* Before this thread waits on anything but the connection itself (its mailbox, the level fd), the I/O
+ * thread must hear every connection's fd again: a direct receive may have left one muted. */
+void socket_settle_direct(struct socket *s);
 void socket_level_sync(struct socket *s);
 static inline void socket_level_after(struct socket *s)
 {

@@ -53,6 +53,9 @@ void socket_level_sync(struct socket *s)
             mailbox_level_raise(s->mbox);
             return;
         }
+        /* the loop is about to sleep on the level fd: a connection a direct receive left muted must be the
+         * I/O thread's again, or its next message would wait for the watch timer (conn_direct_recv.c) */
+        socket_settle_direct(s);
         if (!mailbox_level_lower(s->mbox))
             return;
         /* commands came in since this call ran them: run them (ETERM sets stopped) and decide again */

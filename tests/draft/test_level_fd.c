@@ -560,6 +560,52 @@ static void sender_stays_unreadable(const char *transport)
     CHECK_OK(zmq_ctx_term(ctx));
 }
 
+/* A blocking zmq_recv may read its connection on this thread and leave it muted for the next one
+ * (conn_direct_recv.c); a loop that then sleeps on the level fd must get the next message from the I/O
+ * thread at once, not when the 5 ms watch timer takes the connection back. REQ/REP over tcp and ipc: each
+ * round one blocking exchange, then one through the level fd, timed; the median must be well under 5 ms. */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void after_blocking_recv(const char *transport)
+{
+    void *ctx = zmq_ctx_new();
+    char ep[256], buf[8];
+    void *rep = bound_socket(ctx, ZMQ_REP, transport, ep, sizeof ep);
+    void *req = connected_socket(ctx, ZMQ_REQ, ep);
+    int fd = level_fd(req);
+    enum { ROUNDS = 21 };
+    double waits[ROUNDS];
+    for (int round = 0; round < ROUNDS; round++) {
+        send_str(req, "blocking");
+        CHECK_EQ(zmq_recv(rep, buf, sizeof buf, 0), 8);
+        send_str(rep, "r");
+        CHECK_EQ(zmq_recv(req, buf, sizeof buf, 0), 1);   /* may read on this thread (direct receive) */
+        send_str(req, "level");
+        CHECK_EQ(zmq_recv(rep, buf, sizeof buf, 0), 5);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        send_str(rep, "r");
+        int got = 0;
+        while (!got) {
+            CHECK(readable(fd, WAIT_MS));
+            got = recv_msg(req);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        waits[round] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    }
+    qsort(waits, ROUNDS, sizeof waits[0], cmp_double);
+    printf("  %s: reply through the level fd after a blocking receive: median %.3f ms\n", transport,
+           waits[ROUNDS / 2]);
+    CHECK(waits[ROUNDS / 2] < 2.5);
+    close_zero_linger(req);
+    close_zero_linger(rep);
+    CHECK_OK(zmq_ctx_term(ctx));
+}
+
 /* ---- lifetime ----------------------------------------------------------------------------------------------- */
 /* A terminating context makes it readable, so a loop that sleeps on it wakes and finds ETERM. */
 static void readable_on_term(void)
@@ -654,6 +700,7 @@ int main(void)
     RUN_TRANSPORTS(xpub_notifications);
     RUN_TRANSPORTS(pub_sub);
     RUN_TRANSPORTS(router_many_peers);
+    RUN_ENGINE_TRANSPORTS(after_blocking_recv);
     RUN_TRANSPORTS(sender_stays_unreadable);
     RUN(readable_on_term);
     RUN(zmq_fd_unchanged);
