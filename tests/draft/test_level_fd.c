@@ -562,8 +562,10 @@ static void sender_stays_unreadable(const char *transport)
 
 /* A blocking zmq_recv may read its connection on this thread and leave it muted for the next one
  * (conn_direct_recv.c); a loop that then sleeps on the level fd must get the next message from the I/O
- * thread at once, not when the 5 ms watch timer takes the connection back. REQ/REP over tcp and ipc: each
- * round one blocking exchange, then one through the level fd, timed; the median must be well under 5 ms. */
+ * thread, through the level fd (socket_level_sync settles such a connection before it lowers the fd). REQ/REP
+ * over tcp and ipc: each round one blocking exchange, then one through the level fd, which must come within
+ * WAIT_MS; the median wait is printed (here about 10 us; the watch timer alone would give about 5 ms, but
+ * these runs did not reach the muted state either way, so the time is shown, not checked). */
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -600,9 +602,60 @@ static void after_blocking_recv(const char *transport)
     qsort(waits, ROUNDS, sizeof waits[0], cmp_double);
     printf("  %s: reply through the level fd after a blocking receive: median %.3f ms\n", transport,
            waits[ROUNDS / 2]);
-    CHECK(waits[ROUNDS / 2] < 2.5);
     close_zero_linger(req);
     close_zero_linger(rep);
+    CHECK_OK(zmq_ctx_term(ctx));
+}
+
+/* The same with a PULL that takes lone messages (the kind a direct receive serves): a sender thread sends
+ * one message, pauses 2 ms, then another; the PULL blocks in zmq_recv for the first, then waits for the
+ * second on the level fd, which must come within WAIT_MS (printed: about one pause). */
+struct paced {
+    void *sock;
+    int rounds;
+    int pause_us;
+};
+
+static void *paced_main(void *arg)
+{
+    struct paced *p = arg;
+    for (int i = 0; i < 2 * p->rounds; i++) {
+        usleep((useconds_t)p->pause_us);
+        if (zmq_send(p->sock, "x", 1, 0) != 1)
+            break;
+    }
+    return NULL;
+}
+
+static void lone_after_blocking_recv(const char *transport)
+{
+    void *ctx = zmq_ctx_new();
+    void *pull, *push;
+    pull_push(ctx, transport, &pull, &push);
+    int fd = level_fd(pull);
+    struct paced p = {push, 21, 2000};
+    double waits[21];
+    pthread_t t;
+    CHECK_OK(pthread_create(&t, NULL, paced_main, &p));
+    char buf[4];
+    for (int round = 0; round < p.rounds; round++) {
+        CHECK_EQ(zmq_recv(pull, buf, sizeof buf, 0), 1);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int got = 0;
+        while (!got) {
+            CHECK(readable(fd, WAIT_MS));
+            got = recv_msg(pull);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        waits[round] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    }
+    pthread_join(t, NULL);
+    qsort(waits, (size_t)p.rounds, sizeof waits[0], cmp_double);
+    printf("  %s: lone message through the level fd after a blocking receive: median %.3f ms (pause 2 ms)\n",
+           transport, waits[p.rounds / 2]);
+    close_zero_linger(push);
+    close_zero_linger(pull);
     CHECK_OK(zmq_ctx_term(ctx));
 }
 
@@ -701,6 +754,7 @@ int main(void)
     RUN_TRANSPORTS(pub_sub);
     RUN_TRANSPORTS(router_many_peers);
     RUN_ENGINE_TRANSPORTS(after_blocking_recv);
+    RUN_ENGINE_TRANSPORTS(lone_after_blocking_recv);
     RUN_TRANSPORTS(sender_stays_unreadable);
     RUN(readable_on_term);
     RUN(zmq_fd_unchanged);
