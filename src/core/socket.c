@@ -206,7 +206,7 @@ static int socket_run_commands(struct socket *s)
 
 /* A direct receive may leave its connection's fd muted for the next one (core/conn_direct_recv.c): before
  * this thread waits on its mailbox or reports readiness, the I/O thread must hear every fd again. */
-static void socket_settle_direct(struct socket *s)
+void socket_settle_direct(struct socket *s)
 {
     if (!s->direct_settle_due)
         return;
@@ -304,7 +304,7 @@ static bool socket_terminated(struct socket *s)
     return s->stopped;
 }
 
-int socket_send(struct socket *s, struct msg *m, int flags)
+static int socket_send_now(struct socket *s, struct msg *m, int flags)
 {
     if (socket_terminated(s))
         return -ETERM;
@@ -333,7 +333,7 @@ int socket_send(struct socket *s, struct msg *m, int flags)
     }
 }
 
-int socket_recv(struct socket *s, struct msg *m, int flags)
+static int socket_recv_now(struct socket *s, struct msg *m, int flags)
 {
     if (socket_terminated(s))
         return -ETERM;
@@ -364,11 +364,31 @@ int socket_recv(struct socket *s, struct msg *m, int flags)
     }
 }
 
+/* A send can change ZMQ_POLLIN too: a REQ or REP that sent may receive again. */
+int socket_send(struct socket *s, struct msg *m, int flags)
+{
+    int rc = socket_send_now(s, m, flags);
+    socket_level_after(s);
+    return rc;
+}
+
+int socket_recv(struct socket *s, struct msg *m, int flags)
+{
+    int rc = socket_recv_now(s, m, flags);
+    socket_level_after(s);
+    return rc;
+}
+
 int socket_events(struct socket *s)
 {
     /* Always drain the mailbox here (even when it looks empty): a wake that raced a previous drain may
      * have left the eventfd readable, and pollers must not see it readable forever. */
     if (socket_run_commands(s) < 0)
+        return -ETERM;
+    /* Before the answer: the level fd's sync may run commands that came meanwhile (draining ZMQ_FD), and
+     * the answer must count them, or a ZMQ_FD loop would sleep with their message waiting. */
+    socket_level_after(s);
+    if (s->stopped)
         return -ETERM;
     int ev = 0;
     if (s->ops->has_in(s->proto))
@@ -593,6 +613,12 @@ int socket_getopt(struct socket *s, int option, void *value, size_t *len)
 {
     if (s->stopped)
         return -ETERM;
+    if (option == ZINC_POLLIN_FD) {   /* zinc's own: not in libzmq's option table */
+        if (*len < sizeof(int))
+            return -EINVAL;           /* before the fd is made: a failed call leaves nothing behind */
+        int fd = socket_level_fd(s);
+        return fd < 0 ? fd : opt_put_int(value, len, fd);
+    }
     const struct opt_desc *d = socket_option(s, option, OPT_GET);
     if (!d)
         return -EINVAL;
