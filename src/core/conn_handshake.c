@@ -177,6 +177,7 @@ void conn_ready(struct conn *c, const uint8_t *peer_id, size_t peer_id_len)
             memcpy(sock_end->peer_id, peer_id, peer_id_len);
         sock_end->peer_id_len = (uint8_t)peer_id_len;
         sock_end->zmtp_minor = c->version == 3 ? c->minor : -1;
+        /* before the socket can see the end: the uris are never written again */
         pipe_end_set_uris(sock_end, c->local_uri, c->connecter ? c->p.endpoint : c->remote_uri);
         struct cmd cmd = {.type = CMD_PIPE_ATTACH, .end = sock_end};
         if (mailbox_post(c->p.sock_mbox, &cmd) < 0) {
@@ -187,7 +188,6 @@ void conn_ready(struct conn *c, const uint8_t *peer_id, size_t peer_id_len)
     } else {
         struct pipe_end *sock_end = pipe_peer_end(c->end);
         sock_end->zmtp_minor = c->version == 3 ? c->minor : -1;
-        pipe_end_set_uris(sock_end, c->local_uri, c->connecter ? c->p.endpoint : c->remote_uri);
         if (c->p.opt.type == ZMQ_ROUTER && !c->raw)
             push_routing_id(c, peer_id, peer_id_len);
         if (c->ever_ready) {

@@ -569,7 +569,8 @@ static void stats_shall_count_messages_held_for_a_missing_peer(const char *tr)
 
 /* A reader that does not read: the messages reach its pipe (in, at the PULL, exact) and leave the PUSH's
  * (out 0 there once its connection drained it). The accepted pipe names both ends of the connection; with
- * ZMQ_IMMEDIATE the connecter's pipe is made by the connection and names its local end too. */
+ * ZMQ_IMMEDIATE the connecter's pipe is made by the connection and names its local end too; without, the
+ * pipe made at zmq_connect names the remote end only, as libzmq's does. */
 static void stats_shall_count_messages_held_by_a_stopped_reader(const char *tr)
 {
     char prefix[16];
@@ -604,6 +605,18 @@ static void stats_shall_count_messages_held_by_a_stopped_reader(const char *tr)
     CHECK_EQ(ev.values[1], 0);
     CHECK_STR(ev.local, connected.local);
     CHECK_STR(ev.remote, ep);
+
+    /* without ZMQ_IMMEDIATE the pipe is older than the connection and keeps naming the remote end only */
+    void *early = test_socket(ctx, ZMQ_PUSH);
+    void *early_mon = start_v2(early, ZMQ_EVENT_PIPES_STATS | ZMQ_EVENT_HANDSHAKE_SUCCEEDED, ZMQ_PAIR);
+    CHECK_OK(zmq_connect(early, ep));
+    expect_ev2(early_mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0, &ev);
+    CHECK(has_prefix(ev.local, prefix));
+    stats(early, early_mon, &ev, 1);
+    CHECK_STR(ev.local, "");
+    CHECK_STR(ev.remote, ep);
+    close_zero_linger(early);
+    close_zero_linger(early_mon);
     close_zero_linger(push);
     close_zero_linger(pull);
     close_zero_linger(push_mon);
