@@ -74,7 +74,8 @@ static void on_accept(struct io_handle *h, uint32_t events)
             if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
                 return;
             if (l->p.monitor)
-                monitor_emit(l->p.monitor, ZMQ_EVENT_ACCEPT_FAILED, (uint64_t)errno, l->resolved, l->resolved, NULL);
+                monitor_emit(l->p.monitor, ZMQ_EVENT_ACCEPT_FAILED, (uint64_t)errno, l->resolved, l->resolved,
+                             NULL);
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                 /* Out of descriptors or memory: stop accepting for a while instead of spinning. */
                 (void)io_set_events(l->p.io, &l->h, 0);

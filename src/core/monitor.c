@@ -19,7 +19,7 @@
 struct monitor {
     atomic_int refs;
     pthread_mutex_t lock;
-    struct socket *sock;     /* guarded by lock: the running monitor's PAIR, PUB or PUSH; NULL while stopped */
+    struct socket *sock;     /* guarded by lock: the running monitor's PAIR, PUB or PUSH; NULL: stopped */
     uint64_t events;         /* guarded by lock: its event mask */
     int version;             /* guarded by lock: its event version, 1 or 2 */
 };

@@ -152,7 +152,8 @@ static void ipc_uri(int fd, bool local, char *buf, size_t cap)
     socklen_t len = sizeof sun;
     memset(&sun, 0, sizeof sun);
     buf[0] = 0;
-    int rc = local ? getsockname(fd, (struct sockaddr *)&sun, &len) : getpeername(fd, (struct sockaddr *)&sun, &len);
+    struct sockaddr *sa = (struct sockaddr *)&sun;
+    int rc = local ? getsockname(fd, sa, &len) : getpeername(fd, sa, &len);
     if (rc == 0 && sun.sun_family == AF_UNIX)
         ipc_format(&sun, len, buf, cap);
 }

@@ -185,7 +185,8 @@ static void tcp_uri(int fd, bool local, char *buf, size_t cap)
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
     buf[0] = 0;
-    int rc = local ? getsockname(fd, (struct sockaddr *)&ss, &len) : getpeername(fd, (struct sockaddr *)&ss, &len);
+    struct sockaddr *sa = (struct sockaddr *)&ss;
+    int rc = local ? getsockname(fd, sa, &len) : getpeername(fd, sa, &len);
     if (rc == 0 && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
         tcp_addr_format(&ss, buf, cap);
 }

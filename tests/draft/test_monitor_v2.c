@@ -58,7 +58,8 @@ static int read_ev2(void *mon, struct ev2 *ev, int ms)
 }
 
 /* The next event, skipping those in skip, must be `expected`, with one value. */
-static void tu_expect_ev2(const char *file, int line, void *mon, uint64_t expected, uint64_t skip, struct ev2 *ev)
+static void tu_expect_ev2(const char *file, int line, void *mon, uint64_t expected, uint64_t skip,
+                          struct ev2 *ev)
 {
     for (;;) {
         if (!read_ev2(mon, ev, EV_MS))
@@ -447,7 +448,8 @@ static void versioned_shall_check_its_arguments(void)
     void *s = test_socket(ctx, ZMQ_DEALER);
     uint64_t not_a_socket[8] = {0};
     CHECK_ERR(zmq_socket_monitor_versioned(NULL, "inproc://a", ZMQ_EVENT_ALL_V2, 2, ZMQ_PAIR), ENOTSOCK);
-    CHECK_ERR(zmq_socket_monitor_versioned(not_a_socket, "inproc://a", ZMQ_EVENT_ALL_V2, 2, ZMQ_PAIR), ENOTSOCK);
+    CHECK_ERR(zmq_socket_monitor_versioned(not_a_socket, "inproc://a", ZMQ_EVENT_ALL_V2, 2, ZMQ_PAIR),
+              ENOTSOCK);
     CHECK_ERR(zmq_socket_monitor_versioned(ctx, "inproc://a", ZMQ_EVENT_ALL_V2, 2, ZMQ_PAIR), ENOTSOCK);
     /* unknown versions */
     CHECK_ERR(zmq_socket_monitor_versioned(s, "inproc://a", ZMQ_EVENT_ALL_V1, 0, ZMQ_PAIR), EPROTONOSUPPORT);
@@ -481,7 +483,8 @@ static void versioned_shall_check_its_arguments(void)
     void *ctx2 = CHECK_PTR(zmq_ctx_new());
     void *s2 = CHECK_PTR(zmq_socket(ctx2, ZMQ_DEALER));
     CHECK_OK(zmq_ctx_shutdown(ctx2));
-    CHECK_ERR(zmq_socket_monitor_versioned(s2, "inproc://monitor-v2-term", ZMQ_EVENT_ALL_V2, 2, ZMQ_PAIR), ETERM);
+    CHECK_ERR(zmq_socket_monitor_versioned(s2, "inproc://monitor-v2-term", ZMQ_EVENT_ALL_V2, 2, ZMQ_PAIR),
+              ETERM);
     CHECK_OK(zmq_socket_monitor_versioned(s2, NULL, 0, 2, ZMQ_PAIR));
     close_zero_linger(s2);
     CHECK_OK(zmq_ctx_term(ctx2));
