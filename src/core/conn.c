@@ -57,7 +57,15 @@ static void conn_on_event(struct io_handle *h, uint32_t events);
 void conn_event(struct conn *c, int event, uint64_t value)
 {
     if (c->p.monitor)
-        monitor_emit(c->p.monitor, event, value, c->p.endpoint);
+        monitor_emit(c->p.monitor, event, value, c->p.endpoint, c->local_uri,
+                     c->connecter ? c->p.endpoint : c->remote_uri);
+}
+
+void conn_learn_uris(struct conn *c, int fd)
+{
+    c->p.stream->uri(fd, true, c->local_uri, sizeof c->local_uri);
+    if (!c->connecter)
+        c->p.stream->uri(fd, false, c->remote_uri, sizeof c->remote_uri);
 }
 
 /* ---- timers ---------------------------------------------------------------------------------------- */
@@ -208,8 +216,11 @@ struct conn *conn_accepted(const struct conn_params *p, struct listener *l)
     return c;
 }
 
+/* ACCEPTED is reported here, at accept(), before any greeting (as libzmq). */
 void conn_start_accepted(struct conn *c, int fd)
 {
+    conn_learn_uris(c, fd);
+    conn_event(c, ZMQ_EVENT_ACCEPTED, (uint64_t)fd);
     conn_start_stream(c, fd);
 }
 
@@ -321,6 +332,7 @@ static void conn_drop(struct conn *c, int hs_event, uint64_t hs_value)
             conn_event(c, hs_event, hs_value);
         conn_event(c, ZMQ_EVENT_DISCONNECTED, (uint64_t)fd);
     }
+    c->local_uri[0] = 0;   /* a retry's CONNECT_RETRIED and CLOSED name no local end */
     /* A connecter retries, even after the socket closed, while it still has messages to deliver within
      * ZMQ_LINGER (the linger timer ends that). */
     if (c->connecter && c->p.opt.reconnect_ivl >= 0 && !c->no_reconnect && !(c->closing && (c->linger == 0 || conn_drained(c)))) {
@@ -504,6 +516,7 @@ void conn_connect_done(struct conn *c, int fd)
         conn_socks_start(c, fd);   /* CONNECTED is reported once the proxy has connected us */
         return;
     }
+    conn_learn_uris(c, fd);
     conn_event(c, ZMQ_EVENT_CONNECTED, (uint64_t)fd);
     conn_start_stream(c, fd);
 }

@@ -177,6 +177,8 @@ void conn_ready(struct conn *c, const uint8_t *peer_id, size_t peer_id_len)
             memcpy(sock_end->peer_id, peer_id, peer_id_len);
         sock_end->peer_id_len = (uint8_t)peer_id_len;
         sock_end->zmtp_minor = c->version == 3 ? c->minor : -1;
+        /* before the socket can see the end: the uris are never written again */
+        pipe_end_set_uris(sock_end, c->local_uri, c->connecter ? c->p.endpoint : c->remote_uri);
         struct cmd cmd = {.type = CMD_PIPE_ATTACH, .end = sock_end};
         if (mailbox_post(c->p.sock_mbox, &cmd) < 0) {
             pipe_close(sock_end);

@@ -25,6 +25,7 @@
 #define CONN_FRAME_FIRST_ALLOC (1024 * 1024)
 #define CONN_HANDSHAKE_FRAME_MAX (64 * 1024) /* command frames during the handshake */
 #define CONN_READS_PER_EVENT 8
+#define CONN_URI_MAX 128                   /* "ipc://" and a 108-byte sun_path; "tcp://[v6%scope]:port" */
 
 enum conn_state {
     CONN_WAIT_RECONNECT,
@@ -72,6 +73,8 @@ struct conn {
     void *mech_state;
     struct msg_meta *meta;
     char peer_address[256];
+    char local_uri[CONN_URI_MAX];    /* this end of the fd as a uri while connected, else "" (monitor v2) */
+    char remote_uri[CONN_URI_MAX];   /* an accepted conn's peer as a uri (a connecter names p.endpoint) */
 
     /* security (conn_handshake.c, conn_security.c) */
     struct zap_client zap;           /* the ZAP request in flight, if any */
@@ -135,7 +138,11 @@ struct conn {
 #define CONN_OF(ptr, field) ((struct conn *)((char *)(ptr) - offsetof(struct conn, field)))
 
 /* conn.c: lifecycle */
+/* A monitor event about this conn: version 1 names p.endpoint; version 2 names local_uri (empty while no fd
+ * is connected) and the remote: a connecter's p.endpoint as given, an accepted conn's peer. */
 void conn_event(struct conn *c, int event, uint64_t value);
+/* A fresh fd (connected or accepted): learns local_uri and remote_uri, for the events that follow. */
+void conn_learn_uris(struct conn *c, int fd);
 /* Ends the fd with a monitor event: event DISCONNECTED is an I/O failure whose cause is in errno (EPIPE
  * for end of file), reported as HANDSHAKE_FAILED_NO_DETAIL (errno) too before the handshake completed;
  * HANDSHAKE_FAILED_NO_DETAIL takes errno as well. Then the conn retries (connecter) or ends. */

@@ -50,6 +50,7 @@ static void socks_done(struct conn *c)
     io_remove(c->p.io, &c->h);
     io_timer_cancel(c->p.io, &c->handshake_timer);
     c->h.fd = -1;
+    conn_learn_uris(c, fd);
     conn_event(c, ZMQ_EVENT_CONNECTED, (uint64_t)fd);
     conn_start_stream(c, fd);
 }

@@ -74,7 +74,8 @@ static void on_accept(struct io_handle *h, uint32_t events)
             if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
                 return;
             if (l->p.monitor)
-                monitor_emit(l->p.monitor, ZMQ_EVENT_ACCEPT_FAILED, (uint64_t)errno, l->resolved);
+                monitor_emit(l->p.monitor, ZMQ_EVENT_ACCEPT_FAILED, (uint64_t)errno, l->resolved, l->resolved,
+                             NULL);
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                 /* Out of descriptors or memory: stop accepting for a while instead of spinning. */
                 (void)io_set_events(l->p.io, &l->h, 0);
@@ -96,9 +97,7 @@ static void on_accept(struct io_handle *h, uint32_t events)
         entry->conn = c;
         entry->next = l->conns;
         l->conns = entry;
-        if (l->p.monitor)
-            monitor_emit(l->p.monitor, ZMQ_EVENT_ACCEPTED, (uint64_t)fd, l->resolved);
-        conn_start_accepted(c, fd);   /* may end c at once: it is already listed, so it unlists itself */
+        conn_start_accepted(c, fd);   /* ACCEPTED; may end c at once: it is listed, so it unlists itself */
     }
 }
 
@@ -184,7 +183,7 @@ int stream_bind(struct socket *s, const struct stream_ops *st, const char *schem
     if (rc < 0) {
         /* libzmq names the address without its scheme here (and reports the socket it closed as CLOSED
          * first, which zinc does not: the transport does not say which fd it had opened) */
-        monitor_emit(s->monitor, ZMQ_EVENT_BIND_FAILED, (uint64_t)-rc, addr);
+        monitor_emit(s->monitor, ZMQ_EVENT_BIND_FAILED, (uint64_t)-rc, addr, addr, NULL);
         free(l);
         return rc;
     }
@@ -204,12 +203,12 @@ int stream_bind(struct socket *s, const struct stream_ops *st, const char *schem
     snprintf(l->p.endpoint, sizeof l->p.endpoint, "%s", l->resolved);
     l->p.address = l->p.endpoint + strlen(scheme) + 3;
     if (s->monitor)
-        monitor_emit(s->monitor, ZMQ_EVENT_LISTENING, (uint64_t)fd, l->resolved);
+        monitor_emit(s->monitor, ZMQ_EVENT_LISTENING, (uint64_t)fd, l->resolved, l->resolved, NULL);
     /* Out of memory for the command: fail the bind (the listener was never seen by the I/O thread) rather
      * than wait here for memory that may not come back. */
     if (reactor_call(s->io, listener_start_run, l) < 0) {
         if (s->monitor)
-            monitor_emit(s->monitor, ZMQ_EVENT_CLOSED, (uint64_t)fd, l->resolved);
+            monitor_emit(s->monitor, ZMQ_EVENT_CLOSED, (uint64_t)fd, l->resolved, l->resolved, NULL);
         if (st->unlisten && s->opt.use_fd < 0)
             st->unlisten(l->resolved);
         close(fd);
@@ -256,6 +255,7 @@ int stream_connect(struct socket *s, const struct stream_ops *st, const char *sc
             sock_end->peer_id_len = s->opt.connect_routing_id_len;
         }
         sock_end->id_in_band = s->opt.type == ZMQ_ROUTER && !raw;
+        pipe_end_set_uris(sock_end, NULL, p.endpoint);   /* as libzmq: no local end before a connection */
     }
     struct conn *c = conn_connect(&p, conn_end);
     if (!c) {
@@ -289,7 +289,7 @@ void stream_close(struct socket *s, struct endpoint *ep, int linger)
         /* CLOSED is reported here, before zmq_unbind or zmq_close returns (and before MONITOR_STOPPED). The
          * fd number is fixed for the listener's life; only the I/O thread closes it, later. */
         if (s->monitor)
-            monitor_emit(s->monitor, ZMQ_EVENT_CLOSED, (uint64_t)l->h.fd, l->resolved);
+            monitor_emit(s->monitor, ZMQ_EVENT_CLOSED, (uint64_t)l->h.fd, l->resolved, l->resolved, NULL);
         struct listener_close_job *job = malloc(sizeof *job);
         while (!job) {
             usleep(1000);

@@ -1,5 +1,6 @@
-/* zmq_socket_monitor: the per-socket monitor slot and the event messages. See monitor.h for the design
- * and its invariants. */
+/* zmq_socket_monitor and zmq_socket_monitor_versioned: the per-socket monitor slot, the event messages of
+ * both versions, and the pipes stats. See monitor.h for the design and its invariants. */
+#define ZMQ_BUILD_DRAFT_API   /* ZMQ_EVENT_PIPES_STATS */
 #include "core/monitor.h"
 
 #include <errno.h>
@@ -12,13 +13,15 @@
 #include <zmq.h>
 
 #include "core/msg.h"
+#include "core/pipe.h"
 #include "core/socket.h"
 
 struct monitor {
     atomic_int refs;
     pthread_mutex_t lock;
-    struct socket *pair;     /* guarded by lock: the running monitor's PAIR, NULL while stopped */
-    int events;              /* guarded by lock: its event mask */
+    struct socket *sock;     /* guarded by lock: the running monitor's PAIR, PUB or PUSH; NULL: stopped */
+    uint64_t events;         /* guarded by lock: its event mask */
+    int version;             /* guarded by lock: its event version, 1 or 2 */
 };
 
 struct monitor *monitor_new(void)
@@ -36,31 +39,61 @@ void monitor_ref(struct monitor *m)
     atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);
 }
 
-
-/* Sends one two-frame event on pair without blocking; drops it whole if the PAIR cannot take it. */
-static void monitor_send(struct socket *pair, int event, uint64_t value, const char *endpoint)
+/* Sends one frame without blocking; false: it was not taken (and is closed). */
+static bool monitor_frame(struct socket *sock, const void *data, size_t len, bool more)
 {
-    struct msg head, addr;
-    if (msg_init_size(&head, 6) < 0)
-        return;
+    struct msg f;
+    if (msg_init_size(&f, len) < 0)
+        return false;
+    if (len)
+        memcpy(msg_data(&f), data, len);
+    if (socket_send(sock, &f, (more ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT) < 0) {
+        msg_close(&f);
+        return false;
+    }
+    return true;
+}
+
+/* Version 1: 6 bytes (uint16 event, uint32 value), then the endpoint. */
+static void monitor_send_v1(struct socket *sock, int event, uint64_t value, const char *endpoint)
+{
+    uint8_t head[6];
     uint16_t ev = (uint16_t)event;
     uint32_t v = (uint32_t)value;
-    memcpy(msg_data(&head), &ev, 2);
-    memcpy((uint8_t *)msg_data(&head) + 2, &v, 4);
-    size_t len = endpoint ? strlen(endpoint) : 0;
-    if (msg_init_size(&addr, len) < 0) {
-        msg_close(&head);
+    memcpy(head, &ev, 2);
+    memcpy(head + 2, &v, 4);
+    endpoint = endpoint ? endpoint : "";
+    /* A message is taken whole or not at all: only its first frame can be refused. */
+    if (monitor_frame(sock, head, sizeof head, true))
+        monitor_frame(sock, endpoint, strlen(endpoint), false);
+}
+
+/* Version 2: event, value count, values (uint64 each), local endpoint, remote endpoint. The first frame is
+ * the topic a SUB filters on when the monitor's socket is a PUB. */
+static void monitor_send_v2(struct socket *sock, uint64_t event, const uint64_t *values, uint64_t count,
+                            const char *local, const char *remote)
+{
+    local = local ? local : "";
+    remote = remote ? remote : "";
+    if (!monitor_frame(sock, &event, sizeof event, true))
         return;
-    }
-    if (len)
-        memcpy(msg_data(&addr), endpoint, len);
-    if (socket_send(pair, &head, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
-        msg_close(&head);
-        msg_close(&addr);
+    monitor_frame(sock, &count, sizeof count, true);
+    for (uint64_t i = 0; i < count; i++)
+        monitor_frame(sock, &values[i], sizeof values[i], true);
+    monitor_frame(sock, local, strlen(local), true);
+    monitor_frame(sock, remote, strlen(remote), false);
+}
+
+/* Under m->lock: MONITOR_STOPPED (value 0, no endpoint) if the mask has it. */
+static void monitor_send_stopped(struct monitor *m)
+{
+    if (!m->sock || !(m->events & ZMQ_EVENT_MONITOR_STOPPED))
         return;
-    }
-    if (socket_send(pair, &addr, ZMQ_DONTWAIT) < 0)
-        msg_close(&addr);
+    uint64_t zero = 0;
+    if (m->version == 1)
+        monitor_send_v1(m->sock, ZMQ_EVENT_MONITOR_STOPPED, 0, "");
+    else
+        monitor_send_v2(m->sock, ZMQ_EVENT_MONITOR_STOPPED, &zero, 1, "", "");
 }
 
 /* The last reference: the socket is closed and none of its listeners and connections can emit any more
@@ -70,22 +103,26 @@ void monitor_unref(struct monitor *m)
     if (atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1)
         return;
     pthread_mutex_lock(&m->lock);
-    struct socket *pair = m->pair;
-    if (pair && (m->events & ZMQ_EVENT_MONITOR_STOPPED))
-        monitor_send(pair, ZMQ_EVENT_MONITOR_STOPPED, 0, "");
-    m->pair = NULL;
+    monitor_send_stopped(m);
+    struct socket *sock = m->sock;
+    m->sock = NULL;
     pthread_mutex_unlock(&m->lock);
-    if (pair)
-        socket_close(pair);
+    if (sock)
+        socket_close(sock);
     pthread_mutex_destroy(&m->lock);
     free(m);
 }
 
-void monitor_emit(struct monitor *m, int event, uint64_t value, const char *endpoint)
+void monitor_emit(struct monitor *m, int event, uint64_t value, const char *endpoint, const char *local,
+                  const char *remote)
 {
     pthread_mutex_lock(&m->lock);
-    if (m->pair && (m->events & event))
-        monitor_send(m->pair, event, value, endpoint);
+    if (m->sock && (m->events & (uint64_t)event)) {
+        if (m->version == 1)
+            monitor_send_v1(m->sock, event, value, endpoint);
+        else
+            monitor_send_v2(m->sock, (uint64_t)event, &value, 1, local, remote);
+    }
     pthread_mutex_unlock(&m->lock);
 }
 
@@ -93,14 +130,13 @@ void monitor_stop(struct socket *s)
 {
     struct monitor *m = s->monitor;
     pthread_mutex_lock(&m->lock);
-    struct socket *pair = m->pair;
-    if (pair && (m->events & ZMQ_EVENT_MONITOR_STOPPED))
-        monitor_send(pair, ZMQ_EVENT_MONITOR_STOPPED, 0, "");
-    m->pair = NULL;
+    monitor_send_stopped(m);
+    struct socket *sock = m->sock;
+    m->sock = NULL;
     m->events = 0;
     pthread_mutex_unlock(&m->lock);
-    if (pair)
-        socket_close(pair);   /* linger 0; what was sent stays readable by the application's PAIR */
+    if (sock)
+        socket_close(sock);   /* linger 0; what was sent stays readable by the application's socket */
 }
 
 /* libzmq's checks of the endpoint, in its order: syntax (EINVAL), a transport it knows that PAIR cannot use
@@ -122,32 +158,68 @@ static int monitor_check_endpoint(const char *endpoint)
 
 int monitor_start(struct socket *s, const char *endpoint, int events)
 {
-    if ((unsigned)events >> 16)
+    return monitor_start_versioned(s, endpoint, (uint64_t)(int64_t)events, 1, ZMQ_PAIR);
+}
+
+int monitor_start_versioned(struct socket *s, const char *endpoint, uint64_t events, int version, int type)
+{
+    if (version == 1 && events >> 16)
         return -EINVAL;   /* version 1 events are 16 bits */
     if (!endpoint) {
         monitor_stop(s);
         return 0;
     }
+    if (version != 1 && version != 2)
+        return -EPROTONOSUPPORT;
     int rc = monitor_check_endpoint(endpoint);
     if (rc < 0)
         return rc;
+    if (type != ZMQ_PAIR && type != ZMQ_PUB && type != ZMQ_PUSH)
+        return -EINVAL;   /* one-way types that take multipart messages */
     /* As in libzmq, the running monitor is stopped first, even if the new one then fails to start. */
     monitor_stop(s);
     int err = 0;
-    struct socket *pair = socket_new(s->ctx, ZMQ_PAIR, &err);
-    if (!pair)
+    struct socket *sock = socket_new(s->ctx, type, &err);
+    if (!sock)
         return -err;
     int linger = 0;
-    socket_setopt(pair, ZMQ_LINGER, &linger, sizeof linger);
-    rc = socket_bind(pair, endpoint);
+    socket_setopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    rc = socket_bind(sock, endpoint);
     if (rc < 0) {
-        socket_close(pair);
+        socket_close(sock);
         return rc;
     }
     struct monitor *m = s->monitor;
     pthread_mutex_lock(&m->lock);
-    m->pair = pair;
+    m->sock = sock;
     m->events = events;
+    m->version = version;
     pthread_mutex_unlock(&m->lock);
+    return 0;
+}
+
+/* The commands first, so that pipes made by connections that completed meanwhile are counted and pipes whose
+ * peer has gone are not. */
+int monitor_pipes_stats(struct socket *s)
+{
+    struct monitor *m = s->monitor;
+    pthread_mutex_lock(&m->lock);
+    bool asked = m->sock && (m->events & ZMQ_EVENT_PIPES_STATS);
+    pthread_mutex_unlock(&m->lock);
+    if (!asked)
+        return -EINVAL;
+    socket_process_commands(s, 0);
+    socket_reap_dead(s);
+    if (s->npipes == 0)
+        return -EAGAIN;
+    for (size_t i = 0; i < s->npipes; i++) {
+        struct pipe_end *e = s->pipes[i];
+        uint64_t values[2] = {pipe_queued_out(e), pipe_queued_in(e)};
+        pthread_mutex_lock(&m->lock);
+        if (m->sock && (m->events & ZMQ_EVENT_PIPES_STATS))
+            monitor_send_v2(m->sock, ZMQ_EVENT_PIPES_STATS, values, 2, pipe_end_local_uri(e),
+                            pipe_end_remote_uri(e));
+        pthread_mutex_unlock(&m->lock);
+    }
     return 0;
 }

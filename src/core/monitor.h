@@ -1,6 +1,8 @@
-/* Socket monitoring (zmq_socket_monitor): events are sent as two-frame messages (6 bytes: uint16 event and
- * uint32 value in native byte order; then the endpoint) on an internal PAIR socket bound to the endpoint
- * the application chose.
+/* Socket monitoring (zmq_socket_monitor, zmq_socket_monitor_versioned): events go out as messages on an
+ * internal socket (PAIR, or PUB or PUSH for version 2) bound to the inproc endpoint the application chose.
+ * Version 1: two frames, 6 bytes (uint16 event and uint32 value in native byte order), then the endpoint.
+ * Version 2: the event as a uint64, the number of values as a uint64, each value as a uint64 (all native
+ * byte order), then the local and the remote endpoint (either may be empty).
  *
  * Every socket owns one monitor slot from zmq_socket to zmq_close, whether or not it is monitored. Its
  * listeners and connections take a reference to the slot when they are made and emit into it from their
@@ -8,14 +10,17 @@
  * zmq_connect sees every later event, and one stopped or replaced sees none.
  *
  * Invariants:
- *  1. The slot's PAIR and event mask are read and written only under the slot's lock; the PAIR is sent to
- *     only under that lock (from any thread) and closed only after it was taken out of the slot.
+ *  1. The slot's socket, event mask and version are read and written only under the slot's lock; the
+ *     socket is sent to only under that lock (from any thread) and closed only after it was taken out of
+ *     the slot.
  *  2. The slot is refcounted: the socket and every listener/connection that may emit hold a reference.
  *     As in libzmq, zmq_close does not stop the monitor: connections that linger keep reporting, and the
  *     last reference to go (socket or connection, on whatever thread) sends MONITOR_STOPPED and closes the
- *     PAIR. No event can land in freed memory.
- *  3. An event is sent without blocking: one the PAIR cannot take (no peer connected yet, or its queue is
- *     full) is dropped. (libzmq blocks the emitting thread instead; see docs/compat/monitor.md.)
+ *     monitor's socket. No event can land in freed memory.
+ *  3. An event is sent without blocking: one the monitor's socket cannot take (no peer connected yet, or
+ *     its queue is full) is dropped whole. (libzmq blocks the emitting thread instead; see
+ *     docs/compat/monitor.md.)
+ *  4. A version 1 mask has no bit above 0xffff, so only version 2 can ask for ZMQ_EVENT_PIPES_STATS.
  */
 #ifndef ZINC_MONITOR_H
 #define ZINC_MONITOR_H
@@ -27,16 +32,27 @@ struct socket;
 
 /* The slot for a new socket (stopped). NULL on ENOMEM. */
 struct monitor *monitor_new(void);
-/* Starts (endpoint != NULL) or stops (endpoint == NULL) monitoring s, checking the arguments as libzmq
- * does. A running monitor is stopped first (its PAIR gets MONITOR_STOPPED if its mask has it). 0 or
- * -errno. */
+/* zmq_socket_monitor: monitor_start_versioned with version 1 and a PAIR. */
 int monitor_start(struct socket *s, const char *endpoint, int events);
-/* Stops monitoring s (MONITOR_STOPPED to the PAIR if its mask has it, then closes the PAIR). */
+/* Starts (endpoint != NULL) or stops (endpoint == NULL) monitoring s with event version 1 or 2 on a socket
+ * of type (ZMQ_PAIR, ZMQ_PUB or ZMQ_PUSH). Checks, in order: a version 1 mask above 16 bits (EINVAL), then a
+ * NULL endpoint stops whatever runs (any version), then an unknown version (EPROTONOSUPPORT), the endpoint
+ * (EINVAL, ENOCOMPATPROTO, EPROTONOSUPPORT for anything but inproc), the type (EINVAL); a refused call leaves
+ * the running monitor alone. Then the running monitor is stopped (MONITOR_STOPPED if its mask has it) and
+ * the new socket is made (ETERM) and bound (its bind errors). 0 or -errno. */
+int monitor_start_versioned(struct socket *s, const char *endpoint, uint64_t events, int version, int type);
+/* Stops monitoring s (MONITOR_STOPPED if its mask has it, then closes the monitor's socket). */
 void monitor_stop(struct socket *s);
 void monitor_ref(struct monitor *m);
-/* The last unref sends MONITOR_STOPPED (if in the mask), closes the PAIR and frees the slot. */
+/* The last unref sends MONITOR_STOPPED (if in the mask), closes the monitor's socket and frees the slot. */
 void monitor_unref(struct monitor *m);
-/* Any thread: sends the event to the current PAIR if one is running and its mask has the event. */
-void monitor_emit(struct monitor *m, int event, uint64_t value, const char *endpoint);
+/* Any thread: sends the event to the running monitor if its mask has it. endpoint is version 1's frame;
+ * local and remote are version 2's (NULL: empty). */
+void monitor_emit(struct monitor *m, int event, uint64_t value, const char *endpoint, const char *local,
+                  const char *remote);
+/* zmq_socket_monitor_pipes_stats, on s's thread: one PIPES_STATS event per pipe of s, with the messages
+ * queued out and in (pipe_queued_out, pipe_queued_in) and the pipe's uris. -EINVAL when no running monitor
+ * asked for PIPES_STATS, -EAGAIN when s has no pipe. */
+int monitor_pipes_stats(struct socket *s);
 
 #endif

@@ -164,8 +164,60 @@ void pipe_unref(struct pipe *p)
         struct mailbox *mb = atomic_load_explicit(&p->end[i].mbox, memory_order_relaxed);
         if (mb)
             mailbox_unref(mb);
+        free(p->end[i].uris);
     }
     free(p);
+}
+
+void pipe_end_set_uris(struct pipe_end *e, const char *local, const char *remote)
+{
+    local = local ? local : "";
+    remote = remote ? remote : "";
+    size_t nl = strlen(local) + 1, nr = strlen(remote) + 1;
+    char *u = malloc(nl + nr);
+    if (!u)
+        return;
+    memcpy(u, local, nl);
+    memcpy(u + nl, remote, nr);
+    free(e->uris);
+    e->uris = u;
+}
+
+const char *pipe_end_local_uri(const struct pipe_end *e)
+{
+    return e->uris ? e->uris : "";
+}
+
+const char *pipe_end_remote_uri(const struct pipe_end *e)
+{
+    return e->uris ? e->uris + strlen(e->uris) + 1 : "";
+}
+
+uint64_t pipe_queued_out(struct pipe_end *e)
+{
+    struct pipe_queue *q = &e->pipe->queue[e->index];
+    uint64_t read = atomic_load_explicit(&q->msgs_read, memory_order_acquire);
+    return q->w_msgs > read ? q->w_msgs - read : 0;
+}
+
+/* Walks the published frames the reader has not taken (each is fully written: invariant 2, and a chunk's
+ * next pointer is set before any frame in it is published) and counts the last frames of messages. */
+uint64_t pipe_queued_in(struct pipe_end *e)
+{
+    struct pipe_queue *q = &e->pipe->queue[1 - e->index];
+    uint64_t published = atomic_load_explicit(&q->published, memory_order_acquire);
+    struct pipe_chunk *chunk = q->r_chunk;
+    unsigned pos = q->r_pos;
+    uint64_t msgs = 0;
+    for (uint64_t i = q->r_count; i < published; i++, pos++) {
+        if (pos == PIPE_CHUNK_ITEMS) {
+            chunk = chunk->next;
+            pos = 0;
+        }
+        if (!(chunk->items[pos].flags & MSGF_MORE))
+            msgs++;
+    }
+    return msgs;
 }
 
 /* false: out of memory for the command, the wake is lost. */

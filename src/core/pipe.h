@@ -113,6 +113,8 @@ struct pipe_end {
     bool closed;                         /* this end called pipe_close */
     int zmtp_minor;                      /* set by the connection: peer speaks ZMTP 3.<minor>; -1: 2.0/inproc */
     bool inproc;                         /* both ends are sockets: each queue's limit has two parts */
+    char *uris;                          /* "local\0remote\0" for ZMQ_EVENT_PIPES_STATS, or NULL: set once
+                                          * before the end is handed to its owner, freed with the pipe */
 };
 
 struct pipe {
@@ -147,6 +149,18 @@ void pipe_unref(struct pipe *p);
  * while no other thread can wake this end). If the peer closed before, the new mailbox gets that wake. */
 void pipe_end_set_mailbox(struct pipe_end *e, struct mailbox *mb);
 static inline struct pipe_end *pipe_peer_end(struct pipe_end *e) { return &e->pipe->end[1 - e->index]; }
+
+/* Names the end's connection for monitor events (pipes stats): local and remote uri (NULL: empty). Call
+ * before the end is handed to its owner; out of memory leaves both empty. */
+void pipe_end_set_uris(struct pipe_end *e, const char *local, const char *remote);
+const char *pipe_end_local_uri(const struct pipe_end *e);    /* "" when unset */
+const char *pipe_end_remote_uri(const struct pipe_end *e);
+/* Queue depths for ZMQ_EVENT_PIPES_STATS, in whole messages, on the thread that owns e. Out: flushed by e
+ * and not yet read by the peer, as the peer last reported (it reports every (hwm + 1) / 2 messages and when
+ * it drains the queue, so this may count up to that many too many). In: published by the peer and not yet
+ * read by e (exact). */
+uint64_t pipe_queued_out(struct pipe_end *e);
+uint64_t pipe_queued_in(struct pipe_end *e);
 
 /* Writer side. */
 bool pipe_check_write(struct pipe_end *e);   /* room for a new message? (arms the room wake if not) */

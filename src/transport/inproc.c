@@ -159,6 +159,8 @@ static int inproc_connect(struct socket *s, const char *name, struct endpoint *e
     set_limits(pipe, &s->opt, b ? &b->opt : NULL);
     pipe_conflate_as(pipe, &s->opt);   /* libzmq: the connecting socket's ZMQ_CONFLATE, both ways */
     struct pipe_end *mine = &pipe->end[0], *theirs = &pipe->end[1];
+    pipe_end_set_uris(mine, NULL, ep->uri);     /* pipes stats: the connecter names the remote end, */
+    pipe_end_set_uris(theirs, ep->uri, NULL);   /* the binder its own */
     pipe_end_set_mailbox(mine, s->mbox);
     if (s->opt.connect_routing_id_set) {
         memcpy(mine->peer_id, s->opt.connect_routing_id, s->opt.connect_routing_id_len);

@@ -31,6 +31,20 @@ static int ipc_sockaddr(const char *path, struct sockaddr_un *sun)
     return (int)(offsetof(struct sockaddr_un, sun_path) + len + (path[0] == '@' ? 0 : 1));
 }
 
+/* "ipc://path", "ipc://@name" (abstract), or "ipc://" for an unnamed socket (a connecting peer's). */
+static void ipc_format(struct sockaddr_un *sun, socklen_t len, char *buf, size_t cap)
+{
+    size_t n = len > offsetof(struct sockaddr_un, sun_path) ? len - offsetof(struct sockaddr_un, sun_path) : 0;
+    if (n > 0 && sun->sun_path[0] == 0) {
+        snprintf(buf, cap, "ipc://@%.*s", (int)(n - 1), sun->sun_path + 1);
+    } else {
+        if (n < sizeof sun->sun_path)
+            sun->sun_path[n] = 0;
+        sun->sun_path[sizeof sun->sun_path - 1] = 0;
+        snprintf(buf, cap, "ipc://%s", sun->sun_path);
+    }
+}
+
 /* ZMQ_USE_FD: the application's own bound and listening unix socket; the address string is not used, and
  * the socket file is the application's (never removed by zinc). */
 static int ipc_adopt(int fd, int *fd_out, char *resolved, size_t cap)
@@ -45,13 +59,7 @@ static int ipc_adopt(int fd, int *fd_out, char *resolved, size_t cap)
     int rc = stream_adopt_fd(fd);
     if (rc < 0)
         return rc;
-    size_t n = len > offsetof(struct sockaddr_un, sun_path) ? len - offsetof(struct sockaddr_un, sun_path) : 0;
-    if (n > 0 && sun.sun_path[0] == 0) {
-        snprintf(resolved, cap, "ipc://@%.*s", (int)(n - 1), sun.sun_path + 1);
-    } else {
-        sun.sun_path[sizeof sun.sun_path - 1] = 0;
-        snprintf(resolved, cap, "ipc://%s", sun.sun_path);
-    }
+    ipc_format(&sun, len, resolved, cap);
     *fd_out = fd;
     return 0;
 }
@@ -138,6 +146,18 @@ static void ipc_peer_address(int fd, char *buf, size_t cap)
         snprintf(buf, cap, "localhost");
 }
 
+static void ipc_uri(int fd, bool local, char *buf, size_t cap)
+{
+    struct sockaddr_un sun;
+    socklen_t len = sizeof sun;
+    memset(&sun, 0, sizeof sun);
+    buf[0] = 0;
+    struct sockaddr *sa = (struct sockaddr *)&sun;
+    int rc = local ? getsockname(fd, sa, &len) : getpeername(fd, sa, &len);
+    if (rc == 0 && sun.sun_family == AF_UNIX)
+        ipc_format(&sun, len, buf, cap);
+}
+
 static void ipc_unlisten(const char *resolved)
 {
     const char *path = resolved + strlen("ipc://");
@@ -158,6 +178,7 @@ const struct stream_ops stream_ipc = {
     .connect = ipc_connect,
     .tune = ipc_tune,
     .peer_address = ipc_peer_address,
+    .uri = ipc_uri,
     .unlisten = ipc_unlisten,
     .check_connect = ipc_check_connect,
 };

@@ -180,11 +180,23 @@ static void tcp_peer_address(int fd, char *buf, size_t cap)
         inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, buf, (socklen_t)cap);
 }
 
+static void tcp_uri(int fd, bool local, char *buf, size_t cap)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    buf[0] = 0;
+    struct sockaddr *sa = (struct sockaddr *)&ss;
+    int rc = local ? getsockname(fd, sa, &len) : getpeername(fd, sa, &len);
+    if (rc == 0 && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
+        tcp_addr_format(&ss, buf, cap);
+}
+
 const struct stream_ops stream_tcp = {
     .listen = tcp_listen,
     .connect = tcp_connect,
     .tune = tcp_tune,
     .peer_address = tcp_peer_address,
+    .uri = tcp_uri,
     .unlisten = NULL,
     .check_connect = tcp_check_connect,
 };

@@ -28,6 +28,9 @@ struct stream_ops {
     void (*tune)(int fd, const struct options *o);
     /* (io) "Peer-Address" for metadata. */
     void (*peer_address)(int fd, char *buf, size_t cap);
+    /* (io) The connected fd's own (local true) or its peer's address as a uri ("tcp://127.0.0.1:5555",
+     * "ipc:///tmp/x"), for monitor events; "" when the system cannot say. */
+    void (*uri)(int fd, bool local, char *buf, size_t cap);
     /* Called when a listener closes (ipc removes its socket file). May be NULL. */
     void (*unlisten)(const char *resolved);
     /* Cheap syntax check of a connect address, on the application thread: 0, -EINVAL or -ENAMETOOLONG. */
