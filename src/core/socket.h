@@ -1,5 +1,7 @@
 /* The socket: what zmq_socket returns. It owns its pipes' socket-side ends, its endpoints, its mailbox and
- * the socket type's private state, and is used by one application thread at a time (as in libzmq).
+ * the socket type's private state, and is used by one application thread at a time (as in libzmq), except
+ * thread-safe types (CLIENT, SERVER), which any number of threads may use at once (core/socket_safe.h):
+ * every entry point below takes the socket's lock; zmq_close is still the caller's alone.
  *
  * Lifetime:
  *     socket_new -> (bind/connect/send/recv ...) -> socket_close
@@ -22,6 +24,7 @@
 #include <stdint.h>
 
 #include "core/options.h"
+#include "core/socket_safe.h"
 #include "proto/proto.h"
 
 struct ctx;
@@ -54,6 +57,7 @@ struct socket {
     unsigned ops_since_commands;        /* throttle for mailbox checks on the fast path */
     struct monitor *monitor;            /* the monitor slot (core/monitor.h): always set, maybe stopped */
     size_t slot;                        /* index in the context's socket list */
+    struct socket_safe safe;            /* thread-safe types (CLIENT, SERVER): the lock every call takes */
 };
 
 #define SOCKET_TAG 0x5a494e43u
