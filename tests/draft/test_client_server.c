@@ -604,7 +604,7 @@ static void term_unblocks(void)
 #define SENDERS 3
 #define RECEIVERS 2
 #define WORKERS 2
-#define PER_SENDER 3000
+#define PER_SENDER 1000
 #define TOTAL (SENDERS * PER_SENDER)
 
 struct stress {
