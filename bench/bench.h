@@ -22,6 +22,8 @@ struct bench_args {
     int curve;             /* -s curve: the connection is CURVE (RFC 26) instead of NULL */
     int send_msg;          /* -S msg: send with zmq_msg_init_size + zmq_msg_send, not zmq_send (thr) */
     int max_sockets;       /* > 0: ZMQ_MAX_SOCKETS for every context the harness creates */
+    int wait_poll;         /* -w poll (raw_lat): wait in poll() on the socket and an eventfd before each read,
+                            * as a library that must also hear its own commands does; -w block: recv() */
 };
 
 /* Exit status of a program that cannot run this configuration here (bench_skip); bench/run shows the

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -125,4 +126,13 @@ void raw_read(int fd, void *buf, size_t len)
         p += n;
         len -= (size_t)n;
     }
+}
+
+void raw_read_polled(int fd, int wake_fd, void *buf, size_t len)
+{
+    struct pollfd pfd[2] = {{.fd = fd, .events = POLLIN}, {.fd = wake_fd, .events = POLLIN}};
+    while (poll(pfd, 2, -1) < 0)
+        if (errno != EINTR)
+            bench_fail("poll: %s", strerror(errno));
+    raw_read(fd, buf, len);
 }

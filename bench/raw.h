@@ -15,5 +15,8 @@ int raw_connect(const char *endpoint);
 /* Whole-buffer write and read; a peer that goes away fails the run. */
 void raw_write(int fd, const void *buf, size_t len);
 void raw_read(int fd, void *buf, size_t len);
+/* Waits in poll() until fd or wake_fd is readable, as a messaging library waits when it must also hear its
+ * own commands (zinc's mailbox, libzmq's signaler), then reads like raw_read. */
+void raw_read_polled(int fd, int wake_fd, void *buf, size_t len);
 
 #endif

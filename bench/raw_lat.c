@@ -7,7 +7,26 @@
 #include "raw.h"
 
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
+
+/* -w poll: every read waits in poll() first, on the socket and an eventfd that never fires (the floor of a
+ * library that must wake for its own commands too); else one blocking recv(). */
+static void lat_read(const struct bench_args *args, int fd, int wake_fd, void *buf)
+{
+    if (args->wait_poll)
+        raw_read_polled(fd, wake_fd, buf, args->size);
+    else
+        raw_read(fd, buf, args->size);
+}
+
+static int lat_wake_fd(const struct bench_args *args)
+{
+    int fd = args->wait_poll ? eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC) : -1;
+    if (args->wait_poll && fd < 0)
+        bench_fail("eventfd failed");
+    return fd;
+}
 
 static int raw_lat_client(struct bench_end *end)
 {
@@ -17,6 +36,7 @@ static int raw_lat_client(struct bench_end *end)
     int listener = raw_listen(endpoint);
     bench_send_endpoint(end, endpoint);
     int fd = raw_accept(listener);
+    int wake_fd = lat_wake_fd(args);
 
     char *buf = calloc(1, args->size);
     char *reply = calloc(1, args->size);
@@ -28,7 +48,7 @@ static int raw_lat_client(struct bench_end *end)
         bench_stamp(buf, args->size, (uint64_t)(i + warmup));
         uint64_t start = bench_now_ns();
         raw_write(fd, buf, args->size);
-        raw_read(fd, reply, args->size);
+        lat_read(args, fd, wake_fd, reply);
         uint64_t stop = bench_now_ns();
         if (!bench_stamp_ok(reply, args->size, (uint64_t)(i + warmup)))
             bench_fail("reply %ld does not echo its request", i + warmup);
@@ -40,6 +60,8 @@ static int raw_lat_client(struct bench_end *end)
     }
     bench_ctl_write(end->ctl_out, "d", 1); /* the server may close now */
     close(fd);
+    if (wake_fd >= 0)
+        close(wake_fd);
     bench_latency_report(args, samples);
     free(samples);
     free(reply);
@@ -53,17 +75,20 @@ static int raw_lat_server(struct bench_end *end)
     char endpoint[256];
     bench_recv_endpoint(end, endpoint, sizeof endpoint);
     int fd = raw_connect(endpoint);
+    int wake_fd = lat_wake_fd(args);
     char *buf = malloc(args->size);
     if (!buf)
         bench_fail("out of memory");
     long total = bench_latency_warmup(args) + args->count;
     for (long i = 0; i < total; i++) {
-        raw_read(fd, buf, args->size);
+        lat_read(args, fd, wake_fd, buf);
         raw_write(fd, buf, args->size);
     }
     char done;
     bench_ctl_read(end->ctl_in, &done, 1);
     close(fd);
+    if (wake_fd >= 0)
+        close(wake_fd);
     free(buf);
     return 0;
 }

@@ -368,4 +368,43 @@ TU_UNUSED static int raw_recv_frame(int fd, void *sock, uint8_t *flags, uint8_t 
     return (int)len;
 }
 
+/* Connects to the socket `bound` last bound, completes a NULL ZMTP 3.1 handshake as a peer of type `type`
+ * and returns the fd, our READY sent and theirs read. */
+TU_UNUSED static int raw_peer_ready(void *bound, const char *type)
+{
+    int fd = raw_connect_bound(bound);
+    raw_send_greeting(fd, 1);
+    uint8_t theirs[64];
+    CHECK_EQ(raw_recv(fd, theirs, 64, 2000), 64);
+    raw_send_ready(fd, type);
+    uint8_t flags, body[255];
+    CHECK(raw_recv_frame(fd, NULL, &flags, body, sizeof body, 2000) > 6);
+    CHECK_EQ(flags, 0x04);
+    return fd;
+}
+
+/* Reads, within timeout_ms for each frame, the PONG that answers a PING with this context (skipping the
+ * socket's own PINGs). */
+TU_UNUSED static void raw_expect_pong_within(int fd, const char *context, int timeout_ms)
+{
+    for (int i = 0; i < 20; i++) {
+        uint8_t flags, body[255];
+        int n = raw_recv_frame(fd, NULL, &flags, body, sizeof body, timeout_ms);
+        CHECK(n > 0);
+        CHECK_EQ(flags, 0x04);
+        if (n >= 5 && memcmp(body, "\4PING", 5) == 0)
+            continue;
+        CHECK_EQ(n, 5 + (int)strlen(context));
+        CHECK(memcmp(body, "\4PONG", 5) == 0);
+        CHECK(memcmp(body + 5, context, strlen(context)) == 0);
+        return;
+    }
+    CHECK(!"no PONG");
+}
+
+TU_UNUSED static void raw_expect_pong(int fd, const char *context)
+{
+    raw_expect_pong_within(fd, context, 3000);
+}
+
 #endif

@@ -122,6 +122,11 @@ static void heartbeat_due(struct conn *c)
     io_timer_start(c->p.io, &c->heartbeat_timer, next ? next : 1);
 }
 
+static void on_direct_watch_timer(struct io_timer *t)
+{
+    conn_direct_watch_expired(CONN_OF(t, direct_watch_timer));
+}
+
 static void on_ttl_timer(struct io_timer *t)
 {
     struct conn *c = CONN_OF(t, ttl_timer);
@@ -159,6 +164,7 @@ static struct conn *conn_new(const struct conn_params *p)
     io_timer_init(&c->linger_timer, on_linger_timer);
     io_timer_init(&c->heartbeat_timer, on_heartbeat_timer);
     io_timer_init(&c->ttl_timer, on_ttl_timer);
+    io_timer_init(&c->direct_watch_timer, on_direct_watch_timer);
     return c;
 }
 
@@ -253,6 +259,8 @@ static void conn_reset_stream(struct conn *c)
     io_timer_cancel(c->p.io, &c->handshake_timer);
     io_timer_cancel(c->p.io, &c->heartbeat_timer);
     io_timer_cancel(c->p.io, &c->ttl_timer);
+    io_timer_cancel(c->p.io, &c->direct_watch_timer);
+    c->watch_armed = false;
     c->ping_sent_ms = 0;
     c->peer_ttl_ms = 0;
 }

@@ -18,7 +18,10 @@
  * frames into a buffer on its stack, and writes them with one non-blocking send. A frame too big for the
  * buffer stops it; bytes the fd did not take go into out_big, which the I/O thread writes first. Either
  * way it hands the token back as IO and wakes the conn; otherwise it hands it back as IDLE. The same offer
- * lends the input side to an application thread about to block in zmq_recv (conn_direct_recv.c). */
+ * lends the input side to an application thread about to block in zmq_recv (conn_direct_recv.c), which may
+ * leave the fd muted in epoll for its next receive; the reclaim unmutes it, the socket unmutes it through
+ * the pipe's settle_fn before it waits any other way, and the watch timer when receivers go quiet
+ * (conn_direct_watch_expired). */
 #include "core/conn_int.h"
 
 #include <errno.h>
@@ -197,6 +200,21 @@ static void conn_direct_send(void *arg)
     pipe_direct_release(c->end, queue_empty && sent == b.total);
 }
 
+void conn_direct_unmute(struct conn *c)
+{
+    if (c->fd_muted) {
+        io_unmute(c->p.io, &c->h);
+        c->fd_muted = false;
+    }
+}
+
+/* The pipe's settle_fn: the socket is about to wait on its mailbox (or report readiness), so the I/O
+ * thread must hear this fd again. */
+static void conn_direct_settle(void *arg)
+{
+    conn_direct_unmute(arg);
+}
+
 /* Offers the token if the conn is quiet and its queue empty. Finding data instead means sending it now:
  * pipe_check_read's look marks the reader asleep and, seeing data, awake again, and a writer that published
  * meanwhile may have seen "awake" and skipped the wake, counting on this reader to take what it saw. So a
@@ -208,18 +226,51 @@ void conn_direct_offer(struct conn *c)
     for (int round = 0; round < 4 && !c->direct_offered && conn_direct_quiet(c); round++) {
         if (!pipe_check_read(c->end)) {   /* empty: the reader is marked asleep */
             c->direct_offered = true;
-            pipe_direct_offer(c->end, direct_send_type(c->p.opt.type) ? conn_direct_send : NULL, conn_direct_recv, c);
+            pipe_direct_offer(c->end, direct_send_type(c->p.opt.type) ? conn_direct_send : NULL, conn_direct_recv,
+                              conn_direct_settle, c);
             return;
         }
         conn_output(c);
     }
 }
 
+/* Invariant: the fd is muted only while the token is offered (fd_muted implies direct_offered), since only
+ * a receiver holding the token mutes it, and every way the token comes back to this thread passes here. */
 void conn_direct_reclaim(struct conn *c)
 {
     if (!c->direct_offered)
         return;
-    if (pipe_direct_reclaim(c->end))
-        io_unmute(c->p.io, &c->h);   /* taken from a direct receive asleep in poll(): the fd is ours again */
+    pipe_direct_reclaim(c->end);
+    conn_direct_unmute(c);   /* from a receive asleep in poll(), or one that left it muted: the fd is ours */
     c->direct_offered = false;
+    if (c->want_watch) {     /* a receiver asked for the watch, so that it may leave the fd muted */
+        c->want_watch = false;
+        if (!c->watch_armed) {
+            c->watch_armed = true;
+            c->watch_seen = atomic_load_explicit(&c->direct_recvs, memory_order_relaxed);
+            io_timer_start(c->p.io, &c->direct_watch_timer, CONN_DIRECT_WATCH_MS);
+        }
+    }
+}
+
+/* Every CONN_DIRECT_WATCH_MS while receivers may leave the fd muted: a receiver that took no message
+ * directly for a whole period and is not waiting on the fd now may not come back soon (the application
+ * computes, or waits elsewhere): take the token back so the I/O thread hears the fd again (a PING, the
+ * peer leaving, messages up to the high-water mark), stop watching, and offer the token unmuted. */
+void conn_direct_watch_expired(struct conn *c)
+{
+    if (c->state != CONN_ACTIVE) {
+        c->watch_armed = false;
+        return;
+    }
+    uint32_t n = atomic_load_explicit(&c->direct_recvs, memory_order_relaxed);
+    int st = pipe_direct_state(c->end);
+    if (n != c->watch_seen || st == PIPE_DIRECT_RECV || st == PIPE_DIRECT_APP) {
+        c->watch_seen = n;
+        io_timer_start(c->p.io, &c->direct_watch_timer, CONN_DIRECT_WATCH_MS);
+        return;
+    }
+    conn_direct_reclaim(c);   /* unmuted: epoll reports at once what the fd already holds */
+    c->watch_armed = false;
+    conn_direct_offer(c);
 }

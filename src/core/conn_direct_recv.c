@@ -6,7 +6,8 @@
  * It runs on the application thread, holding the pipe's direct token (pipe.h, invariant 8), which the
  * connection offers only when it is idle (conn_direct.c). With the token (APP) the thread:
  *  1. checks that the input side is idle too: nothing buffered, nothing half-delivered, not paused;
- *  2. mutes the fd in the I/O thread's epoll (io_mute), so the I/O thread does not wake for these bytes;
+ *  2. mutes the fd in the I/O thread's epoll (io_mute), so the I/O thread does not wake for these bytes,
+ *     unless an earlier receive left it muted (fd_muted; keep_muted_or_unmute says when and why);
  *  3. parks (APP -> RECV) and sleeps in poll() on the socket's mailbox fd and the connection's fd;
  *  4. on waking, takes the token back (RECV -> APP) unless the I/O thread took it meanwhile (it does so at
  *     the start of every entry point: a timer, a pipe wake, an fd error), in which case the I/O thread
@@ -18,11 +19,13 @@
  *     a small partial frame, a frame over ZMQ_MAXMSGSIZE, what the high-water mark holds back) becomes the
  *     conn's input buffer, as the I/O thread leaves unconsumed bytes between its own reads; end of file
  *     stays in the kernel, and a read error is passed on (direct_fail), since the kernel reports it once;
- *  6. unmutes the fd and hands the token back: IDLE, or IO with a wake when the I/O thread has work
- *     (conn_on_pipe_wake decodes the buffer, conn_input_leftover, or ends the conn for direct_fail).
+ *  6. unmutes the fd, or leaves it muted for the next receive after a clean delivery, and hands the token
+ *     back: IDLE, or IO with a wake when the I/O thread has work (conn_on_pipe_wake decodes the buffer,
+ *     conn_input_leftover, or ends the conn for direct_fail).
  * So the conn's input state is touched by one thread at a time. The only state this path writes is the
  * pipe's writer side, the metadata credit, last_rx_ms, the input buffer, the large-frame read (in_frame,
- * in_frame_have, in_frame_size, in_direct, in_more) and direct_fail. */
+ * in_frame_have, in_frame_size, in_direct, in_more), direct_fail, and the mute state (fd_muted,
+ * want_watch, direct_recvs). */
 #include "core/conn_int.h"
 
 #include <errno.h>
@@ -219,16 +222,37 @@ static bool read_messages(struct conn *c, bool *hand_over)
     return true;
 }
 
+/* After a receive that delivered and left the I/O thread nothing to do, the fd stays muted: the next
+ * receive, a moment away in a request-reply exchange, then costs no epoll_ctl (two system calls of five
+ * per message). Safe because the fd is unmuted before anything else needs it: the I/O thread's reclaim at
+ * every entry point, the socket before it waits on its mailbox or reports readiness (pipe_direct_settle),
+ * and the watch timer when the application stops receiving (conn_direct_watch_expired). The first time,
+ * with no watch running yet, the fd is unmuted and the I/O thread woken to start it (want_watch). */
+static void keep_muted_or_unmute(struct conn *c, bool keep, bool *hand_over)
+{
+    if (keep && c->watch_armed)
+        return;
+    if (keep) {
+        c->want_watch = true;
+        *hand_over = true;
+    }
+    conn_direct_unmute(c);
+}
+
 int conn_direct_recv(void *arg, int wake_fd, int timeout_ms)
 {
     struct conn *c = arg;
     struct pipe_end *end = c->end;   /* the pipe outlives the conn while the socket holds its end */
     if (!input_idle(c)) {
+        conn_direct_unmute(c);   /* left muted by an earlier receive: the socket now waits on its mailbox */
         pipe_direct_release(end, true);
         return PIPE_WAIT_NONE;
     }
     int saved_errno = errno;
-    io_mute(c->p.io, &c->h);
+    if (!c->fd_muted) {
+        io_mute(c->p.io, &c->h);
+        c->fd_muted = true;
+    }
     struct pollfd pfd[2] = {{.fd = wake_fd, .events = POLLIN}, {.fd = c->h.fd, .events = POLLIN}};
     pipe_direct_park(end);
     int n = poll(pfd, 2, timeout_ms);
@@ -244,7 +268,9 @@ int conn_direct_recv(void *arg, int wake_fd, int timeout_ms)
         else if (!pfd[0].revents)
             rc = PIPE_WAIT_NONE;   /* bytes for the I/O thread: wait for what it makes of them */
     }
-    io_unmute(c->p.io, &c->h);
+    if (rc == PIPE_WAIT_DELIVERED)
+        atomic_fetch_add_explicit(&c->direct_recvs, 1, memory_order_relaxed);
+    keep_muted_or_unmute(c, rc == PIPE_WAIT_DELIVERED && !hand_over, &hand_over);
     pipe_direct_release(end, !hand_over);   /* handing over also wakes the conn (conn_on_pipe_wake) */
     errno = saved_errno;
     return rc;

@@ -5,6 +5,7 @@
 #ifndef ZINC_CONN_INT_H
 #define ZINC_CONN_INT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,6 +51,7 @@ struct conn {
     bool held;                       /* a connecter the socket may still name: freed by conn_close */
     int linger;
     struct io_timer reconnect_timer, handshake_timer, linger_timer, heartbeat_timer, ttl_timer;
+    struct io_timer direct_watch_timer;  /* conn_direct.c: takes back an fd left muted by a receiver gone quiet */
     struct io_deferred defer;        /* its free at the end of the loop turn (conn_terminate) */
     int reconnect_ivl;
     uint32_t jitter_state;           /* reconnect jitter generator */
@@ -118,6 +120,14 @@ struct conn {
     int out_error;                   /* a write failed mid-handshake (errno): output is off while the
                                       * bytes the peer already sent are decoded (conn_io.c output_lost) */
     bool direct_offered;             /* conn_direct.c: the pipe's direct token is (or was) offered */
+    /* Direct receive's muted fd (conn_direct_recv.c). fd_muted and want_watch belong to whoever holds the
+     * token; watch_armed is written by the I/O thread before it offers the token, read by the receiver
+     * after taking it; direct_recvs is counted by the receiver, looked at by the watch timer. */
+    bool fd_muted;                   /* the fd is out of the I/O thread's epoll interest (io_mute) */
+    bool want_watch;                 /* a receiver would keep the fd muted: arm the watch */
+    bool watch_armed;                /* the watch timer runs, so a receiver may leave the fd muted */
+    _Atomic uint32_t direct_recvs;   /* direct receives so far */
+    uint32_t watch_seen;             /* direct_recvs at the watch timer's last look */
     const char *direct_fail;         /* a direct receive's read failed (or found no memory): end the */
     int direct_fail_errno;           /*   conn with this reason and errno (conn.c, direct_failed) */
 };
@@ -205,6 +215,11 @@ void conn_maybe_finish(struct conn *c);
  * may call conn_direct_offer last. */
 void conn_direct_offer(struct conn *c);
 void conn_direct_reclaim(struct conn *c);
+/* How often the I/O thread looks whether a receiver that may leave the fd muted went quiet: a PING from
+ * the peer, or its leaving, is heard within two periods while the application is busy elsewhere. */
+#define CONN_DIRECT_WATCH_MS 5
+void conn_direct_watch_expired(struct conn *c);   /* the direct_watch_timer's callback */
+void conn_direct_unmute(struct conn *c);          /* whoever holds the token: the fd back in epoll */
 bool conn_direct_quiet(const struct conn *c);   /* may the token be offered? */
 /* conn_direct_recv.c: the pipe's recv_fn (pipe_direct_wait), on the application thread; conn_io.c decodes
  * the bytes it leaves in the input buffer, on the I/O thread. */

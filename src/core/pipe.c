@@ -365,14 +365,21 @@ void pipe_wake_after_publish(struct pipe_end *e)
 }
 
 void pipe_direct_offer(struct pipe_end *reader, void (*fn)(void *arg),
-                       int (*recv_fn)(void *arg, int wake_fd, int timeout_ms), void *arg)
+                       int (*recv_fn)(void *arg, int wake_fd, int timeout_ms), void (*settle_fn)(void *arg),
+                       void *arg)
 {
     struct pipe_queue *q = &reader->pipe->queue[1 - reader->index];
     q->direct_fn = fn;
     q->direct_recv_fn = recv_fn;
+    q->direct_settle_fn = settle_fn;
     q->direct_arg = arg;
     atomic_store_explicit(&q->direct_offered_once, true, memory_order_relaxed);
     atomic_store_explicit(&q->direct, PIPE_DIRECT_IDLE, memory_order_release);
+}
+
+int pipe_direct_state(struct pipe_end *reader)
+{
+    return atomic_load_explicit(&reader->pipe->queue[1 - reader->index].direct, memory_order_relaxed);
 }
 
 bool pipe_direct_reclaim(struct pipe_end *reader)
@@ -446,6 +453,18 @@ int pipe_direct_wait(struct pipe_end *writer, int wake_fd, int timeout_ms, bool 
         return PIPE_WAIT_NONE;
     }
     return q->direct_recv_fn(q->direct_arg, wake_fd, timeout_ms);   /* gives the token back */
+}
+
+void pipe_direct_settle(struct pipe_end *writer)
+{
+    struct pipe_queue *q = &writer->pipe->queue[writer->index];
+    int expected = PIPE_DIRECT_IDLE;
+    if (!atomic_compare_exchange_strong_explicit(&q->direct, &expected, PIPE_DIRECT_APP, memory_order_acquire,
+                                                 memory_order_relaxed))
+        return;
+    if (q->direct_settle_fn)   /* read after the acquire: set before the offer that we took */
+        q->direct_settle_fn(q->direct_arg);
+    atomic_store_explicit(&q->direct, PIPE_DIRECT_IDLE, memory_order_release);
 }
 
 void pipe_direct_park(struct pipe_end *reader)

@@ -77,6 +77,7 @@ struct pipe_queue {
     _Alignas(ZN_CACHELINE) atomic_int direct;  /* PIPE_DIRECT_IO / _IDLE / _APP / _RECV */
     void (*direct_fn)(void *arg);        /* the reader's send, run by the writer holding the token */
     int (*direct_recv_fn)(void *arg, int wake_fd, int timeout_ms);  /* its receive (NULL: none) */
+    void (*direct_settle_fn)(void *arg); /* undoes what a receive left for the next one (NULL: none) */
     void *direct_arg;                    /*   (all set by the reader before it offers the token) */
     atomic_bool direct_offered_once;     /* the reader offers the token at all (pipe_direct_wait spins) */
     uint64_t w_direct_try_ns;            /* writer's: when it last found the token offered */
@@ -182,9 +183,12 @@ bool pipe_is_conflate(struct pipe_end *e);    /* is the queue e reads conflating
 #define PIPE_DIRECT_APP  2   /* the writer is sending, or receiving for the reader */
 #define PIPE_DIRECT_RECV 3   /* the writer sleeps in poll() on the reader's fd; the reader may take it back */
 /* reader: IO -> IDLE. fn may be NULL (no direct send: a flush wakes the reader as ever), and so may
- * recv_fn (no direct receive: see pipe_direct_wait). */
+ * recv_fn (no direct receive: see pipe_direct_wait) and settle_fn (see pipe_direct_settle). */
 void pipe_direct_offer(struct pipe_end *reader, void (*fn)(void *arg),
-                       int (*recv_fn)(void *arg, int wake_fd, int timeout_ms), void *arg);
+                       int (*recv_fn)(void *arg, int wake_fd, int timeout_ms), void (*settle_fn)(void *arg),
+                       void *arg);
+/* The reader's view of the token (PIPE_DIRECT_*), a relaxed look that decides nothing by itself. */
+int pipe_direct_state(struct pipe_end *reader);
 /* reader: IDLE, APP or RECV -> IO (waits for APP to end; RECV is taken at once, the writer's poll() then
  * finds it gone). true: it was taken from RECV, and the reader must undo what the writer's receive set up
  * before parking (the fd's epoll interest). */
@@ -211,6 +215,11 @@ int pipe_direct_wait(struct pipe_end *writer, int wake_fd, int timeout_ms, bool 
  * token meanwhile, so recv_fn must touch nothing of the reader's and return). */
 void pipe_direct_park(struct pipe_end *reader);
 bool pipe_direct_unpark(struct pipe_end *reader);
+/* Writer: a receive may leave something set up for the next one (the connection's fd muted in the I/O
+ * thread's epoll, conn_direct_recv.c); before the socket waits or reports readiness any other way, this
+ * takes the token if it is offered (IDLE -> APP), runs settle_fn to undo that, and hands it back. Token
+ * not offered: the reader holds it and has undone it already. */
+void pipe_direct_settle(struct pipe_end *writer);
 /* For recv_fn: publishes what it wrote into the queue the socket reads, and marks that reader (its own
  * thread) awake instead of waking it through the mailbox. `writer` is the connection's end. */
 void pipe_flush_to_self(struct pipe_end *writer);

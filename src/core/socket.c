@@ -215,6 +215,17 @@ static int socket_run_commands(struct socket *s)
     return s->stopped ? -ETERM : 0;
 }
 
+/* A direct receive may leave its connection's fd muted for the next one (core/conn_direct_recv.c): before
+ * this thread waits on its mailbox or reports readiness, the I/O thread must hear every fd again. */
+static void socket_settle_direct(struct socket *s)
+{
+    if (!s->direct_settle_due)
+        return;
+    s->direct_settle_due = false;
+    for (size_t i = 0; i < s->npipes; i++)
+        pipe_direct_settle(s->pipes[i]);
+}
+
 /* Waits up to timeout_ms (-1: forever, 0: not at all) for commands and runs them. 0, -EINTR or -ETERM. */
 static int process_commands(struct socket *s, int timeout_ms)
 {
@@ -224,6 +235,7 @@ static int process_commands(struct socket *s, int timeout_ms)
         return rc < 0 ? rc : socket_run_commands(s);
     }
     if (timeout_ms != 0) {
+        socket_settle_direct(s);
         struct pollfd pfd = {.fd = s->mbox->fd, .events = POLLIN};
         int rc = poll(&pfd, 1, timeout_ms);
         if (rc < 0 && errno == EINTR)
@@ -271,6 +283,8 @@ static int socket_wait_direct(struct socket *s, int wait)
         return PIPE_WAIT_NONE;
     struct pipe_end *e = s->pipes[0];
     int rc = pipe_direct_wait(e, s->mbox->fd, wait, s->sent_since_recv);
+    if (rc != PIPE_WAIT_NONE)
+        s->direct_settle_due = true;
     if (rc == PIPE_WAIT_DELIVERED)
         s->ops->read_activated(s->proto, e);
     if (rc == PIPE_WAIT_DELIVERED || rc == PIPE_WAIT_WOKEN)
@@ -358,6 +372,8 @@ static int recv_locked(struct socket *s, struct msg *m, int flags)
             s->recvs_since_wait += !s->rcvmore;   /* whole messages */
             return 0;
         }
+        if (rc == -EAGAIN && timeout == 0)
+            socket_settle_direct(s);   /* a polling loop of non-blocking receives needs the I/O thread */
         if (rc != -EAGAIN || timeout == 0)
             return rc;
         rc = socket_wait(s, timeout, deadline, true);
@@ -379,6 +395,8 @@ static int events_locked(struct socket *s)
         ev |= ZMQ_POLLOUT;
     if (s->ndead)
         socket_reap_dead(s);
+    if (!(ev & ZMQ_POLLIN))
+        socket_settle_direct(s);   /* the caller may now wait on ZMQ_FD for input */
     return ev;
 }
 

@@ -52,6 +52,7 @@ struct socket {
     bool sent_since_recv;               /* a message was sent since the last one received (pipe_direct_wait) */
     uint64_t input_wait_end_ns;         /* when the last wait for input ended (socket_wait_direct) */
     unsigned recvs_since_wait;          /* whole messages received since then */
+    bool direct_settle_due;             /* a direct receive ran: a pipe's fd may be left muted (settle it) */
     bool stopped;                       /* the context is terminating: ETERM */
     uint32_t next_routing_id;           /* for generated 5-byte routing ids */
     unsigned ops_since_commands;        /* throttle for mailbox checks on the fast path */

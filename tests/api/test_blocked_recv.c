@@ -73,22 +73,9 @@ static void rx_expect(struct receiver *r, int i, const char *text, int more)
 
 /* ---- a raw ZMTP 3.1 peer -------------------------------------------------------------------------------- */
 /* Full handshake as a peer of this type with the bound socket; consumes its greeting and READY. */
-static int raw_peer(void *bound, const char *type)
-{
-    int fd = raw_connect_bound(bound);
-    raw_send_greeting(fd, 1);
-    uint8_t theirs[64];
-    CHECK_EQ(raw_recv(fd, theirs, 64, 2000), 64);
-    raw_send_ready(fd, type);
-    uint8_t flags, body[255];
-    CHECK(raw_recv_frame(fd, NULL, &flags, body, sizeof body, 2000) > 6);
-    CHECK_EQ(flags, 0x04);
-    return fd;
-}
-
 static int raw_dealer(void *bound)
 {
-    return raw_peer(bound, "DEALER");
+    return raw_peer_ready(bound, "DEALER");
 }
 
 /* Appends a short frame to out[*n]. */
@@ -107,24 +94,6 @@ static void put_ping(uint8_t *out, size_t *n, const char *context)
     size_t len = strlen(context);
     memcpy(body + 7, context, len);
     put_frame(out, n, 0x04, body, 7 + len);
-}
-
-/* Reads the PONG that answers a PING with this context (skipping our socket's own PINGs). */
-static void expect_pong(int fd, const char *context)
-{
-    for (int i = 0; i < 20; i++) {
-        uint8_t flags, body[255];
-        int n = raw_recv_frame(fd, NULL, &flags, body, sizeof body, 3000);
-        CHECK(n > 0);
-        CHECK_EQ(flags, 0x04);
-        if (n >= 5 && memcmp(body, "\4PING", 5) == 0)
-            continue;
-        CHECK_EQ(n, 5 + (int)strlen(context));
-        CHECK(memcmp(body, "\4PONG", 5) == 0);
-        CHECK(memcmp(body + 5, context, strlen(context)) == 0);
-        return;
-    }
-    CHECK(!"no PONG");
 }
 
 static void *bound_dealer(void *ctx, int rcvtimeo)
@@ -147,7 +116,7 @@ static void ping_is_answered_while_blocked(void)
     size_t n = 0;
     put_ping(out, &n, "while-blocked");
     raw_send(fd, out, n);
-    expect_pong(fd, "while-blocked");
+    raw_expect_pong(fd, "while-blocked");
     raw_send_frame(fd, 0, "hello", 5);
     rx_join(&r);
     rx_expect(&r, 0, "hello", 0);
@@ -174,8 +143,8 @@ static void messages_and_commands_in_one_write(void)
     put_ping(out, &n, "p2");
     put_frame(out, &n, 0, "e", 1);
     raw_send(fd, out, n);
-    expect_pong(fd, "p1");
-    expect_pong(fd, "p2");
+    raw_expect_pong(fd, "p1");
+    raw_expect_pong(fd, "p2");
     rx_join(&r);
     rx_expect(&r, 0, "a", 0);
     rx_expect(&r, 1, "b", 1);
@@ -471,7 +440,7 @@ static void sub_filters_while_blocked(void)
     set_int(sub, ZMQ_RCVTIMEO, 5000);
     CHECK_OK(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "a", 1));
     CHECK_OK(zmq_bind(sub, "tcp://127.0.0.1:*"));
-    int fd = raw_peer(sub, "PUB");
+    int fd = raw_peer_ready(sub, "PUB");
     uint8_t flags, body[255];
     CHECK_EQ(raw_recv_frame(fd, sub, &flags, body, sizeof body, 2000), 11);   /* pumped: sent on attach */
     CHECK_EQ(flags, 0x04);
@@ -489,7 +458,7 @@ static void sub_filters_while_blocked(void)
     put_frame(out, &n, 0, "b2", 2);
     put_frame(out, &n, 0, "a2", 2);
     raw_send(fd, out, n);
-    expect_pong(fd, "sub");
+    raw_expect_pong(fd, "sub");
     rx_join(&r);
     rx_expect(&r, 0, "a1", 0);
     rx_expect(&r, 1, "a2", 0);

@@ -62,6 +62,14 @@ static void noop_send(void *arg)
     (void)arg;
 }
 
+static int settle_calls;
+
+static void count_settle(void *arg)
+{
+    (void)arg;
+    settle_calls++;
+}
+
 static void direct_receive_states(void)
 {
     struct pipe *p = pipe_new(0, 0);
@@ -69,10 +77,10 @@ static void direct_receive_states(void)
     conn_end = &p->end[1];
     expect_empty(sock);                                  /* the socket found nothing: asleep */
     CHECK_EQ(pipe_direct_wait(sock, -1, 0, false), PIPE_WAIT_NONE);   /* nothing offered */
-    pipe_direct_offer(conn_end, noop_send, NULL, conn_end);
+    pipe_direct_offer(conn_end, noop_send, NULL, NULL, conn_end);
     CHECK_EQ(pipe_direct_wait(sock, -1, 0, true), PIPE_WAIT_NONE);    /* offered, but no receive */
     CHECK(!pipe_direct_reclaim(conn_end));               /* still IDLE: taken back without a steal */
-    pipe_direct_offer(conn_end, noop_send, fake_recv, conn_end);
+    pipe_direct_offer(conn_end, noop_send, fake_recv, NULL, conn_end);
     CHECK_EQ(pipe_direct_wait(sock, -1, 0, false), PIPE_WAIT_DELIVERED);
     CHECK_EQ(recv_calls, 1);
     expect(sock, "direct");                              /* published, the reader marked awake */
@@ -81,6 +89,13 @@ static void direct_receive_states(void)
     CHECK_EQ(pipe_direct_wait(sock, -1, 0, false), PIPE_WAIT_WOKEN);
     CHECK_EQ(recv_calls, 2);
     CHECK_EQ(pipe_direct_wait(sock, -1, 0, false), PIPE_WAIT_NONE);   /* the reader has it: IO */
+    CHECK(!pipe_direct_reclaim(conn_end));
+    pipe_direct_settle(sock);                            /* IO: the reader undid it itself */
+    CHECK_EQ(settle_calls, 0);
+    pipe_direct_offer(conn_end, noop_send, fake_recv, count_settle, conn_end);
+    pipe_direct_settle(sock);                            /* offered: settled, and offered again */
+    CHECK_EQ(settle_calls, 1);
+    CHECK_EQ(pipe_direct_state(conn_end), PIPE_DIRECT_IDLE);
     CHECK(!pipe_direct_reclaim(conn_end));
     pipe_close(sock);
     pipe_close(conn_end);
