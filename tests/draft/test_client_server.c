@@ -522,6 +522,36 @@ static void poll_thread_safe(const char *transport)
     CHECK_OK(zmq_ctx_term(ctx));
 }
 
+/* zmq_poller takes CLIENT and SERVER too (one thread here: the poller waits on the socket's mailbox fd;
+ * waiting while other threads use the same socket needs the poller to register as a waiter, see
+ * core/socket_safe.h). */
+static void poller_single_thread(const char *transport)
+{
+    void *ctx = CHECK_PTR(zmq_ctx_new());
+    void *server, *client;
+    char ep[TU_ENDPOINT_LEN], buf[64];
+    pair_up(ctx, transport, &server, &client, ep, sizeof ep);
+    void *poller = CHECK_PTR(zmq_poller_new());
+    CHECK_OK(zmq_poller_add(poller, server, NULL, ZMQ_POLLIN));
+    CHECK_OK(zmq_poller_add(poller, client, NULL, ZMQ_POLLIN));
+    zmq_poller_event_t ev[2];
+    CHECK_ERR(zmq_poller_wait_all(poller, ev, 2, 50), EAGAIN);
+    send_str(client, "via poller");
+    CHECK_EQ(CHECK_OK(zmq_poller_wait_all(poller, ev, 2, 2000)), 1);
+    CHECK(ev[0].socket == server && ev[0].events == ZMQ_POLLIN);
+    uint32_t rid = recv_msg(server, buf, sizeof buf, 0);
+    CHECK_STR(buf, "via poller");
+    CHECK_OK(server_send(server, rid, "back", 0));
+    CHECK_EQ(CHECK_OK(zmq_poller_wait_all(poller, ev, 2, 2000)), 1);
+    CHECK(ev[0].socket == client && ev[0].events == ZMQ_POLLIN);
+    recv_msg(client, buf, sizeof buf, 0);
+    CHECK_STR(buf, "back");
+    CHECK_OK(zmq_poller_destroy(&poller));
+    close_zero_linger(client);
+    close_zero_linger(server);
+    CHECK_OK(zmq_ctx_term(ctx));
+}
+
 /* ---- threads ---------------------------------------------------------------------------------------- */
 
 struct blocked {
@@ -775,6 +805,7 @@ int main(void)
     RUN(raw_client_peer);
     RUN_TRANSPORTS(hwm);
     RUN_TRANSPORTS(poll_thread_safe);
+    RUN_TRANSPORTS(poller_single_thread);
     RUN_TRANSPORTS(blocked_recv_lets_send);
     RUN(term_unblocks);
     RUN_TRANSPORTS(threaded);
