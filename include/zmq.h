@@ -495,6 +495,14 @@ ZMQ_EXPORT void zmq_threadclose(void *thread_);
 /* zinc's release as "MAJOR.MINOR.PATCH"; zmq_version reports the libzmq API level instead. */
 ZMQ_EXPORT const char *zinc_version(void);
 
+/* zmq_getsockopt only, int (zinc only: libzmq says EINVAL). A file descriptor that is readable exactly while
+ * the socket has a message to deliver (ZMQ_EVENTS has ZMQ_POLLIN), and once its context is terminating:
+ * for level-triggered loops (epoll without EPOLLET, poll, libuv, asyncio), with no ZMQ_EVENTS dance.
+ * Made by the first call, the same fd afterwards, closed by zmq_close; ZMQ_FD works on beside it. After a
+ * wake-up, receive with ZMQ_DONTWAIT until EAGAIN (or fewer: the fd stays readable while more wait). It may
+ * be readable for nothing at most once per event that brought no message. docs/eventloop.md. */
+#define ZINC_POLLIN_FD 0x7a690001
+
 /* ---- draft API -------------------------------------------------------------------------------------- */
 
 /* libzmq's unstable additions, visible only to code that asks for them. The numbers match libzmq 4.3's;

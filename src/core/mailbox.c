@@ -28,6 +28,8 @@ struct mailbox *mailbox_new(void)
     atomic_init(&mb->refs, 1);
     atomic_init(&mb->pending, 0);
     atomic_init(&mb->signals, 0);
+    atomic_init(&mb->level_set, false);
+    mb->level_fd = -1;
     pthread_mutex_init(&mb->lock, NULL);
     return mb;
 }
@@ -74,6 +76,25 @@ static void mailbox_signal(struct mailbox *mb)
         ZN_PANIC("eventfd write failed");
 }
 
+/* Lock held, level fd open: makes it readable (invariant 5). */
+static void level_raise_locked(struct mailbox *mb)
+{
+    if (atomic_load_explicit(&mb->level_set, memory_order_relaxed))
+        return;
+    uint64_t one = 1;
+    ssize_t n = write(mb->level_fd, &one, sizeof one);
+    if (n < 0 && errno != EAGAIN)
+        ZN_PANIC("eventfd write failed");
+    atomic_store_explicit(&mb->level_set, true, memory_order_release);
+}
+
+/* Room to send, a wake-up for ZMQ_FD's sake, and a connection replaced under a pipe (which only makes a
+ * SUB resend its subscriptions) bring no input; anything else may. */
+static bool cmd_may_bring_input(const struct cmd *cmd)
+{
+    return cmd->type != CMD_NOOP && cmd->type != CMD_PIPE_HICCUP && !cmd->room_only;
+}
+
 int mailbox_post(struct mailbox *mb, const struct cmd *cmd)
 {
     pthread_mutex_lock(&mb->lock);
@@ -103,6 +124,8 @@ int mailbox_post(struct mailbox *mb, const struct cmd *cmd)
     mb->cmds[mb->count++] = *cmd;
     bool was_empty = mb->count == 1;
     atomic_store_explicit(&mb->pending, mb->count, memory_order_release);
+    if (mb->level_fd >= 0 && cmd_may_bring_input(cmd))
+        level_raise_locked(mb);
     pthread_mutex_unlock(&mb->lock);
     if (was_empty)
         mailbox_signal(mb);
@@ -147,10 +170,57 @@ void mailbox_done(struct mailbox *mb, struct cmd *cmds, size_t cap)
         free(cmds);
 }
 
+int mailbox_level_open(struct mailbox *mb, bool readable)
+{
+    pthread_mutex_lock(&mb->lock);
+    if (mb->level_fd < 0) {
+        mb->level_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (mb->level_fd < 0) {
+            int err = errno;
+            pthread_mutex_unlock(&mb->lock);
+            return -err;
+        }
+    }
+    if (readable || mb->count)
+        level_raise_locked(mb);
+    int fd = mb->level_fd;
+    pthread_mutex_unlock(&mb->lock);
+    return fd;
+}
+
+void mailbox_level_raise(struct mailbox *mb)
+{
+    if (atomic_load_explicit(&mb->level_set, memory_order_acquire))
+        return;   /* only the owner lowers it, and the owner is the caller */
+    pthread_mutex_lock(&mb->lock);
+    level_raise_locked(mb);
+    pthread_mutex_unlock(&mb->lock);
+}
+
+bool mailbox_level_lower(struct mailbox *mb)
+{
+    /* Seen unset: a post that sets it meanwhile leaves it readable with its command queued, which the
+     * owner's next call runs; the fd is then at worst readable for nothing once. */
+    if (!atomic_load_explicit(&mb->level_set, memory_order_acquire))
+        return false;
+    pthread_mutex_lock(&mb->lock);
+    uint64_t value;
+    while (read(mb->level_fd, &value, sizeof value) < 0 && errno == EINTR)
+        ;
+    atomic_store_explicit(&mb->level_set, false, memory_order_release);
+    bool queued = mb->count != 0;
+    pthread_mutex_unlock(&mb->lock);
+    return queued;
+}
+
 void mailbox_close(struct mailbox *mb)
 {
     pthread_mutex_lock(&mb->lock);
     mb->closed = true;
+    if (mb->level_fd >= 0) {   /* under the lock: no post can write to it after this (invariant 5) */
+        close(mb->level_fd);
+        mb->level_fd = -1;
+    }
     struct cmd *cmds = mb->cmds;
     size_t n = mb->count;
     mb->cmds = NULL;

@@ -11,6 +11,13 @@
  *     before the write), the taker counts what its reads returned (consumed; each write adds 1), and a
  *     take with signals == consumed skips the read that would only say EAGAIN. zmq_poll asks ZMQ_EVENTS of
  *     every item, so this saves one syscall per idle socket per poll.
+ *  5. The level fd (ZINC_POLLIN_FD, core/socket_level.c), once its owner asked for one, is a second eventfd
+ *     that is readable exactly while level_set is true (both change only under the lock, together). A post
+ *     of a command that may bring input (anything but a room-only wake, CMD_NOOP or CMD_PIPE_HICCUP) raises
+ *     it, under the lock, so that no post can write to it after mailbox_close has closed it. Only the owner
+ *     lowers it, and a lower that finds commands queued tells the owner to run them and look again: the fd
+ *     can be readable with nothing to read (a spurious wake-up), but never unreadable while a command that
+ *     may bring input waits.
  */
 #ifndef ZINC_MAILBOX_H
 #define ZINC_MAILBOX_H
@@ -37,6 +44,8 @@ struct cmd {
     struct pipe_end *end;              /* holds a pipe reference while queued */
     void (*fn)(void *arg);             /* CMD_IO_CALL */
     void *arg;
+    bool room_only;                    /* CMD_PIPE_WAKE for room to write only: brings no input, so it
+                                        * leaves the level fd alone (invariant 5) */
 };
 
 struct mailbox {
@@ -51,6 +60,8 @@ struct mailbox {
     atomic_uint_fast64_t signals;      /* eventfd writes begun (invariant 4) */
     uint64_t consumed;                 /* the taker's: eventfd writes its reads have drained */
     bool closed;                       /* guarded by lock */
+    int level_fd;                      /* invariant 5: -1 until asked for; changed under lock */
+    atomic_bool level_set;             /* level_fd may be readable; changed under lock */
 };
 
 struct mailbox *mailbox_new(void);     /* NULL with errno on failure (EMFILE, ENOMEM) */
@@ -69,6 +80,13 @@ static inline bool mailbox_has_pending(struct mailbox *mb)
 }
 /* Closes the mailbox to new posts and releases what is queued. */
 void mailbox_close(struct mailbox *mb);
+/* The level fd (invariant 5), for the mailbox's owner only. level_open makes it (once; later calls
+ * return the same fd), raised when readable is true or commands wait: the fd or -errno. level_raise makes it
+ * readable. level_lower makes it unreadable and returns true when commands are queued: the owner must run
+ * them and decide again. mailbox_close closes it. */
+int mailbox_level_open(struct mailbox *mb, bool readable);
+void mailbox_level_raise(struct mailbox *mb);
+bool mailbox_level_lower(struct mailbox *mb);
 /* Releases the references a taken command holds. */
 void cmd_release(struct cmd *cmd);
 

@@ -169,13 +169,25 @@ void pipe_unref(struct pipe *p)
 }
 
 /* false: out of memory for the command, the wake is lost. */
-static bool wake(struct pipe_end *e)
+static bool wake_for(struct pipe_end *e, bool room_only)
 {
     struct mailbox *mb = atomic_load_explicit(&e->mbox, memory_order_seq_cst);
     if (!mb)
         return true;
-    struct cmd cmd = {.type = CMD_PIPE_WAKE, .end = e};
+    struct cmd cmd = {.type = CMD_PIPE_WAKE, .end = e, .room_only = room_only};
     return mailbox_post(mb, &cmd) == 0;
+}
+
+/* A wake for data, a close or a token handed back. */
+static bool wake(struct pipe_end *e)
+{
+    return wake_for(e, false);
+}
+
+/* A wake for a writer the high-water mark held back: room only, no input (mailbox.h invariant 5). */
+static bool wake_room(struct pipe_end *e)
+{
+    return wake_for(e, true);
 }
 
 /* A close must reach the peer, or it would wait on this pipe for ever (and a connection that never ends
@@ -233,7 +245,7 @@ void pipe_release_writer(struct pipe *p, int queue)
     struct pipe_queue *q = &p->queue[queue];
     /* The writer re-checks on this wake and re-arms writer_waiting if still full (invariant 3 holds). */
     if (atomic_load_explicit(&q->writer_waiting, memory_order_seq_cst) &&
-        atomic_exchange_explicit(&q->writer_waiting, 0, memory_order_acq_rel) && !wake(&p->end[queue]))
+        atomic_exchange_explicit(&q->writer_waiting, 0, memory_order_acq_rel) && !wake_room(&p->end[queue]))
         atomic_store_explicit(&q->writer_waiting, 1, memory_order_seq_cst);   /* lost to ENOMEM: retry later */
 }
 
@@ -519,7 +531,7 @@ static void queue_report(struct pipe_queue *q, struct pipe_end *writer)
     q->r_msgs_reported = q->r_msgs;
     atomic_store_explicit(&q->msgs_read, q->r_msgs, memory_order_seq_cst);
     if (atomic_load_explicit(&q->writer_waiting, memory_order_seq_cst) &&
-        atomic_exchange_explicit(&q->writer_waiting, 0, memory_order_acq_rel) && !wake(writer))
+        atomic_exchange_explicit(&q->writer_waiting, 0, memory_order_acq_rel) && !wake_room(writer))
         atomic_store_explicit(&q->writer_waiting, 1, memory_order_seq_cst);   /* lost to ENOMEM: retry later */
 }
 

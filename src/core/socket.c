@@ -217,7 +217,7 @@ static int socket_run_commands(struct socket *s)
 
 /* A direct receive may leave its connection's fd muted for the next one (core/conn_direct_recv.c): before
  * this thread waits on its mailbox or reports readiness, the I/O thread must hear every fd again. */
-static void socket_settle_direct(struct socket *s)
+void socket_settle_direct(struct socket *s)
 {
     if (!s->direct_settle_due)
         return;
@@ -387,6 +387,11 @@ static int events_locked(struct socket *s)
     /* Always drain the mailbox here (even when it looks empty): a wake that raced a previous drain may
      * have left the eventfd readable, and pollers must not see it readable forever. */
     if (socket_run_commands(s) < 0)
+        return -ETERM;
+    /* Before the answer: the level fd's sync may run commands that came meanwhile (draining ZMQ_FD), and
+     * the answer must count them, or a ZMQ_FD loop would sleep with their message waiting. */
+    socket_level_after(s);
+    if (s->stopped)
         return -ETERM;
     int ev = 0;
     if (s->ops->has_in(s->proto))
@@ -614,6 +619,12 @@ static int getopt_locked(struct socket *s, int option, void *value, size_t *len)
 {
     if (s->stopped)
         return -ETERM;
+    if (option == ZINC_POLLIN_FD) {   /* zinc's own: not in libzmq's option table */
+        if (*len < sizeof(int))
+            return -EINVAL;           /* before the fd is made: a failed call leaves nothing behind */
+        int fd = socket_level_fd(s);
+        return fd < 0 ? fd : opt_put_int(value, len, fd);
+    }
     const struct opt_desc *d = socket_option(s, option, OPT_GET);
     if (!d)
         return -EINVAL;
@@ -677,8 +688,23 @@ int socket_close(struct socket *s)
         return locked_rc_;                                                                                 \
     } while (0)
 
-int socket_send(struct socket *s, struct msg *m, int flags) { SOCKET_LOCKED(s, send_locked(s, m, flags)); }
-int socket_recv(struct socket *s, struct msg *m, int flags) { SOCKET_LOCKED(s, recv_locked(s, m, flags)); }
+/* A send can change ZMQ_POLLIN too (a REQ or REP that sent may receive again): the level fd follows both. */
+static int send_level(struct socket *s, struct msg *m, int flags)
+{
+    int rc = send_locked(s, m, flags);
+    socket_level_after(s);
+    return rc;
+}
+
+static int recv_level(struct socket *s, struct msg *m, int flags)
+{
+    int rc = recv_locked(s, m, flags);
+    socket_level_after(s);
+    return rc;
+}
+
+int socket_send(struct socket *s, struct msg *m, int flags) { SOCKET_LOCKED(s, send_level(s, m, flags)); }
+int socket_recv(struct socket *s, struct msg *m, int flags) { SOCKET_LOCKED(s, recv_level(s, m, flags)); }
 int socket_events(struct socket *s) { SOCKET_LOCKED(s, events_locked(s)); }
 int socket_process_commands(struct socket *s, int timeout_ms) { SOCKET_LOCKED(s, process_commands(s, timeout_ms)); }
 int socket_bind(struct socket *s, const char *uri) { SOCKET_LOCKED(s, bind_locked(s, uri)); }

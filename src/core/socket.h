@@ -54,6 +54,7 @@ struct socket {
     unsigned recvs_since_wait;          /* whole messages received since then */
     bool direct_settle_due;             /* a direct receive ran: a pipe's fd may be left muted (settle it) */
     bool stopped;                       /* the context is terminating: ETERM */
+    bool level_on;                      /* ZINC_POLLIN_FD was asked for (core/socket_level.c) */
     uint32_t next_routing_id;           /* for generated 5-byte routing ids */
     unsigned ops_since_commands;        /* throttle for mailbox checks on the fast path */
     struct monitor *monitor;            /* the monitor slot (core/monitor.h): always set, maybe stopped */
@@ -77,6 +78,19 @@ int socket_getopt(struct socket *s, int option, void *value, size_t *len);
 int socket_process_commands(struct socket *s, int timeout_ms);
 /* ZMQ_POLLIN / ZMQ_POLLOUT bits. */
 int socket_events(struct socket *s);
+
+/* ZINC_POLLIN_FD (core/socket_level.c): the fd, made on first use (or -errno); and the sync after every call
+ * that may change ZMQ_POLLIN, which costs sockets that never asked one branch. */
+int socket_level_fd(struct socket *s);
+/* Before this thread waits on anything but the connection itself (its mailbox, the level fd), the I/O
+ * thread must hear every connection's fd again: a direct receive may have left one muted. */
+void socket_settle_direct(struct socket *s);
+void socket_level_sync(struct socket *s);
+static inline void socket_level_after(struct socket *s)
+{
+    if (s->level_on)
+        socket_level_sync(s);
+}
 
 /* For socket types and transports. */
 int socket_attach_pipe(struct socket *s, struct pipe_end *e);   /* the socket now owns e */
