@@ -707,6 +707,7 @@ int socket_send(struct socket *s, struct msg *m, int flags) { SOCKET_LOCKED(s, s
 int socket_recv(struct socket *s, struct msg *m, int flags) { SOCKET_LOCKED(s, recv_level(s, m, flags)); }
 int socket_events(struct socket *s) { SOCKET_LOCKED(s, events_locked(s)); }
 int socket_process_commands(struct socket *s, int timeout_ms) { SOCKET_LOCKED(s, process_commands(s, timeout_ms)); }
+int socket_process_commands_held(struct socket *s, int timeout_ms) { return process_commands(s, timeout_ms); }
 int socket_bind(struct socket *s, const char *uri) { SOCKET_LOCKED(s, bind_locked(s, uri)); }
 int socket_connect(struct socket *s, const char *uri) { SOCKET_LOCKED(s, connect_locked(s, uri)); }
 int socket_unbind(struct socket *s, const char *uri) { SOCKET_LOCKED(s, unbind_locked(s, uri)); }

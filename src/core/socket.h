@@ -76,6 +76,8 @@ int socket_setopt(struct socket *s, int option, const void *value, size_t len);
 int socket_getopt(struct socket *s, int option, void *value, size_t *len);
 /* Process queued commands without blocking (ZMQ_EVENTS, zmq_poll). */
 int socket_process_commands(struct socket *s, int timeout_ms);
+/* The same, for code that runs inside a socket_* call (it holds a thread-safe socket's lock already). */
+int socket_process_commands_held(struct socket *s, int timeout_ms);
 /* ZMQ_POLLIN / ZMQ_POLLOUT bits. */
 int socket_events(struct socket *s);
 

@@ -561,6 +561,39 @@ static void poller_single_thread(const char *transport)
     CHECK_OK(zmq_ctx_term(ctx));
 }
 
+/* zinc's ZINC_POLLIN_FD works on a thread-safe socket: readable once a message waits; recv and ZMQ_EVENTS
+ * sync it under the socket's lock (its rare re-run of commands, when some arrive during the sync, goes
+ * through socket_process_commands_held, which does not take the lock again: not forced here). */
+static void level_fd_on_server(void)
+{
+    void *ctx = CHECK_PTR(zmq_ctx_new());
+    void *server, *client;
+    char ep[TU_ENDPOINT_LEN], buf[64];
+    pair_up(ctx, "tcp", &server, &client, ep, sizeof ep);
+    int fd = -1;
+    size_t len = sizeof fd;
+    CHECK_OK(zmq_getsockopt(server, ZINC_POLLIN_FD, &fd, &len));
+    CHECK(fd >= 0);
+    send_str(client, "level");
+    /* The fd may also rise for a command that brought no input (the connection's attach): look again. */
+    int64_t deadline = now_ms() + 2000;
+    struct pollfd p = {fd, POLLIN, 0};
+    while (!(get_int(server, ZMQ_EVENTS) & ZMQ_POLLIN)) {
+        CHECK(now_ms() < deadline);
+        poll(&p, 1, 100);
+    }
+    CHECK_EQ(poll(&p, 1, 0), 1);
+    uint32_t rid = recv_msg(server, buf, sizeof buf, 2000);
+    CHECK_STR(buf, "level");
+    CHECK_EQ(get_int(server, ZMQ_EVENTS), ZMQ_POLLOUT);
+    CHECK_OK(server_send(server, rid, "ok", 0));
+    recv_msg(client, buf, sizeof buf, 2000);
+    CHECK_STR(buf, "ok");
+    close_zero_linger(client);
+    close_zero_linger(server);
+    CHECK_OK(zmq_ctx_term(ctx));
+}
+
 /* ---- threads ---------------------------------------------------------------------------------------- */
 
 struct blocked {
@@ -815,6 +848,7 @@ int main(void)
     RUN_TRANSPORTS(hwm);
     RUN_TRANSPORTS(poll_thread_safe);
     RUN_TRANSPORTS(poller_single_thread);
+    RUN(level_fd_on_server);
     RUN_TRANSPORTS(blocked_recv_lets_send);
     RUN(term_unblocks);
     RUN_TRANSPORTS(threaded);
