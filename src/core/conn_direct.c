@@ -34,6 +34,7 @@
 
 #include "core/msg.h"
 #include "core/pipe.h"
+#include "proto/proto.h"
 #include "zmtp/zmtp.h"
 
 #define DIRECT_BUF (4 * 1024)   /* on the application thread's stack */
@@ -44,6 +45,7 @@ static bool direct_send_type(int type)
 {
     switch (type) {
     case ZMQ_PAIR: case ZMQ_PUSH: case ZMQ_DEALER: case ZMQ_ROUTER: case ZMQ_REQ: case ZMQ_REP:
+    case PROTO_SERVER: case PROTO_CLIENT:   /* run under the thread-safe socket's lock (socket_safe.h) */
         return true;
     default:
         return false;

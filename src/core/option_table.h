@@ -41,7 +41,8 @@ enum opt_home {
 #define OPT_NULL_CLEARS 4u      /* strings: (NULL, 0) resets to empty */
 #define OPT_EMPTY_OK 8u         /* strings: a non-NULL value of length 0 is accepted */
 
-#define OPT_TYPES_ALL 0xfffu    /* the 12 stable socket types, as a bit per ZMQ_PAIR..ZMQ_STREAM */
+#define OPT_TYPES_ALL 0x3fffu   /* a bit per socket type: the 12 stable ZMQ_PAIR..ZMQ_STREAM, then the
+                                 * draft ZMQ_SERVER (12) and ZMQ_CLIENT (13) */
 #define OPT_TYPE(t) (1u << (t))
 
 struct opt_desc {

@@ -1,9 +1,13 @@
 /* zmq_poll: a socket is ready when ZMQ_EVENTS says so; its mailbox eventfd only tells us when to look
- * again (it is readable whenever the socket's state may have changed). Plain fds go straight to poll(2). */
+ * again (it is readable whenever the socket's state may have changed). Plain fds go straight to poll(2).
+ * A thread-safe socket's mailbox may be drained by another thread between our look and our sleep, so for
+ * those we also register this thread's eventfd as a waiter (core/socket_safe.h) for the whole call, and
+ * sleep on it too: as libzmq 4.3 (which polls such sockets through its zmq_poller), they just work. */
 #include "core/poll.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "core/mailbox.h"
@@ -64,6 +68,33 @@ static void poll_prepare(zmq_pollitem_t *items, int n, struct pollfd *pfds)
     }
 }
 
+/* Registers (on) or unregisters this thread as a waiter on every thread-safe socket among the items. */
+static void poll_watch(zmq_pollitem_t *items, int n, struct safe_waiter *w, bool on)
+{
+    for (int i = 0; i < n; i++) {
+        struct socket *s = items[i].socket;
+        if (!s || !s->safe.on)
+            continue;
+        socket_safe_lock(&s->safe);
+        if (on)
+            socket_safe_watch(&s->safe, &w[i]);
+        else
+            socket_safe_unwatch(&s->safe, &w[i]);
+        socket_safe_unlock(&s->safe);
+    }
+}
+
+/* The calling thread's eventfd if any item is a thread-safe socket; -1 if none; -errno. */
+static int poll_safe_fd(zmq_pollitem_t *items, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (items[i].socket && ((struct socket *)items[i].socket)->safe.on)
+            return socket_safe_thread_fd();
+    return -1;
+}
+
+static int poll_loop(zmq_pollitem_t *items, int nitems, long timeout_ms, struct pollfd *pfds, int safe_fd);
+
 int poll_items(zmq_pollitem_t *items, int nitems, long timeout_ms)
 {
     if (nitems < 0)
@@ -82,15 +113,46 @@ int poll_items(zmq_pollitem_t *items, int nitems, long timeout_ms)
     for (int i = 0; i < nitems; i++)
         if (items[i].socket && ((struct socket *)items[i].socket)->tag != SOCKET_TAG)
             return -ENOTSOCK;
-    struct pollfd stack[POLL_STACK_ITEMS];
-    struct pollfd *pfds = nitems <= POLL_STACK_ITEMS ? stack : malloc((size_t)nitems * sizeof *pfds);
-    if (!pfds)
-        return -ENOMEM;
-    poll_prepare(items, nitems, pfds);
+    int safe_fd = poll_safe_fd(items, nitems);
+    if (safe_fd < -1)
+        return safe_fd;
+    struct pollfd stack[POLL_STACK_ITEMS + 1];
+    struct safe_waiter wstack[POLL_STACK_ITEMS];
+    bool small = nitems <= POLL_STACK_ITEMS;
+    struct pollfd *pfds = small ? stack : malloc((size_t)(nitems + 1) * sizeof *pfds);
+    struct safe_waiter *w = small || safe_fd < 0 ? wstack : calloc((size_t)nitems, sizeof *w);
+    int rc = -ENOMEM;
+    if (pfds && w) {
+        for (int i = 0; safe_fd >= 0 && i < nitems; i++)
+            w[i].fd = safe_fd;
+        if (safe_fd >= 0)
+            poll_watch(items, nitems, w, true);
+        rc = poll_loop(items, nitems, timeout_ms, pfds, safe_fd);
+        if (safe_fd >= 0) {
+            poll_watch(items, nitems, w, false);
+            socket_safe_drain(safe_fd);
+        }
+    }
+    if (pfds != stack)
+        free(pfds);
+    if (w != wstack)
+        free(w);
+    return rc;
+}
+
+/* Looks, then sleeps until something may have changed, until an item is ready or the time is up. pfds has
+ * room for nitems + 1: the last is this thread's waiter eventfd when safe_fd >= 0. */
+static int poll_loop(zmq_pollitem_t *items, int nitems, long timeout_ms, struct pollfd *pfds, int safe_fd)
+{
+    nfds_t nfds = (nfds_t)nitems + (safe_fd >= 0);
+    pfds[nitems] = (struct pollfd){.fd = safe_fd, .events = POLLIN};
     uint64_t deadline = timeout_ms > 0 ? zn_now_ms() + (uint64_t)timeout_ms : 0;
     int rc;
     for (;;) {
-        /* Look without waiting: plain fds through poll(2), sockets through ZMQ_EVENTS. */
+        /* Look without waiting: plain fds through poll(2), sockets through ZMQ_EVENTS. A change after this
+         * look signals safe_fd again. */
+        if (safe_fd >= 0)
+            socket_safe_drain(safe_fd);
         poll_prepare(items, nitems, pfds);
         if (poll(pfds, (nfds_t)nitems, 0) < 0 && errno != EINTR) {
             rc = -errno;
@@ -108,12 +170,10 @@ int poll_items(zmq_pollitem_t *items, int nitems, long timeout_ms)
         }
         /* Then wait for the next change: a socket's mailbox fd or a plain fd becoming ready. */
         poll_prepare(items, nitems, pfds);
-        if (poll(pfds, (nfds_t)nitems, wait) < 0 && errno == EINTR) {
+        if (poll(pfds, nfds, wait) < 0 && errno == EINTR) {
             rc = -EINTR;
             break;
         }
     }
-    if (pfds != stack)
-        free(pfds);
     return rc;
 }

@@ -17,6 +17,7 @@
 #include "core/option_table.h"
 #include "core/pipe.h"
 #include "core/reactor.h"
+#include "core/socket_safe.h"
 #include "core/util.h"
 #include "transport/transport.h"
 
@@ -53,7 +54,12 @@ struct socket *socket_new(struct ctx *ctx, int type, int *err)
         *err = errno;
         goto fail_mailbox;
     }
-    int rc = ctx_add_socket(ctx, s);
+    int rc = socket_safe_init(&s->safe, ops->thread_safe);
+    if (rc < 0) {
+        *err = -rc;
+        goto fail_safe;
+    }
+    rc = ctx_add_socket(ctx, s);
     if (rc < 0) {
         *err = -rc;
         goto fail_ctx;
@@ -68,6 +74,8 @@ struct socket *socket_new(struct ctx *ctx, int type, int *err)
 fail_init:
     ctx_remove_socket(ctx, s);
 fail_ctx:
+    socket_safe_fini(&s->safe);
+fail_safe:
     mailbox_unref(s->mbox);
 fail_mailbox:
     monitor_unref(s->monitor);
@@ -99,6 +107,7 @@ int socket_attach_pipe(struct socket *s, struct pipe_end *e)
         e->owner = was_owner;
         return rc;
     }
+    socket_safe_changed(&s->safe);   /* a thread-safe socket's blocked sender may now have a peer */
     return 0;
 }
 
@@ -201,6 +210,8 @@ static int socket_run_commands(struct socket *s)
     }
     mailbox_done(s->mbox, cmds, cap);
     socket_reap_dead(s);
+    if (n && s->safe.on)
+        socket_safe_changed(&s->safe);   /* threads blocked on this socket look again */
     return s->stopped ? -ETERM : 0;
 }
 
@@ -216,8 +227,13 @@ void socket_settle_direct(struct socket *s)
 }
 
 /* Waits up to timeout_ms (-1: forever, 0: not at all) for commands and runs them. 0, -EINTR or -ETERM. */
-int socket_process_commands(struct socket *s, int timeout_ms)
+static int process_commands(struct socket *s, int timeout_ms)
 {
+    if (timeout_ms != 0 && s->safe.on) {
+        /* Other threads may use the socket meanwhile: sleep without its lock (core/socket_safe.h). */
+        int rc = socket_safe_wait(&s->safe, s->mbox->fd, timeout_ms);
+        return rc < 0 ? rc : socket_run_commands(s);
+    }
     if (timeout_ms != 0) {
         socket_settle_direct(s);
         struct pollfd pfd = {.fd = s->mbox->fd, .events = POLLIN};
@@ -259,7 +275,9 @@ static int wait_left(int timeout_ms, uint64_t deadline, bool *expired)
  * could not, wait as usual. */
 static int socket_wait_direct(struct socket *s, int wait)
 {
-    if (s->npipes != 1 || s->pipes[0]->inproc || s->pipes[0]->closed)
+    /* Not on a thread-safe socket: the direct receive sleeps as the pipe's writer, which would have to hold
+     * the socket's lock while it sleeps. */
+    if (s->safe.on || s->npipes != 1 || s->pipes[0]->inproc || s->pipes[0]->closed)
         return PIPE_WAIT_NONE;
     if (!s->sent_since_recv && (s->recvs_since_wait > 1 || zn_now_ns() - s->input_wait_end_ns < SOCKET_STREAM_GAP_NS))
         return PIPE_WAIT_NONE;
@@ -283,11 +301,11 @@ static int socket_wait(struct socket *s, int timeout_ms, uint64_t deadline, bool
     if (expired)
         return -EAGAIN;
     if (!input)
-        return socket_process_commands(s, wait);
+        return process_commands(s, wait);
     int rc = socket_wait_direct(s, wait);
     if (rc == PIPE_WAIT_NONE) {
         wait = wait_left(timeout_ms, deadline, &expired);
-        rc = socket_process_commands(s, expired ? 0 : wait);   /* expired: one more look; the caller's next
+        rc = process_commands(s, expired ? 0 : wait);   /* expired: one more look; the caller's next
                                                                  * wait reports the timeout */
     }
     s->input_wait_end_ns = zn_now_ns();
@@ -304,7 +322,7 @@ static bool socket_terminated(struct socket *s)
     return s->stopped;
 }
 
-static int socket_send_now(struct socket *s, struct msg *m, int flags)
+static int send_locked(struct socket *s, struct msg *m, int flags)
 {
     if (socket_terminated(s))
         return -ETERM;
@@ -313,7 +331,7 @@ static int socket_send_now(struct socket *s, struct msg *m, int flags)
     else
         m->flags &= (uint8_t)~MSGF_MORE;
     if (mailbox_has_pending(s->mbox)) {
-        int rc = socket_process_commands(s, 0);
+        int rc = process_commands(s, 0);
         if (rc < 0)
             return rc;
     }
@@ -333,12 +351,12 @@ static int socket_send_now(struct socket *s, struct msg *m, int flags)
     }
 }
 
-static int socket_recv_now(struct socket *s, struct msg *m, int flags)
+static int recv_locked(struct socket *s, struct msg *m, int flags)
 {
     if (socket_terminated(s))
         return -ETERM;
     if (mailbox_has_pending(s->mbox)) {
-        int rc = socket_process_commands(s, 0);
+        int rc = process_commands(s, 0);
         if (rc < 0)
             return rc;
     }
@@ -364,22 +382,7 @@ static int socket_recv_now(struct socket *s, struct msg *m, int flags)
     }
 }
 
-/* A send can change ZMQ_POLLIN too: a REQ or REP that sent may receive again. */
-int socket_send(struct socket *s, struct msg *m, int flags)
-{
-    int rc = socket_send_now(s, m, flags);
-    socket_level_after(s);
-    return rc;
-}
-
-int socket_recv(struct socket *s, struct msg *m, int flags)
-{
-    int rc = socket_recv_now(s, m, flags);
-    socket_level_after(s);
-    return rc;
-}
-
-int socket_events(struct socket *s)
+static int events_locked(struct socket *s)
 {
     /* Always drain the mailbox here (even when it looks empty): a wake that raced a previous drain may
      * have left the eventfd readable, and pollers must not see it readable forever. */
@@ -464,12 +467,12 @@ static int socket_add_endpoint(struct socket *s, const char *uri, bool is_bind)
     return 0;
 }
 
-int socket_bind(struct socket *s, const char *uri)
+static int bind_locked(struct socket *s, const char *uri)
 {
     return socket_add_endpoint(s, uri, true);
 }
 
-int socket_connect(struct socket *s, const char *uri)
+static int connect_locked(struct socket *s, const char *uri)
 {
     return socket_add_endpoint(s, uri, false);
 }
@@ -525,12 +528,12 @@ static int socket_remove_endpoint(struct socket *s, const char *uri, bool is_bin
     return -ENOENT;
 }
 
-int socket_unbind(struct socket *s, const char *uri)
+static int unbind_locked(struct socket *s, const char *uri)
 {
     return socket_remove_endpoint(s, uri, true);
 }
 
-int socket_disconnect(struct socket *s, const char *uri)
+static int disconnect_locked(struct socket *s, const char *uri)
 {
     return socket_remove_endpoint(s, uri, false);
 }
@@ -574,7 +577,7 @@ static const struct opt_desc *socket_option(const struct socket *s, int option, 
 /* As in libzmq, options fail with ETERM only once the socket has seen the context's stop (a blocked or
  * later call processed it), not as soon as zmq_ctx_shutdown runs: code that sets ZMQ_LINGER right before
  * zmq_close on a terminating context (cppzmq throws on failure) keeps working. */
-int socket_setopt(struct socket *s, int option, const void *value, size_t len)
+static int setopt_locked(struct socket *s, int option, const void *value, size_t len)
 {
     if (s->stopped)
         return -ETERM;
@@ -598,18 +601,21 @@ static int socket_get_state(struct socket *s, int option, void *value, size_t *l
 {
     switch (option) {
     case ZMQ_RCVMORE: return opt_put_int(value, len, s->rcvmore);
-    case ZMQ_FD: return opt_put_int(value, len, s->mbox->fd);
+    case ZMQ_FD:
+        /* libzmq: a thread-safe socket has no ZMQ_FD (EINVAL); its mailbox fd would be drained by any
+         * thread using the socket, so it cannot say when to look again. */
+        return s->safe.on ? -EINVAL : opt_put_int(value, len, s->mbox->fd);
     case ZMQ_EVENTS: {
-        int ev = socket_events(s);
+        int ev = events_locked(s);
         return ev < 0 ? ev : opt_put_int(value, len, ev);
     }
     case ZMQ_LAST_ENDPOINT: return opt_put_bytes(value, len, s->last_endpoint, strlen(s->last_endpoint) + 1);
-    case ZMQ_THREAD_SAFE: return opt_put_int(value, len, 0);
+    case ZMQ_THREAD_SAFE: return opt_put_int(value, len, s->safe.on);
     default: return -EINVAL;
     }
 }
 
-int socket_getopt(struct socket *s, int option, void *value, size_t *len)
+static int getopt_locked(struct socket *s, int option, void *value, size_t *len)
 {
     if (s->stopped)
         return -ETERM;
@@ -668,6 +674,51 @@ int socket_close(struct socket *s)
     free(s->pipes);
     free(s->dead);
     options_wipe_secrets(&s->opt);
+    socket_safe_fini(&s->safe);
     free(s);
     return 0;
+}
+
+/* ---- the entry points: thread-safe sockets take their lock (core/socket_safe.h) ------------------------ */
+#define SOCKET_LOCKED(s, call)                                                                             \
+    do {                                                                                                   \
+        socket_safe_lock(&(s)->safe);                                                                      \
+        int locked_rc_ = (call);                                                                           \
+        socket_safe_unlock(&(s)->safe);                                                                    \
+        return locked_rc_;                                                                                 \
+    } while (0)
+
+/* A send can change ZMQ_POLLIN too (a REQ or REP that sent may receive again): the level fd follows both. */
+static int send_level(struct socket *s, struct msg *m, int flags)
+{
+    int rc = send_locked(s, m, flags);
+    socket_level_after(s);
+    return rc;
+}
+
+static int recv_level(struct socket *s, struct msg *m, int flags)
+{
+    int rc = recv_locked(s, m, flags);
+    socket_level_after(s);
+    return rc;
+}
+
+int socket_send(struct socket *s, struct msg *m, int flags) { SOCKET_LOCKED(s, send_level(s, m, flags)); }
+int socket_recv(struct socket *s, struct msg *m, int flags) { SOCKET_LOCKED(s, recv_level(s, m, flags)); }
+int socket_events(struct socket *s) { SOCKET_LOCKED(s, events_locked(s)); }
+int socket_process_commands(struct socket *s, int timeout_ms) { SOCKET_LOCKED(s, process_commands(s, timeout_ms)); }
+int socket_process_commands_held(struct socket *s, int timeout_ms) { return process_commands(s, timeout_ms); }
+int socket_bind(struct socket *s, const char *uri) { SOCKET_LOCKED(s, bind_locked(s, uri)); }
+int socket_connect(struct socket *s, const char *uri) { SOCKET_LOCKED(s, connect_locked(s, uri)); }
+int socket_unbind(struct socket *s, const char *uri) { SOCKET_LOCKED(s, unbind_locked(s, uri)); }
+int socket_disconnect(struct socket *s, const char *uri) { SOCKET_LOCKED(s, disconnect_locked(s, uri)); }
+
+int socket_setopt(struct socket *s, int option, const void *value, size_t len)
+{
+    SOCKET_LOCKED(s, setopt_locked(s, option, value, len));
+}
+
+int socket_getopt(struct socket *s, int option, void *value, size_t *len)
+{
+    SOCKET_LOCKED(s, getopt_locked(s, option, value, len));
 }

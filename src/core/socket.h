@@ -1,5 +1,7 @@
 /* The socket: what zmq_socket returns. It owns its pipes' socket-side ends, its endpoints, its mailbox and
- * the socket type's private state, and is used by one application thread at a time (as in libzmq).
+ * the socket type's private state, and is used by one application thread at a time (as in libzmq), except
+ * thread-safe types (CLIENT, SERVER), which any number of threads may use at once (core/socket_safe.h):
+ * every entry point below takes the socket's lock; zmq_close is still the caller's alone.
  *
  * Lifetime:
  *     socket_new -> (bind/connect/send/recv ...) -> socket_close
@@ -22,6 +24,7 @@
 #include <stdint.h>
 
 #include "core/options.h"
+#include "core/socket_safe.h"
 #include "proto/proto.h"
 
 struct ctx;
@@ -56,6 +59,7 @@ struct socket {
     unsigned ops_since_commands;        /* throttle for mailbox checks on the fast path */
     struct monitor *monitor;            /* the monitor slot (core/monitor.h): always set, maybe stopped */
     size_t slot;                        /* index in the context's socket list */
+    struct socket_safe safe;            /* thread-safe types (CLIENT, SERVER): the lock every call takes */
 };
 
 #define SOCKET_TAG 0x5a494e43u
@@ -72,6 +76,8 @@ int socket_setopt(struct socket *s, int option, const void *value, size_t len);
 int socket_getopt(struct socket *s, int option, void *value, size_t *len);
 /* Process queued commands without blocking (ZMQ_EVENTS, zmq_poll). */
 int socket_process_commands(struct socket *s, int timeout_ms);
+/* The same, for code that runs inside a socket_* call (it holds a thread-safe socket's lock already). */
+int socket_process_commands_held(struct socket *s, int timeout_ms);
 /* ZMQ_POLLIN / ZMQ_POLLOUT bits. */
 int socket_events(struct socket *s);
 

@@ -59,7 +59,7 @@ void socket_level_sync(struct socket *s)
         if (!mailbox_level_lower(s->mbox))
             return;
         /* commands came in since this call ran them: run them (ETERM sets stopped) and decide again */
-        (void)socket_process_commands(s, 0);
+        (void)socket_process_commands_held(s, 0);   /* our caller holds a thread-safe socket's lock */
     }
     mailbox_level_raise(s->mbox);
 }

@@ -8,6 +8,7 @@
 extern const struct proto_ops proto_pair, proto_push, proto_pull;
 extern const struct proto_ops proto_req, proto_rep, proto_dealer, proto_router, proto_stream;
 extern const struct proto_ops proto_pub, proto_sub, proto_xpub, proto_xsub;
+extern const struct proto_ops proto_server, proto_client;
 
 const struct proto_ops *proto_find(int type)
 {
@@ -24,6 +25,8 @@ const struct proto_ops *proto_find(int type)
     case ZMQ_XPUB: return &proto_xpub;
     case ZMQ_XSUB: return &proto_xsub;
     case ZMQ_STREAM: return &proto_stream;
+    case PROTO_SERVER: return &proto_server;
+    case PROTO_CLIENT: return &proto_client;
     default: return NULL;
     }
 }

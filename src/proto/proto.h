@@ -1,6 +1,7 @@
 /* The socket-type table. Each socket type (pair.c, push.c, ...) is one const proto_ops whose private state
  * the socket allocates inline (size bytes, zeroed). All hooks run on the thread that owns the socket
- * (the application thread calling zmq_*), never on an I/O thread, and never block.
+ * (the application thread calling zmq_*; for a thread_safe type, whichever thread holds the socket's lock),
+ * never on an I/O thread, and never block.
  *
  * Ownership: send takes the message on success (it leaves *m an empty message) and leaves it untouched on
  * failure. recv fills an empty *m. A pipe end passed to attach stays valid until detach returns.
@@ -19,6 +20,7 @@ struct proto_ops {
     int type;                       /* ZMQ_PAIR, ... */
     const char *name;               /* "PAIR", as READY carries it */
     size_t size;                    /* private state bytes */
+    bool thread_safe;               /* any thread may call at any time: socket.c serialises (socket_safe.h) */
     int (*init)(void *self, struct socket *s);                 /* 0 or -errno */
     void (*fini)(void *self);
     int (*attach)(void *self, struct pipe_end *e);           /* a new peer: 0, or -ENOMEM with nothing kept */
@@ -35,6 +37,10 @@ struct proto_ops {
      * "not mine" becomes EINVAL. */
     int (*setopt)(void *self, int option, const void *value, size_t len);
 };
+
+/* libzmq's draft socket types (zmq.h defines them only under ZMQ_BUILD_DRAFT_API). */
+#define PROTO_SERVER 12
+#define PROTO_CLIENT 13
 
 const struct proto_ops *proto_find(int type);
 

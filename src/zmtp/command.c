@@ -132,13 +132,14 @@ size_t zmtp_error_write(uint8_t *out, size_t cap, const char *reason)
 
 enum {
     ST_PAIR, ST_PUB, ST_SUB, ST_REQ, ST_REP, ST_DEALER, ST_ROUTER, ST_PULL, ST_PUSH, ST_XPUB, ST_XSUB,
-    ST_STREAM, ST_COUNT
+    ST_STREAM, ST_SERVER, ST_CLIENT, ST_COUNT
 };
 
 static const char *const socket_type_names[ST_COUNT] = {
     [ST_PAIR] = "PAIR",     [ST_PUB] = "PUB",       [ST_SUB] = "SUB",   [ST_REQ] = "REQ",
     [ST_REP] = "REP",       [ST_DEALER] = "DEALER", [ST_ROUTER] = "ROUTER", [ST_PULL] = "PULL",
     [ST_PUSH] = "PUSH",     [ST_XPUB] = "XPUB",     [ST_XSUB] = "XSUB", [ST_STREAM] = "STREAM",
+    [ST_SERVER] = "SERVER", [ST_CLIENT] = "CLIENT",
 };
 
 #define ST_BIT(t) (1u << (t))
@@ -157,6 +158,8 @@ static const unsigned socket_type_peers[ST_COUNT] = {
     [ST_PULL] = ST_BIT(ST_PUSH),
     [ST_PUSH] = ST_BIT(ST_PULL),
     [ST_STREAM] = 0,
+    [ST_SERVER] = ST_BIT(ST_CLIENT),   /* RFC 41 */
+    [ST_CLIENT] = ST_BIT(ST_SERVER),
 };
 
 const char *zmtp_socket_type_name(int type)
@@ -169,11 +172,16 @@ const char *zmtp_socket_type_name(int type)
 /* Exact and case-sensitive, as the grammar spells them. "STREAM" is not a wire name: -1. */
 int zmtp_socket_type_from_name(const uint8_t *name, size_t len)
 {
-    for (int type = 0; type < ST_STREAM; type++) {
-        if (strlen(socket_type_names[type]) == len && memcmp(socket_type_names[type], name, len) == 0)
+    for (int type = 0; type < ST_COUNT; type++) {
+        if (type != ST_STREAM && strlen(socket_type_names[type]) == len && memcmp(socket_type_names[type], name, len) == 0)
             return type;
     }
     return -1;
+}
+
+bool zmtp_socket_type_handshakes(int type)
+{
+    return type >= 0 && type < ST_COUNT && type != ST_STREAM;
 }
 
 bool zmtp_socket_types_compatible(int ours, int theirs)

@@ -14,7 +14,7 @@ int mech_common_init(struct mech_common *m, const struct zmtp_mech_config *cfg)
 {
     memset(m, 0, sizeof *m);
     m->peer.socket_type = -1;
-    if (!zmtp2_socket_type_valid(cfg->socket_type))   /* PAIR..XSUB: the types that handshake */
+    if (!zmtp_socket_type_handshakes(cfg->socket_type))   /* PAIR..XSUB, SERVER, CLIENT */
         return ZMTP_E_SOCKET_TYPE;
     if (cfg->identity_len > ZMTP_IDENTITY_MAX)
         return ZMTP_E_METADATA;

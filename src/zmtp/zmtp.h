@@ -185,11 +185,14 @@ bool zmtp_property_is(const struct zmtp_property *prop, const char *name);
 size_t zmtp_metadata_write(uint8_t *out, size_t cap, const char *name, const void *value, size_t value_len);
 
 /* Socket type names as READY carries them ("PAIR", "PUB", ...), indexed by libzmq socket type number;
- * NULL outside PAIR..STREAM. from_name is exact (case-sensitive) and knows only PAIR..XSUB. */
+ * NULL outside PAIR..STREAM, SERVER, CLIENT. from_name is exact (case-sensitive) and knows PAIR..XSUB,
+ * SERVER and CLIENT (not STREAM). */
 const char *zmtp_socket_type_name(int type);
+/* A type that handshakes with ZMTP 3.x (every named type but STREAM: PAIR..XSUB, SERVER, CLIENT). */
+bool zmtp_socket_type_handshakes(int type);
 int zmtp_socket_type_from_name(const uint8_t *name, size_t len);   /* -1 if unknown */
-/* RFC 23 compatibility table (plus libzmq's: STREAM never handshakes). Symmetric; false for any number
- * outside PAIR..XSUB. */
+/* RFC 23 compatibility table (plus libzmq's: STREAM never handshakes), and RFC 41's SERVER <-> CLIENT.
+ * Symmetric; false for any number outside PAIR..XSUB, SERVER, CLIENT. */
 bool zmtp_socket_types_compatible(int ours, int theirs);
 
 /* ---- mechanisms -------------------------------------------------------------------------------------- */

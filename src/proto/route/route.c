@@ -253,6 +253,26 @@ bool fq_has_in(struct fq *fq, struct socket *s)
     return false;
 }
 
+/* ---- fair queue of single-frame messages (CLIENT, SERVER) -------------------------------------------- */
+int fq_recv_single(struct fq *fq, struct socket *s, struct msg *m, struct pipe_end **from)
+{
+    for (;;) {
+        int rc = fq_recv(fq, s, m, from);
+        if (rc < 0 || !(m->flags & MSGF_MORE))
+            return rc;
+        /* The rest of a message is in the pipe once its first frame is (fq_recv), so this ends. */
+        while (rc == 0 && (m->flags & MSGF_MORE)) {
+            msg_close(m);
+            msg_init(m);
+            rc = fq_recv(fq, s, m, NULL);
+        }
+        if (rc < 0)
+            return rc;
+        msg_close(m);
+        msg_init(m);
+    }
+}
+
 /* ---- distribute ---------------------------------------------------------------------------------------- */
 void dist_init(struct dist *d)
 {

@@ -54,6 +54,9 @@ void fq_activated(struct fq *fq, struct pipe_end *e);
 /* Receives one frame; 0 or -EAGAIN. *from gets the pipe it came from, if asked. */
 int fq_recv(struct fq *fq, struct socket *s, struct msg *m, struct pipe_end **from);
 bool fq_has_in(struct fq *fq, struct socket *s);
+/* Receives one whole single-frame message; multipart messages are read to their end and dropped (RFC 41
+ * sockets, as libzmq). 0 or -EAGAIN. *from gets the pipe it came from, if asked. */
+int fq_recv_single(struct fq *fq, struct socket *s, struct msg *m, struct pipe_end **from);
 
 struct dist {
     struct route_set set;           /* [0, active): pipes with room */
