@@ -9,6 +9,7 @@
 
 #include "core/ctx.h"
 #include "core/mailbox.h"
+#include "core/peer_msg.h"
 #include "core/pipe.h"
 #include "core/socket.h"
 #include "transport/transport.h"
@@ -55,6 +56,18 @@ static void push_routing_id(struct pipe_end *e, const struct options *ours)
     pipe_flush(e);
 }
 
+/* ZMQ_HELLO_MSG over inproc: the sender writes its hello into its own end when the pipe is made (libzmq
+ * does the same), so it is the first message the peer reads; hello is NULL when there is none. */
+static void push_hello(struct pipe_end *e, const struct peer_msg *hello)
+{
+    struct msg m;
+    if (!hello || peer_msg_to_msg(hello, &m) < 0)
+        return;
+    if (pipe_write(e, &m) < 0)
+        msg_close(&m);
+    pipe_flush(e);
+}
+
 /* Hands the binder its end: directly if the binder is the caller, by command otherwise. -ENOMEM: the end
  * is closed and the binder never sees it. */
 static int give_to_binder(struct socket *caller, struct socket *binder, struct mailbox *mbox,
@@ -88,11 +101,13 @@ static int inproc_bind(struct socket *s, const char *name, struct endpoint *ep)
     b->s = s;
     b->mbox = s->mbox;
     b->opt = s->opt;
+    b->hello = peer_msg_ref(peer_msg_hello_for(s->opt.type, s->hello_msg));
     mailbox_ref(b->mbox);
     pthread_mutex_lock(&c->lock);
     for (struct inproc_binding *x = c->bindings; x; x = x->next) {
         if (strcmp(x->name, name) == 0) {
             pthread_mutex_unlock(&c->lock);
+            peer_msg_unref(b->hello);
             mailbox_unref(b->mbox);
             free(b->name);
             free(b);
@@ -123,6 +138,7 @@ static int inproc_bind(struct socket *s, const char *name, struct endpoint *ep)
          * write (see id_in_band); nothing else reads a connector's peer_id. */
         if (pipe_peer_end(p->end)->id_in_band)
             push_routing_id(p->end, &s->opt);
+        push_hello(p->end, b->hello);
         (void)give_to_binder(s, s, s->mbox, p->end);   /* ENOMEM: that connector sees its peer gone */
         free(p->name);
         free(p);
@@ -171,6 +187,7 @@ static int inproc_connect(struct socket *s, const char *name, struct endpoint *e
         mailbox_ref(b->mbox);
         struct mailbox *bmbox = b->mbox;
         struct socket *binder = b->s;
+        push_hello(theirs, b->hello);   /* under the lock: b is not freed meanwhile */
         pthread_mutex_unlock(&c->lock);
         int grc = give_to_binder(s, binder, bmbox, theirs);
         mailbox_unref(bmbox);
@@ -192,6 +209,7 @@ static int inproc_connect(struct socket *s, const char *name, struct endpoint *e
         pipe_close(mine);
         return rc;
     }
+    push_hello(mine, peer_msg_hello_for(s->opt.type, s->hello_msg));
     ep->end = mine;
     return 0;
 }
@@ -207,6 +225,7 @@ static void inproc_close(struct socket *s, struct endpoint *ep, int linger)
         if (*pp == ep->impl) {
             struct inproc_binding *b = *pp;
             *pp = b->next;
+            peer_msg_unref(b->hello);
             mailbox_unref(b->mbox);
             free(b->name);
             free(b);
