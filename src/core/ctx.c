@@ -106,6 +106,7 @@ void ctx_remove_socket(struct ctx *c, struct socket *s)
         if (b->s == s) {
             *pp = b->next;
             peer_msg_unref(b->hello);
+            peer_msg_unref(b->disconnect);
             mailbox_unref(b->mbox);
             free(b->name);
             free(b);

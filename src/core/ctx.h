@@ -31,6 +31,7 @@ struct inproc_binding {
     struct mailbox *mbox;               /* the binder's (reference held) */
     struct options opt;                 /* the binder's options at bind time */
     struct peer_msg *hello;             /* the binder's ZMQ_HELLO_MSG at bind time (reference held), or NULL */
+    struct peer_msg *disconnect;        /* and its ZMQ_DISCONNECT_MSG, for its connectors' ends */
 };
 
 struct inproc_pending {

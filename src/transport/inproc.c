@@ -68,6 +68,20 @@ static void push_hello(struct pipe_end *e, const struct peer_msg *hello)
     pipe_flush(e);
 }
 
+/* ZMQ_DISCONNECT_MSG over inproc: the connector's end writes the binder's message when the connector
+ * closes it (zmq_close, zmq_disconnect), as libzmq's connect pipe does; the binder is the accepting side. */
+static void give_farewell(struct pipe_end *connector_end, const struct peer_msg *bye)
+{
+    struct msg *m = bye ? malloc(sizeof *m) : NULL;
+    if (!m)
+        return;
+    if (peer_msg_to_msg(bye, m) < 0) {
+        free(m);
+        return;
+    }
+    pipe_set_farewell(connector_end, m);
+}
+
 /* Hands the binder its end: directly if the binder is the caller, by command otherwise. -ENOMEM: the end
  * is closed and the binder never sees it. */
 static int give_to_binder(struct socket *caller, struct socket *binder, struct mailbox *mbox,
@@ -102,12 +116,14 @@ static int inproc_bind(struct socket *s, const char *name, struct endpoint *ep)
     b->mbox = s->mbox;
     b->opt = s->opt;
     b->hello = peer_msg_ref(peer_msg_hello_for(s->opt.type, s->hello_msg));
+    b->disconnect = peer_msg_ref(peer_msg_disconnect_for(s->opt.type, s->disconnect_msg));
     mailbox_ref(b->mbox);
     pthread_mutex_lock(&c->lock);
     for (struct inproc_binding *x = c->bindings; x; x = x->next) {
         if (strcmp(x->name, name) == 0) {
             pthread_mutex_unlock(&c->lock);
             peer_msg_unref(b->hello);
+            peer_msg_unref(b->disconnect);
             mailbox_unref(b->mbox);
             free(b->name);
             free(b);
@@ -139,6 +155,7 @@ static int inproc_bind(struct socket *s, const char *name, struct endpoint *ep)
         if (pipe_peer_end(p->end)->id_in_band)
             push_routing_id(p->end, &s->opt);
         push_hello(p->end, b->hello);
+        give_farewell(pipe_peer_end(p->end), b->disconnect);
         (void)give_to_binder(s, s, s->mbox, p->end);   /* ENOMEM: that connector sees its peer gone */
         free(p->name);
         free(p);
@@ -188,6 +205,7 @@ static int inproc_connect(struct socket *s, const char *name, struct endpoint *e
         struct mailbox *bmbox = b->mbox;
         struct socket *binder = b->s;
         push_hello(theirs, b->hello);   /* under the lock: b is not freed meanwhile */
+        give_farewell(mine, b->disconnect);
         pthread_mutex_unlock(&c->lock);
         int grc = give_to_binder(s, binder, bmbox, theirs);
         mailbox_unref(bmbox);
@@ -226,6 +244,7 @@ static void inproc_close(struct socket *s, struct endpoint *ep, int linger)
             struct inproc_binding *b = *pp;
             *pp = b->next;
             peer_msg_unref(b->hello);
+            peer_msg_unref(b->disconnect);
             mailbox_unref(b->mbox);
             free(b->name);
             free(b);
