@@ -222,12 +222,13 @@ static int inproc_connect(struct socket *s, const char *name, struct endpoint *e
         c->pending = pending;
         pthread_mutex_unlock(&c->lock);
     }
+    /* Before the attach, so the hello comes ahead of a ZMQ_PROBE_ROUTER probe, as in libzmq. */
+    push_hello(mine, peer_msg_hello_for(s->opt.type, s->hello_msg));
     int rc = socket_attach_pipe(s, mine);
     if (rc < 0) {
         pipe_close(mine);
         return rc;
     }
-    push_hello(mine, peer_msg_hello_for(s->opt.type, s->hello_msg));
     ep->end = mine;
     return 0;
 }

@@ -161,6 +161,24 @@ static void hello_after_connect_notification(const char *transport)
     close_zero_linger(router);
 }
 
+/* The hello comes before a ZMQ_PROBE_ROUTER probe (libzmq: the session sends it first on tcp and ipc; on
+ * inproc it is written before the pipe is attached, where the probe is written). */
+static void hello_before_probe(const char *transport)
+{
+    char ep[TU_ENDPOINT_LEN];
+    void *router = bound_socket(ctx, ZMQ_ROUTER, transport, ep, sizeof ep);
+    void *dealer = socket_with(ZMQ_DEALER, ZMQ_HELLO_MSG, "HELLO");
+    set_bytes(dealer, ZMQ_ROUTING_ID, "D");
+    set_int(dealer, ZMQ_PROBE_ROUTER, 1);
+    CHECK_OK(zmq_connect(dealer, ep));
+    recv_expect_more(router, "D");
+    recv_expect(router, "HELLO");
+    recv_expect_more(router, "D");
+    recv_expect(router, "");
+    close_zero_linger(dealer);
+    close_zero_linger(router);
+}
+
 /* A hello larger than the connection's output buffer (written from its own memory). */
 static void large_hello(const char *transport)
 {
@@ -371,6 +389,7 @@ int main(void)
     RUN(inproc_connect_before_bind);
     RUN_TRANSPORTS(both_sides);
     RUN_ENGINE_TRANSPORTS(hello_after_connect_notification);
+    RUN_TRANSPORTS(hello_before_probe);
     RUN_TRANSPORTS(large_hello);
     RUN_ENGINE_TRANSPORTS(hello_again_after_reconnect);
     RUN_TRANSPORTS(disconnect_on_close);
