@@ -154,16 +154,22 @@ void pipe_ref(struct pipe *p)
     atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);
 }
 
+const int pipe_farewell_closed;
+
+static void farewell_free(struct msg *m)
+{
+    msg_close(m);
+    free(m);
+}
+
 void pipe_unref(struct pipe *p)
 {
     if (atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1)
         return;
     for (int i = 0; i < 2; i++) {   /* a farewell given to an end that then never closed */
         struct msg *m = atomic_load_explicit(&p->end[i].farewell, memory_order_acquire);
-        if (m && m != PIPE_FAREWELL_CLOSED) {
-            msg_close(m);
-            free(m);
-        }
+        if (m && m != PIPE_FAREWELL_CLOSED)
+            farewell_free(m);
     }
     queue_fini(&p->queue[0]);
     queue_fini(&p->queue[1]);
@@ -618,14 +624,6 @@ bool pipe_is_conflate(struct pipe_end *e)
 bool pipe_peer_closed(struct pipe_end *e)
 {
     return atomic_load_explicit(&e->pipe->closed_mask, memory_order_acquire) & (1 << (1 - e->index));
-}
-
-const int pipe_farewell_closed;
-
-static void farewell_free(struct msg *m)
-{
-    msg_close(m);
-    free(m);
 }
 
 void pipe_set_farewell(struct pipe_end *e, struct msg *m)
