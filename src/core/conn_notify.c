@@ -31,11 +31,13 @@ static bool router_notifies(const struct conn *c, int what)
     return c->p.opt.type == ZMQ_ROUTER && (c->p.opt.router_notify & what) != 0;
 }
 
-/* One single-frame message to the socket, carrying the peer's properties; dropped only on ENOMEM. */
+/* One single-frame message to the socket (body NULL: an empty one), carrying the peer's properties;
+ * dropped only on ENOMEM. */
 static void push_to_socket(struct conn *c, const struct peer_msg *body)
 {
     struct msg m;
-    if (body ? peer_msg_to_msg(body, &m) < 0 : (msg_init(&m), 0))
+    msg_init(&m);
+    if (body && peer_msg_to_msg(body, &m) < 0)
         return;
     if (c->meta)
         msg_set_meta(&m, c->meta);
