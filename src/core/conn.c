@@ -45,6 +45,7 @@
 #include "core/mailbox.h"
 #include "core/monitor.h"
 #include "core/msg.h"
+#include "core/peer_msg.h"
 #include "core/pipe.h"
 #include "core/reactor.h"
 #include "core/util.h"
@@ -156,6 +157,8 @@ static struct conn *conn_new(const struct conn_params *p)
         return NULL;
     c->p = *p;
     c->p.address = c->p.endpoint + (p->address - p->endpoint);
+    peer_msg_ref(c->p.hello);
+    peer_msg_ref(c->p.disconnect);
     mailbox_ref(c->p.sock_mbox);
     if (c->p.monitor)
         monitor_ref(c->p.monitor);
@@ -200,6 +203,7 @@ struct conn *conn_connect(const struct conn_params *p, struct pipe_end *end)
         mailbox_unref(c->p.sock_mbox);
         if (c->p.monitor)
             monitor_unref(c->p.monitor);
+        conn_params_release(&c->p);
         free(c);
         return NULL;
     }
@@ -326,6 +330,7 @@ static void conn_drop(struct conn *c, int hs_event, uint64_t hs_value)
     bool was_open = fd >= 0;
     if (c->raw && c->state == CONN_ACTIVE && c->end)
         conn_raw_notify(c);   /* after the data already read: it flushes those too */
+    conn_notify_gone(c);      /* ROUTER_NOTIFY, DISCONNECT_MSG */
     conn_close_fd(c);
     if (was_open) {
         if (hs_event)
@@ -380,10 +385,18 @@ void conn_fail_frame(struct conn *c, int zmtp_rc)
     conn_drop(c, 0, 0);
 }
 
+void conn_params_release(struct conn_params *p)
+{
+    options_wipe_secrets(&p->opt);
+    peer_msg_unref(p->hello);
+    peer_msg_unref(p->disconnect);
+    p->hello = p->disconnect = NULL;
+}
+
 static void conn_free(void *arg)
 {
     struct conn *c = arg;
-    options_wipe_secrets(&c->p.opt);
+    conn_params_release(&c->p);
     conn_buffers_release(c);
     free(c);
 }

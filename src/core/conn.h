@@ -16,6 +16,7 @@ struct ctx;
 struct listener;
 struct mailbox;
 struct monitor;
+struct peer_msg;
 struct pipe_end;
 struct reactor;
 struct stream_ops;
@@ -31,7 +32,13 @@ struct conn_params {
     const struct stream_ops *stream;
     char endpoint[1024];                /* the uri, for monitor events and reconnects */
     const char *address;                /* points into endpoint: the part after "scheme://" */
+    struct peer_msg *hello;             /* ZMQ_HELLO_MSG to send each new peer first, or NULL */
+    struct peer_msg *disconnect;        /* ZMQ_DISCONNECT_MSG for an accepted peer that goes, or NULL */
 };
+
+/* Whoever fills a conn_params (stream_params) holds a reference on hello and disconnect; each conn and
+ * listener made from it takes its own. */
+void conn_params_release(struct conn_params *p);
 
 /* Application thread: creates a connecting conn; its pipe end (if not ZMQ_IMMEDIATE, already attached
  * to the socket by the caller) is given. Starts connecting on the I/O thread. NULL on ENOMEM. */

@@ -196,6 +196,7 @@ void conn_ready(struct conn *c, const uint8_t *peer_id, size_t peer_id_len)
         }
     }
     c->ever_ready = true;
+    conn_notify_ready(c);   /* ROUTER_NOTIFY, HELLO_MSG */
     if (c->raw)
         conn_raw_notify(c);
     else

@@ -162,6 +162,12 @@ void conn_connect_done(struct conn *c, int fd);
 /* A fresh fd (connected or accepted): starts the greeting, or goes ACTIVE at once for STREAM. */
 void conn_start_stream(struct conn *c, int fd);
 
+/* conn_notify.c: ZMQ_ROUTER_NOTIFY, ZMQ_HELLO_MSG and ZMQ_DISCONNECT_MSG. conn_notify_ready runs when the
+ * conn goes ACTIVE (its pipe made or reused), conn_notify_gone when an ACTIVE conn fails, before its
+ * stream is reset. */
+void conn_notify_ready(struct conn *c);
+void conn_notify_gone(struct conn *c);
+
 /* conn_socks.c: the connection to the SOCKS proxy is up; ask it for our endpoint. */
 void conn_socks_start(struct conn *c, int fd);
 void conn_socks_event(struct conn *c, uint32_t events);

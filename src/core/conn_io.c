@@ -692,9 +692,11 @@ static bool encode_boxed(struct conn *c, struct msg *m, bool more)
     return true;
 }
 
-/* The next frame to send: one held back for room, else the pipe's next. */
-static bool next_out_frame(struct conn *c, struct msg *m)
+/* The next frame to send: one held back (a subscription waiting for room, or ZMQ_HELLO_MSG), else the
+ * pipe's next. *from_pipe says which: only the pipe's frames can be the rest of a message a reconnect cut. */
+static bool next_out_frame(struct conn *c, struct msg *m, bool *from_pipe)
 {
+    *from_pipe = !c->out_has_held;
     if (c->out_has_held) {
         msg_move(m, &c->out_held);
         c->out_has_held = false;
@@ -709,10 +711,11 @@ static void conn_encode(struct conn *c)
 {
     struct msg m;
     while (!c->out_has_big && conn_out_reserve(c, ZMTP_FRAME_HEADER_MAX + 64)) {
-        if (!next_out_frame(c, &m))
+        bool from_pipe;
+        if (!next_out_frame(c, &m, &from_pipe))
             return;
         bool more = m.flags & MSGF_MORE;
-        if (c->out_dropping) {
+        if (c->out_dropping && from_pipe) {
             c->out_dropping = more;
             msg_close(&m);
             continue;

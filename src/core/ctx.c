@@ -12,6 +12,7 @@
 #include <zmq.h>
 
 #include "core/mailbox.h"
+#include "core/peer_msg.h"
 #include "core/pipe.h"
 #include "core/reactor.h"
 #include "core/socket.h"
@@ -104,6 +105,8 @@ void ctx_remove_socket(struct ctx *c, struct socket *s)
         struct inproc_binding *b = *pp;
         if (b->s == s) {
             *pp = b->next;
+            peer_msg_unref(b->hello);
+            peer_msg_unref(b->disconnect);
             mailbox_unref(b->mbox);
             free(b->name);
             free(b);

@@ -20,6 +20,7 @@
 #include "core/options.h"
 
 struct reactor;
+struct peer_msg;
 struct socket;
 struct pipe_end;
 
@@ -29,6 +30,8 @@ struct inproc_binding {
     struct socket *s;
     struct mailbox *mbox;               /* the binder's (reference held) */
     struct options opt;                 /* the binder's options at bind time */
+    struct peer_msg *hello;             /* the binder's ZMQ_HELLO_MSG at bind time (reference held), or NULL */
+    struct peer_msg *disconnect;        /* and its ZMQ_DISCONNECT_MSG, for its connectors' ends */
 };
 
 struct inproc_pending {

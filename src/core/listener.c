@@ -14,6 +14,7 @@
 #include "core/conn.h"
 #include "core/mailbox.h"
 #include "core/monitor.h"
+#include "core/peer_msg.h"
 #include "core/pipe.h"
 #include "core/reactor.h"
 #include "core/socket.h"
@@ -40,7 +41,7 @@ struct listener {
 static void listener_free(void *arg)
 {
     struct listener *l = arg;
-    options_wipe_secrets(&l->p.opt);
+    conn_params_release(&l->p);
     free(l);
 }
 
@@ -150,6 +151,8 @@ void stream_params(struct socket *s, const struct stream_ops *st, const char *sc
     p->sock_mbox = s->mbox;
     p->monitor = s->monitor;
     p->stream = st;
+    p->hello = peer_msg_ref(peer_msg_hello_for(s->opt.type, s->hello_msg));
+    p->disconnect = peer_msg_ref(peer_msg_disconnect_for(s->opt.type, s->disconnect_msg));
     snprintf(p->endpoint, sizeof p->endpoint, "%s://%s", scheme, addr);
     p->address = p->endpoint + strlen(scheme) + 3;
 }
@@ -184,7 +187,7 @@ int stream_bind(struct socket *s, const struct stream_ops *st, const char *schem
         /* libzmq names the address without its scheme here (and reports the socket it closed as CLOSED
          * first, which zinc does not: the transport does not say which fd it had opened) */
         monitor_emit(s->monitor, ZMQ_EVENT_BIND_FAILED, (uint64_t)-rc, addr, addr, NULL);
-        free(l);
+        listener_free(l);
         return rc;
     }
     l->h.fd = fd;
@@ -193,7 +196,7 @@ int stream_bind(struct socket *s, const struct stream_ops *st, const char *schem
     ep->resolved = strdup(l->resolved);
     if (!ep->resolved) {
         close(fd);
-        free(l);
+        listener_free(l);
         return -ENOMEM;
     }
     mailbox_ref(l->p.sock_mbox);
@@ -224,16 +227,11 @@ int stream_bind(struct socket *s, const struct stream_ops *st, const char *schem
     return 0;
 }
 
-int stream_connect(struct socket *s, const struct stream_ops *st, const char *scheme, const char *addr,
-                   struct endpoint *ep)
+/* stream_connect with its parameters made (the conn takes references of its own on what they hold). */
+static int stream_connect_with(struct socket *s, const struct conn_params *p, struct endpoint *ep)
 {
-    int rc = st->check_connect ? st->check_connect(addr, &s->opt) : 0;
-    if (rc < 0)
-        return rc;
-    struct conn_params p;
-    stream_params(s, st, scheme, addr, &p);
     /* Before the conn exists: once it is posted to the I/O thread it can no longer be taken back. */
-    ep->resolved = strdup(p.endpoint);
+    ep->resolved = strdup(p->endpoint);
     if (!ep->resolved)
         return -ENOMEM;
     /* The pipe exists before the connection does, so messages queue up (and a ZMQ_PROBE_ROUTER probe
@@ -255,9 +253,9 @@ int stream_connect(struct socket *s, const struct stream_ops *st, const char *sc
             sock_end->peer_id_len = s->opt.connect_routing_id_len;
         }
         sock_end->id_in_band = s->opt.type == ZMQ_ROUTER && !raw;
-        pipe_end_set_uris(sock_end, NULL, p.endpoint);   /* as libzmq: no local end before a connection */
+        pipe_end_set_uris(sock_end, NULL, p->endpoint);   /* as libzmq: no local end before a connection */
     }
-    struct conn *c = conn_connect(&p, conn_end);
+    struct conn *c = conn_connect(p, conn_end);
     if (!c) {
         if (early) {
             pipe_close(conn_end);
@@ -276,6 +274,19 @@ int stream_connect(struct socket *s, const struct stream_ops *st, const char *sc
     }
     ep->impl = c;
     return 0;
+}
+
+int stream_connect(struct socket *s, const struct stream_ops *st, const char *scheme, const char *addr,
+                   struct endpoint *ep)
+{
+    int rc = st->check_connect ? st->check_connect(addr, &s->opt) : 0;
+    if (rc < 0)
+        return rc;
+    struct conn_params p;
+    stream_params(s, st, scheme, addr, &p);
+    rc = stream_connect_with(s, &p, ep);
+    conn_params_release(&p);
+    return rc;
 }
 
 void stream_close(struct socket *s, struct endpoint *ep, int linger)

@@ -148,6 +148,8 @@ static const struct opt_desc table[] = {
         "draft; Windows only in libzmq; any int, read back as 0 or 1"),
     NAMED_NUM(OPT_MULTICAST_LOOP, "ZMQ_MULTICAST_LOOP", OPT_FLAG, multicast_loop, INT_MIN, NOMAX, 1,
         "draft; multicast only; any int, read back as 0 or 1"),
+    {OPT_ROUTER_NOTIFY, "ZMQ_ROUTER_NOTIFY", OPT_CUSTOM, HOME_OPTIONS, RW, ZMQ_NULL, ALL, 0, 3, 0, 0,
+     "draft; ZMQ_NOTIFY_CONNECT | ZMQ_NOTIFY_DISCONNECT, set on ROUTER (and REP, ignored) only, read as 0 elsewhere"},
     NAMED_PROTO(OPT_XPUB_MANUAL_LAST_VALUE, "ZMQ_XPUB_MANUAL_LAST_VALUE", OPT_INT, XPUBISH, 0, NOMAX, "draft"),
     NAMED_STR(OPT_SOCKS_USERNAME, "ZMQ_SOCKS_USERNAME", socks_username, OPT_NULL_CLEARS | OPT_EMPTY_OK, 0,
               OPT_STRING_MAX, ZMQ_NULL, "draft; 0..255 bytes"),
@@ -156,6 +158,10 @@ static const struct opt_desc table[] = {
     NAMED_PROTO(OPT_ONLY_FIRST_SUBSCRIBE, "ZMQ_ONLY_FIRST_SUBSCRIBE", OPT_INT, XPUBISH | T(XSUB), 0, NOMAX, "draft"),
     NAMED_NUM(OPT_RECONNECT_STOP, "ZMQ_RECONNECT_STOP", OPT_INT, reconnect_stop, INT_MIN, NOMAX, 0,
         "draft; any int, stored; zinc does not act on it"),
+    {OPT_HELLO_MSG, "ZMQ_HELLO_MSG", OPT_RAW, HOME_SOCKET, OPT_SET, ZMQ_NULL, T(ROUTER) | T(DEALER), 0, 0, 0, 0,
+     "draft; any bytes, sent first to every new peer; (any, 0) clears"},
+    {OPT_DISCONNECT_MSG, "ZMQ_DISCONNECT_MSG", OPT_RAW, HOME_SOCKET, OPT_SET, ZMQ_NULL, T(ROUTER), 0, 0, 0, 0,
+     "draft; any bytes, delivered as [id][msg] when an accepted peer goes; (any, 0) clears"},
 };
 
 const struct opt_desc *option_table(size_t *count)

@@ -297,6 +297,13 @@ static int set_custom(struct options *o, const struct opt_desc *d, const void *v
     case ZMQ_CURVE_PUBLICKEY:
     case ZMQ_CURVE_SECRETKEY:
     case ZMQ_CURVE_SERVERKEY: return set_curve_key(o, d->id, value, len);
+    case OPT_ROUTER_NOTIFY:
+        /* libzmq: only ROUTER (whose REP inherits it) takes it; any type reads it back (0) */
+        if ((o->type != ZMQ_ROUTER && o->type != ZMQ_REP) || opt_get_int(value, len, &v) < 0 || v < d->min ||
+            v > d->max)
+            return -EINVAL;
+        o->router_notify = v;
+        return 0;
     default: return -EINVAL;   /* GSSAPI: never reached while the mechanism is unavailable */
     }
 }
@@ -315,6 +322,7 @@ static int get_custom(const struct options *o, const struct opt_desc *d, void *v
     case ZMQ_CURVE_PUBLICKEY: return get_key(o->curve_public, value, len);
     case ZMQ_CURVE_SECRETKEY: return get_key(o->curve_secret, value, len);
     case ZMQ_CURVE_SERVERKEY: return get_key(o->curve_server_key, value, len);
+    case OPT_ROUTER_NOTIFY: return put_exact_int(value, len, o->router_notify);
     default: return -EINVAL;
     }
 }

@@ -28,6 +28,12 @@ struct accept_filter {
 #define OPT_SOCKS_PASSWORD 100
 #define OPT_ONLY_FIRST_SUBSCRIBE 108
 #define OPT_RECONNECT_STOP 109
+/* The draft peer events (core/peer_msg.h); not in Debian's libzmq 4.3.4. */
+#define OPT_ROUTER_NOTIFY 97
+#define OPT_HELLO_MSG 110
+#define OPT_DISCONNECT_MSG 111
+#define OPT_NOTIFY_CONNECT 1
+#define OPT_NOTIFY_DISCONNECT 2
 
 #define OPT_STRING_MAX 255      /* the longest string option (ZAP domain, PLAIN and SOCKS credentials) */
 #define OPT_DEVICE_MAX 16       /* ZMQ_BINDTODEVICE: libzmq takes up to 16 bytes */
@@ -64,6 +70,7 @@ struct options {
     int conflate;
     int zap_enforce_domain, loopback_fastpath, multicast_loop;
     int reconnect_stop;
+    int router_notify;          /* OPT_NOTIFY_CONNECT | OPT_NOTIFY_DISCONNECT; set on ROUTER (and REP) only */
     uint8_t routing_id[255];
     uint8_t routing_id_len;
     uint8_t connect_routing_id[255];

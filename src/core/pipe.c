@@ -154,10 +154,23 @@ void pipe_ref(struct pipe *p)
     atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);
 }
 
+const int pipe_farewell_closed;
+
+static void farewell_free(struct msg *m)
+{
+    msg_close(m);
+    free(m);
+}
+
 void pipe_unref(struct pipe *p)
 {
     if (atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1)
         return;
+    for (int i = 0; i < 2; i++) {   /* a farewell given to an end that then never closed */
+        struct msg *m = atomic_load_explicit(&p->end[i].farewell, memory_order_acquire);
+        if (m && m != PIPE_FAREWELL_CLOSED)
+            farewell_free(m);
+    }
     queue_fini(&p->queue[0]);
     queue_fini(&p->queue[1]);
     for (int i = 0; i < 2; i++) {
@@ -665,12 +678,33 @@ bool pipe_peer_closed(struct pipe_end *e)
     return atomic_load_explicit(&e->pipe->closed_mask, memory_order_acquire) & (1 << (1 - e->index));
 }
 
+void pipe_set_farewell(struct pipe_end *e, struct msg *m)
+{
+    struct msg *none = NULL;
+    if (!atomic_compare_exchange_strong_explicit(&e->farewell, &none, m, memory_order_acq_rel,
+                                                 memory_order_acquire))
+        farewell_free(m);
+}
+
+/* The farewell replaces a message the owner left unfinished, as libzmq's pipe_t::send_disconnect_msg. */
+static void write_farewell(struct pipe_end *e)
+{
+    struct msg *m = atomic_exchange_explicit(&e->farewell, PIPE_FAREWELL_CLOSED, memory_order_acq_rel);
+    if (!m || m == PIPE_FAREWELL_CLOSED)
+        return;
+    pipe_rollback(e);
+    if (pipe_write(e, m) < 0)
+        msg_close(m);
+    free(m);
+}
+
 void pipe_close(struct pipe_end *e)
 {
     if (e->closed)
         return;
     e->closed = true;
     struct pipe *p = e->pipe;
+    write_farewell(e);
     pipe_flush(e);
     int old = atomic_fetch_or_explicit(&p->closed_mask, 1 << e->index, memory_order_seq_cst);
     if (!(old & (1 << (1 - e->index))))

@@ -115,7 +115,12 @@ struct pipe_end {
     bool inproc;                         /* both ends are sockets: each queue's limit has two parts */
     char *uris;                          /* "local\0remote\0" for ZMQ_EVENT_PIPES_STATS, or NULL: set once
                                           * before the end is handed to its owner, freed with the pipe */
+    _Atomic(struct msg *) farewell;      /* inproc connector: the binder's ZMQ_DISCONNECT_MSG, written by
+                                          * pipe_close (NULL: none; PIPE_FAREWELL_CLOSED: too late) */
 };
+
+#define PIPE_FAREWELL_CLOSED ((struct msg *)&pipe_farewell_closed)
+extern const int pipe_farewell_closed;
 
 struct pipe {
     struct pipe_queue queue[2];
@@ -243,5 +248,9 @@ bool pipe_peer_closed(struct pipe_end *e);
 /* This end is done: the peer is woken; unread inbound frames are dropped when the pipe is freed; frames
  * already flushed outbound stay readable by the peer (linger). Drops the owner's reference. */
 void pipe_close(struct pipe_end *e);
+/* Gives e a last message to write when it closes (a heap struct msg, taken over): the binder's
+ * ZMQ_DISCONNECT_MSG on an inproc connector's end. Any thread may set it once, while e's owner may be
+ * closing it: a farewell that comes after the close is freed unsent. */
+void pipe_set_farewell(struct pipe_end *e, struct msg *m);
 
 #endif

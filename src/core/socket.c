@@ -15,6 +15,7 @@
 #include "core/monitor.h"
 #include "core/msg.h"
 #include "core/option_table.h"
+#include "core/peer_msg.h"
 #include "core/pipe.h"
 #include "core/reactor.h"
 #include "core/socket_safe.h"
@@ -584,6 +585,8 @@ static int setopt_locked(struct socket *s, int option, const void *value, size_t
     const struct opt_desc *d = socket_option(s, option, OPT_SET);
     if (!d)
         return -EINVAL;
+    if (d->home == HOME_SOCKET)   /* the only settable ones: ZMQ_HELLO_MSG, ZMQ_DISCONNECT_MSG */
+        return peer_msg_set(option == OPT_HELLO_MSG ? &s->hello_msg : &s->disconnect_msg, value, len);
     if (d->home == HOME_OPTIONS) {
         int rc = options_set(&s->opt, d, value, len);
         if (rc == 0 && (option == ZMQ_SNDHWM || option == ZMQ_RCVHWM))
@@ -633,6 +636,14 @@ static int getopt_locked(struct socket *s, int option, void *value, size_t *len)
     return options_get(&s->opt, d, value, len);
 }
 
+int socket_peer_state(struct socket *s, const void *id, size_t len)
+{
+    if (!s->ops->peer_state)
+        return -ENOTSUP;
+    (void)socket_process_commands(s, 0);   /* peers attached meanwhile count; ETERM: answer all the same */
+    return s->ops->peer_state(s->proto, id, len);
+}
+
 /* ---- close ------------------------------------------------------------------------------------------- */
 int socket_close(struct socket *s)
 {
@@ -673,6 +684,8 @@ int socket_close(struct socket *s)
     mailbox_unref(s->mbox);
     free(s->pipes);
     free(s->dead);
+    peer_msg_unref(s->hello_msg);
+    peer_msg_unref(s->disconnect_msg);
     options_wipe_secrets(&s->opt);
     socket_safe_fini(&s->safe);
     free(s);

@@ -30,6 +30,7 @@
 struct ctx;
 struct mailbox;
 struct msg;
+struct peer_msg;
 struct pipe_end;
 struct reactor;
 struct endpoint;
@@ -60,6 +61,8 @@ struct socket {
     struct monitor *monitor;            /* the monitor slot (core/monitor.h): always set, maybe stopped */
     size_t slot;                        /* index in the context's socket list */
     struct socket_safe safe;            /* thread-safe types (CLIENT, SERVER): the lock every call takes */
+    struct peer_msg *hello_msg;         /* ZMQ_HELLO_MSG (core/peer_msg.h), or NULL */
+    struct peer_msg *disconnect_msg;    /* ZMQ_DISCONNECT_MSG, or NULL */
 };
 
 #define SOCKET_TAG 0x5a494e43u
@@ -80,6 +83,9 @@ int socket_process_commands(struct socket *s, int timeout_ms);
 int socket_process_commands_held(struct socket *s, int timeout_ms);
 /* ZMQ_POLLIN / ZMQ_POLLOUT bits. */
 int socket_events(struct socket *s);
+/* zmq_socket_get_peer_state: the socket type's answer after the queued commands (new peers) ran;
+ * -ENOTSUP for types without routing ids. */
+int socket_peer_state(struct socket *s, const void *id, size_t len);
 
 /* ZINC_POLLIN_FD (core/socket_level.c): the fd, made on first use (or -errno); and the sync after every call
  * that may change ZMQ_POLLIN, which costs sockets that never asked one branch. */

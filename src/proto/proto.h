@@ -36,6 +36,9 @@ struct proto_ops {
      * table (core/option_table.c) gives this type, after the table's size and range checks; -ENOENT for
      * "not mine" becomes EINVAL. */
     int (*setopt)(void *self, int option, const void *value, size_t len);
+    /* zmq_socket_get_peer_state (optional; NULL: -ENOTSUP): ZMQ_POLLOUT if the peer with this routing id
+     * can take a message now, else 0; -EHOSTUNREACH for an id no connected peer has. */
+    int (*peer_state)(void *self, const void *id, size_t len);
 };
 
 /* libzmq's draft socket types (zmq.h defines them only under ZMQ_BUILD_DRAFT_API). */

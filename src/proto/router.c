@@ -367,6 +367,17 @@ static int router_setopt(void *self, int option, const void *value, size_t len)
     return opt_get_flag(value, len, field);
 }
 
+/* libzmq's answer: the peer's pipe below its high-water mark (ZMQ_POLLOUT) or not (0); an id that no
+ * peer holds, or whose peer has gone, is EHOSTUNREACH. */
+static int router_peer_state(void *self, const void *id, size_t len)
+{
+    struct router *r = self;
+    struct route_peer *peer = len <= ROUTE_ID_MAX ? router_table_find(&r->table, id, len) : NULL;
+    if (!peer || pipe_peer_closed(peer->end))
+        return -EHOSTUNREACH;
+    return pipe_check_write(peer->end) ? ZMQ_POLLOUT : 0;
+}
+
 const struct proto_ops proto_router = {
     .type = ZMQ_ROUTER,
     .name = "ROUTER",
@@ -382,4 +393,5 @@ const struct proto_ops proto_router = {
     .has_in = router_has_in,
     .has_out = router_has_out,
     .setopt = router_setopt,
+    .peer_state = router_peer_state,
 };

@@ -9,6 +9,7 @@
 
 #include "core/ctx.h"
 #include "core/mailbox.h"
+#include "core/peer_msg.h"
 #include "core/pipe.h"
 #include "core/socket.h"
 #include "transport/transport.h"
@@ -55,6 +56,32 @@ static void push_routing_id(struct pipe_end *e, const struct options *ours)
     pipe_flush(e);
 }
 
+/* ZMQ_HELLO_MSG over inproc: the sender writes its hello into its own end when the pipe is made (libzmq
+ * does the same), so it is the first message the peer reads; hello is NULL when there is none. */
+static void push_hello(struct pipe_end *e, const struct peer_msg *hello)
+{
+    struct msg m;
+    if (!hello || peer_msg_to_msg(hello, &m) < 0)
+        return;
+    if (pipe_write(e, &m) < 0)
+        msg_close(&m);
+    pipe_flush(e);
+}
+
+/* ZMQ_DISCONNECT_MSG over inproc: the connector's end writes the binder's message when the connector
+ * closes it (zmq_close, zmq_disconnect), as libzmq's connect pipe does; the binder is the accepting side. */
+static void give_farewell(struct pipe_end *connector_end, const struct peer_msg *bye)
+{
+    struct msg *m = bye ? malloc(sizeof *m) : NULL;
+    if (!m)
+        return;
+    if (peer_msg_to_msg(bye, m) < 0) {
+        free(m);
+        return;
+    }
+    pipe_set_farewell(connector_end, m);
+}
+
 /* Hands the binder its end: directly if the binder is the caller, by command otherwise. -ENOMEM: the end
  * is closed and the binder never sees it. */
 static int give_to_binder(struct socket *caller, struct socket *binder, struct mailbox *mbox,
@@ -88,11 +115,15 @@ static int inproc_bind(struct socket *s, const char *name, struct endpoint *ep)
     b->s = s;
     b->mbox = s->mbox;
     b->opt = s->opt;
+    b->hello = peer_msg_ref(peer_msg_hello_for(s->opt.type, s->hello_msg));
+    b->disconnect = peer_msg_ref(peer_msg_disconnect_for(s->opt.type, s->disconnect_msg));
     mailbox_ref(b->mbox);
     pthread_mutex_lock(&c->lock);
     for (struct inproc_binding *x = c->bindings; x; x = x->next) {
         if (strcmp(x->name, name) == 0) {
             pthread_mutex_unlock(&c->lock);
+            peer_msg_unref(b->hello);
+            peer_msg_unref(b->disconnect);
             mailbox_unref(b->mbox);
             free(b->name);
             free(b);
@@ -123,6 +154,8 @@ static int inproc_bind(struct socket *s, const char *name, struct endpoint *ep)
          * write (see id_in_band); nothing else reads a connector's peer_id. */
         if (pipe_peer_end(p->end)->id_in_band)
             push_routing_id(p->end, &s->opt);
+        push_hello(p->end, b->hello);
+        give_farewell(pipe_peer_end(p->end), b->disconnect);
         (void)give_to_binder(s, s, s->mbox, p->end);   /* ENOMEM: that connector sees its peer gone */
         free(p->name);
         free(p);
@@ -173,6 +206,8 @@ static int inproc_connect(struct socket *s, const char *name, struct endpoint *e
         mailbox_ref(b->mbox);
         struct mailbox *bmbox = b->mbox;
         struct socket *binder = b->s;
+        push_hello(theirs, b->hello);   /* under the lock: b is not freed meanwhile */
+        give_farewell(mine, b->disconnect);
         pthread_mutex_unlock(&c->lock);
         int grc = give_to_binder(s, binder, bmbox, theirs);
         mailbox_unref(bmbox);
@@ -189,6 +224,8 @@ static int inproc_connect(struct socket *s, const char *name, struct endpoint *e
         c->pending = pending;
         pthread_mutex_unlock(&c->lock);
     }
+    /* Before the attach, so the hello comes ahead of a ZMQ_PROBE_ROUTER probe, as in libzmq. */
+    push_hello(mine, peer_msg_hello_for(s->opt.type, s->hello_msg));
     int rc = socket_attach_pipe(s, mine);
     if (rc < 0) {
         pipe_close(mine);
@@ -209,6 +246,8 @@ static void inproc_close(struct socket *s, struct endpoint *ep, int linger)
         if (*pp == ep->impl) {
             struct inproc_binding *b = *pp;
             *pp = b->next;
+            peer_msg_unref(b->hello);
+            peer_msg_unref(b->disconnect);
             mailbox_unref(b->mbox);
             free(b->name);
             free(b);

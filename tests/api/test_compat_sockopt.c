@@ -405,11 +405,13 @@ static void routing_id_shall_take_one_to_255_bytes(void)
     }
 }
 
-/* Numbers libzmq 4.3.4 does not know (or, like VMCI, does not build on Linux): EINVAL both ways. */
+/* Numbers libzmq 4.3.4 does not know (or, like VMCI, does not build on Linux): EINVAL both ways. Not the
+ * draft options zinc implements, which Debian's build (no draft API) refuses: ZMQ_ROUTER_NOTIFY (97),
+ * ZMQ_HELLO_MSG (110), ZMQ_DISCONNECT_MSG (111); tests/draft/ covers them. */
 static void unknown_options_shall_be_einval_both_ways(void)
 {
-    const int unknown[] = {-1,  0,   1,   2,   3,   10,  20,  26,  29,  30,  67,  70,  82,  83,  85,  86, 87,
-                           88,  95,  97,  101, 102, 103, 104, 105, 106, 107, 110, 111, 112, 113, 1000};
+    const int unknown[] = {-1, 0,  1,  2,  3,   10,  20,  26,  29,  30,  67,  70,  82,  83,  85,
+                           86, 87, 88, 95, 101, 102, 103, 104, 105, 106, 107, 112, 113, 1000};
     for (int type = 0; type < TYPE_COUNT; type++) {
         void *s = new_socket(type);
         for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
