@@ -8,6 +8,8 @@
 
 #include "testutil.h"
 
+#include "peer_process.h"
+
 static void *ctx;
 
 /* The next message is [id][""] (id of idlen bytes). */
@@ -42,33 +44,6 @@ static void *dealer_with_id(const char *id, const char *ep)
     CHECK_OK(zmq_setsockopt(dealer, ZMQ_ROUTING_ID, id, strlen(id)));
     CHECK_OK(zmq_connect(dealer, ep));
     return dealer;
-}
-
-/* A peer in a process of its own (re-executing this program, so the child starts single-threaded, as
- * ThreadSanitizer requires): a DEALER with routing id id that connects to ep, sends "alive" and waits to
- * be stopped or killed. */
-static int peer_process_main(int argc, char **argv)
-{
-    if (argc != 4 || strcmp(argv[1], "--peer") != 0)
-        return -1;
-    void *c = zmq_ctx_new();
-    void *d = zmq_socket(c, ZMQ_DEALER);
-    zmq_setsockopt(d, ZMQ_ROUTING_ID, argv[2], strlen(argv[2]));
-    zmq_connect(d, argv[3]);
-    zmq_send(d, "alive", 5, 0);
-    for (;;)
-        pause();
-}
-
-static pid_t spawn_peer(const char *id, const char *ep)
-{
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        execl("/proc/self/exe", "peer", "--peer", id, ep, (char *)NULL);
-        _exit(127);
-    }
-    return pid;
 }
 
 /* ---- the option --------------------------------------------------------------------------------------- */
