@@ -18,8 +18,10 @@
  *     the next wait begins after the last one reported, so no ready item is starved (libzmq always starts
  *     from the first and may report the same subset forever; its manual allows either).
  *
- * Thread-safe sockets (CLIENT, SERVER, ...: not in zinc yet) need nothing else from this table: an item
- * is waited on through poller_item_fd and judged by socket_events. A socket that several pollers may wait
+ * Thread-safe sockets (CLIENT, SERVER) are waited on the same way: through poller_item_fd (their mailbox
+ * fd) and judged by socket_events. KNOWN GAP: another thread using the same socket may drain that mailbox
+ * between our look and our sleep, so the wait can miss a wake-up (zmq_poll registers a per-thread waiter,
+ * core/poll.c poll_watch; this table does not yet). A socket that several pollers may wait
  * on at once needs a readiness fd that one waiter's socket_events does not drain from under another;
  * libzmq gives each poller its own signaler, which such sockets poke. Here that is poller_item_fd
  * returning a per-poller fd the socket knows of, and poller_fd handing the same fd out as zmq_poller_fd,
