@@ -41,8 +41,8 @@ enum opt_home {
 #define OPT_NULL_CLEARS 4u      /* strings: (NULL, 0) resets to empty */
 #define OPT_EMPTY_OK 8u         /* strings: a non-NULL value of length 0 is accepted */
 
-#define OPT_TYPES_ALL 0x3fffu   /* a bit per socket type: the 12 stable ZMQ_PAIR..ZMQ_STREAM, then the
-                                 * draft ZMQ_SERVER (12) and ZMQ_CLIENT (13) */
+#define OPT_TYPES_ALL 0x1fffffu /* a bit per socket type: the 12 stable ZMQ_PAIR..ZMQ_STREAM, then the
+                                 * draft ZMQ_SERVER (12) .. ZMQ_CHANNEL (20) */
 #define OPT_TYPE(t) (1u << (t))
 
 struct opt_desc {
@@ -52,7 +52,7 @@ struct opt_desc {
     uint8_t home;               /* enum opt_home */
     uint8_t flags;              /* OPT_SET | OPT_GET | ... */
     uint8_t mech;               /* ZMQ_NULL (always available), ZMQ_PLAIN, ZMQ_CURVE, ZMQ_GSSAPI */
-    uint16_t types;             /* socket types that take it */
+    uint32_t types;             /* socket types that take it */
     int64_t min, max;           /* numbers: the valid range; strings: the valid lengths */
     int64_t dflt;               /* numbers: libzmq's default */
     size_t offset;              /* HOME_OPTIONS numbers and strings: the field in struct options */

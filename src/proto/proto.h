@@ -44,6 +44,13 @@ struct proto_ops {
 /* libzmq's draft socket types (zmq.h defines them only under ZMQ_BUILD_DRAFT_API). */
 #define PROTO_SERVER 12
 #define PROTO_CLIENT 13
+#define PROTO_RADIO 14
+#define PROTO_DISH 15
+#define PROTO_GATHER 16
+#define PROTO_SCATTER 17
+#define PROTO_DGRAM 18
+#define PROTO_PEER 19
+#define PROTO_CHANNEL 20
 
 const struct proto_ops *proto_find(int type);
 

@@ -132,19 +132,23 @@ size_t zmtp_error_write(uint8_t *out, size_t cap, const char *reason)
 
 enum {
     ST_PAIR, ST_PUB, ST_SUB, ST_REQ, ST_REP, ST_DEALER, ST_ROUTER, ST_PULL, ST_PUSH, ST_XPUB, ST_XSUB,
-    ST_STREAM, ST_SERVER, ST_CLIENT, ST_COUNT
+    ST_STREAM, ST_SERVER, ST_CLIENT, ST_RADIO, ST_DISH, ST_GATHER, ST_SCATTER, ST_DGRAM, ST_PEER, ST_CHANNEL,
+    ST_COUNT
 };
 
 static const char *const socket_type_names[ST_COUNT] = {
     [ST_PAIR] = "PAIR",     [ST_PUB] = "PUB",       [ST_SUB] = "SUB",   [ST_REQ] = "REQ",
     [ST_REP] = "REP",       [ST_DEALER] = "DEALER", [ST_ROUTER] = "ROUTER", [ST_PULL] = "PULL",
     [ST_PUSH] = "PUSH",     [ST_XPUB] = "XPUB",     [ST_XSUB] = "XSUB", [ST_STREAM] = "STREAM",
-    [ST_SERVER] = "SERVER", [ST_CLIENT] = "CLIENT",
+    [ST_SERVER] = "SERVER", [ST_CLIENT] = "CLIENT", [ST_RADIO] = "RADIO",   [ST_DISH] = "DISH",
+    [ST_GATHER] = "GATHER", [ST_SCATTER] = "SCATTER", [ST_DGRAM] = "DGRAM", [ST_PEER] = "PEER",
+    [ST_CHANNEL] = "CHANNEL",
 };
 
 #define ST_BIT(t) (1u << (t))
-/* Row = our type, bits = peer types we accept. The RFC 23 table, which is symmetric; STREAM has an empty
- * row because a STREAM socket speaks raw TCP and never reaches a handshake. */
+/* Row = our type, bits = peer types we accept. The RFC 23 table, which is symmetric, with the draft types'
+ * pairs (RFC 41, 48, 49, 51; CHANNEL with itself, as libzmq). STREAM and DGRAM have empty rows: STREAM
+ * speaks raw TCP and DGRAM raw UDP, so neither reaches a handshake. */
 static const unsigned socket_type_peers[ST_COUNT] = {
     [ST_PAIR] = ST_BIT(ST_PAIR),
     [ST_PUB] = ST_BIT(ST_SUB) | ST_BIT(ST_XSUB),
@@ -160,6 +164,13 @@ static const unsigned socket_type_peers[ST_COUNT] = {
     [ST_STREAM] = 0,
     [ST_SERVER] = ST_BIT(ST_CLIENT),   /* RFC 41 */
     [ST_CLIENT] = ST_BIT(ST_SERVER),
+    [ST_RADIO] = ST_BIT(ST_DISH),      /* RFC 48 */
+    [ST_DISH] = ST_BIT(ST_RADIO),
+    [ST_GATHER] = ST_BIT(ST_SCATTER),  /* RFC 49 */
+    [ST_SCATTER] = ST_BIT(ST_GATHER),
+    [ST_DGRAM] = 0,
+    [ST_PEER] = ST_BIT(ST_PEER),       /* RFC 51 */
+    [ST_CHANNEL] = ST_BIT(ST_CHANNEL),
 };
 
 const char *zmtp_socket_type_name(int type)
@@ -173,7 +184,7 @@ const char *zmtp_socket_type_name(int type)
 int zmtp_socket_type_from_name(const uint8_t *name, size_t len)
 {
     for (int type = 0; type < ST_COUNT; type++) {
-        if (type != ST_STREAM && strlen(socket_type_names[type]) == len && memcmp(socket_type_names[type], name, len) == 0)
+        if (zmtp_socket_type_handshakes(type) && strlen(socket_type_names[type]) == len && memcmp(socket_type_names[type], name, len) == 0)
             return type;
     }
     return -1;
@@ -181,7 +192,7 @@ int zmtp_socket_type_from_name(const uint8_t *name, size_t len)
 
 bool zmtp_socket_type_handshakes(int type)
 {
-    return type >= 0 && type < ST_COUNT && type != ST_STREAM;
+    return type >= 0 && type < ST_COUNT && type != ST_STREAM && type != ST_DGRAM;
 }
 
 bool zmtp_socket_types_compatible(int ours, int theirs)

@@ -299,25 +299,30 @@ static void test_peer_property(void)
 
 /* ---- socket types -------------------------------------------------------------------------------- */
 
-enum { PAIR, PUB, SUB, REQ, REP, DEALER, ROUTER, PULL, PUSH, XPUB, XSUB, STREAM, SERVER, CLIENT };
+enum { PAIR, PUB, SUB, REQ, REP, DEALER, ROUTER, PULL, PUSH, XPUB, XSUB, STREAM, SERVER, CLIENT, RADIO, DISH,
+       GATHER, SCATTER, DGRAM, PEER, CHANNEL };
 
 static void test_socket_type_names(void)
 {
     static const char *const names[] = {"PAIR", "PUB",  "SUB",  "REQ",  "REP",  "DEALER", "ROUTER",
-                                        "PULL", "PUSH", "XPUB", "XSUB", "STREAM", "SERVER", "CLIENT"};
+                                        "PULL", "PUSH", "XPUB", "XSUB", "STREAM", "SERVER", "CLIENT",
+                                        "RADIO", "DISH", "GATHER", "SCATTER", "DGRAM", "PEER", "CHANNEL"};
 
-    for (int t = PAIR; t <= CLIENT; t++) {
+    for (int t = PAIR; t <= CHANNEL; t++) {
+        bool wire = t != STREAM && t != DGRAM;   /* raw TCP and raw UDP: never in a READY */
         CHECK(strcmp(zmtp_socket_type_name(t), names[t]) == 0);
-        CHECK_EQ(zmtp_socket_type_from_name((const uint8_t *)names[t], strlen(names[t])), t == STREAM ? -1 : t);
+        CHECK_EQ(zmtp_socket_type_from_name((const uint8_t *)names[t], strlen(names[t])), wire ? t : -1);
+        CHECK_EQ(zmtp_socket_type_handshakes(t), wire);
     }
     CHECK(zmtp_socket_type_name(-1) == NULL);
-    CHECK(zmtp_socket_type_name(CLIENT + 1) == NULL);   /* RADIO and later: not yet */
+    CHECK(zmtp_socket_type_name(CHANNEL + 1) == NULL);
     CHECK_EQ(zmtp_socket_type_from_name(B("dealer")), -1);
     CHECK_EQ(zmtp_socket_type_from_name(B("DEALE")), -1);
     CHECK_EQ(zmtp_socket_type_from_name(B("DEALERS")), -1);
     CHECK_EQ(zmtp_socket_type_from_name(B("CLIENT")), CLIENT);
     CHECK_EQ(zmtp_socket_type_from_name(B("CLIENTS")), -1);
-    CHECK_EQ(zmtp_socket_type_from_name(B("RADIO")), -1);
+    CHECK_EQ(zmtp_socket_type_from_name(B("RADIO")), RADIO);
+    CHECK_EQ(zmtp_socket_type_from_name(B("RADI")), -1);
     CHECK_EQ(zmtp_socket_type_from_name(B("PUB\0")), -1);
     CHECK_EQ(zmtp_socket_type_from_name((const uint8_t *)"", 0), -1);
 }
@@ -328,22 +333,25 @@ static void test_socket_type_table(void)
         {PAIR, PAIR},     {PUB, SUB},     {PUB, XSUB},      {XPUB, SUB},     {XPUB, XSUB},
         {REQ, REP},       {REQ, ROUTER},  {REP, DEALER},    {DEALER, DEALER}, {DEALER, ROUTER},
         {ROUTER, ROUTER}, {PULL, PUSH},   {SERVER, CLIENT},   /* RFC 41 */
+        {RADIO, DISH},    /* RFC 48 */    {GATHER, SCATTER},  /* RFC 49 */
+        {PEER, PEER},     /* RFC 51 */    {CHANNEL, CHANNEL},
     };
-    bool want[CLIENT + 1][CLIENT + 1];
+    bool want[CHANNEL + 1][CHANNEL + 1];
 
     memset(want, 0, sizeof want);
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
         want[pairs[i][0]][pairs[i][1]] = true;
         want[pairs[i][1]][pairs[i][0]] = true;
     }
-    for (int a = -1; a <= CLIENT + 1; a++) {
-        for (int b = -1; b <= CLIENT + 1; b++) {
-            bool w = a >= 0 && b >= 0 && a <= CLIENT && b <= CLIENT && want[a][b];
+    for (int a = -1; a <= CHANNEL + 1; a++) {
+        for (int b = -1; b <= CHANNEL + 1; b++) {
+            bool w = a >= 0 && b >= 0 && a <= CHANNEL && b <= CHANNEL && want[a][b];
             CHECK_EQ(zmtp_socket_types_compatible(a, b), w);
         }
     }
     CHECK(!zmtp_socket_types_compatible(PUSH, PUSH));
     CHECK(!zmtp_socket_types_compatible(STREAM, STREAM));
+    CHECK(!zmtp_socket_types_compatible(DGRAM, DGRAM));
     CHECK(!zmtp_socket_types_compatible(1000, PAIR));
 }
 
