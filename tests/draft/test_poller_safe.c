@@ -46,7 +46,7 @@ static void pair_up(void *ctx, const char *transport, void **server, void **clie
 }
 
 /* 1 if fd is readable within ms. */
-TU_UNUSED static int fd_readable(int fd, int ms)
+static int fd_readable(int fd, int ms)
 {
     struct pollfd pfd = {.fd = fd, .events = POLLIN};
     int rc = poll(&pfd, 1, ms);
@@ -259,10 +259,233 @@ static void several_pollers_one_socket(const char *transport)
     CHECK_OK(zmq_ctx_term(ctx));
 }
 
+/* ---- zmq_poller_fd --------------------------------------------------------------------------------- */
+
+/* EINVAL (fd untouched) until a thread-safe socket is added, whatever else is registered; then an open fd,
+ * the same one after the socket is removed and while others come and go (libzmq keeps its signaler until
+ * the poller is destroyed); EFAULT for a NULL fd or a bad poller; the fd is closed by zmq_poller_destroy. */
+static void poller_fd_rules(void)
+{
+    void *ctx = CHECK_PTR(zmq_ctx_new());
+    void *poller = CHECK_PTR(zmq_poller_new());
+    zmq_fd_t fd = 12345;
+    CHECK_ERR(zmq_poller_fd(poller, &fd), EINVAL);
+    void *pair = test_socket(ctx, ZMQ_PAIR);
+    int pipefd[2];
+    CHECK_OK(pipe(pipefd));
+    CHECK_OK(zmq_poller_add(poller, pair, NULL, ZMQ_POLLIN));
+    CHECK_OK(zmq_poller_add_fd(poller, pipefd[0], NULL, ZMQ_POLLIN));
+    CHECK_ERR(zmq_poller_fd(poller, &fd), EINVAL);
+    CHECK_EQ(fd, 12345);
+    CHECK_ERR(zmq_poller_fd(poller, NULL), EFAULT);
+    CHECK_ERR(zmq_poller_fd(NULL, &fd), EFAULT);
+    void *server = test_socket(ctx, ZMQ_SERVER);
+    void *client = test_socket(ctx, ZMQ_CLIENT);
+    CHECK_OK(zmq_poller_add(poller, server, NULL, 0));   /* no events yet: the fd exists all the same */
+    CHECK_OK(zmq_poller_fd(poller, &fd));
+    CHECK(fd >= 0 && fd != 12345);
+    CHECK(fcntl(fd, F_GETFD) >= 0);
+    CHECK_ERR(zmq_poller_fd(poller, NULL), EFAULT);
+    CHECK_OK(zmq_poller_add(poller, client, NULL, ZMQ_POLLIN));
+    zmq_fd_t again = -1;
+    CHECK_OK(zmq_poller_fd(poller, &again));
+    CHECK_EQ(again, fd);
+    CHECK_OK(zmq_poller_remove(poller, server));
+    CHECK_OK(zmq_poller_remove(poller, client));
+    again = -1;
+    CHECK_OK(zmq_poller_fd(poller, &again));
+    CHECK_EQ(again, fd);
+    CHECK_EQ(zmq_poller_size(poller), 2);
+    CHECK_OK(zmq_poller_destroy(&poller));
+    CHECK(fcntl(fd, F_GETFD) < 0 && errno == EBADF);
+    close(pipefd[0]);
+    close(pipefd[1]);
+    close_zero_linger(pair);
+    close_zero_linger(client);
+    close_zero_linger(server);
+    CHECK_OK(zmq_ctx_term(ctx));
+}
+
+/* Waits with timeout 0 until one finds nothing and leaves the poller's fd quiet: a look that ran commands
+ * signals the fd once more (a spurious wake-up is allowed, a lost one is not). */
+static void settle(void *poller, zmq_fd_t fd)
+{
+    zmq_poller_event_t ev[2];
+    for (int i = 0; i < 5; i++) {
+        CHECK_ERR(zmq_poller_wait_all(poller, ev, 2, 0), EAGAIN);
+        if (!fd_readable(fd, 0))
+            return;
+    }
+    CHECK(!fd_readable(fd, 0));
+}
+
+/* The fd as an application's event loop uses it: quiet while nothing happens, readable once a message
+ * arrives (wait_all with timeout 0 then says which socket), quiet again once that is taken; readable when
+ * the context shuts down (wait_all then says ETERM). */
+static void poller_fd_wakes(const char *transport)
+{
+    void *ctx = CHECK_PTR(zmq_ctx_new());
+    void *server, *client;
+    uint32_t rid;
+    pair_up(ctx, transport, &server, &client, &rid);
+    void *poller = CHECK_PTR(zmq_poller_new());
+    CHECK_OK(zmq_poller_add(poller, server, server, ZMQ_POLLIN));
+    zmq_fd_t fd;
+    CHECK_OK(zmq_poller_fd(poller, &fd));
+    settle(poller, fd);
+    CHECK(!fd_readable(fd, 100));
+    for (int i = 0; i < 5; i++) {
+        send_str(client, "wake");
+        CHECK(fd_readable(fd, 2000));
+        zmq_poller_event_t ev[2];
+        CHECK_EQ(CHECK_OK(zmq_poller_wait_all(poller, ev, 2, 0)), 1);
+        CHECK(ev[0].socket == server && ev[0].user_data == server && ev[0].events == ZMQ_POLLIN);
+        char buf[16];
+        CHECK_EQ(zmq_recv(server, buf, sizeof buf, ZMQ_DONTWAIT), 4);
+        settle(poller, fd);
+    }
+    CHECK_OK(zmq_ctx_shutdown(ctx));
+    CHECK(fd_readable(fd, 2000));
+    zmq_poller_event_t ev;
+    CHECK_ERR(zmq_poller_wait(poller, &ev, 0), ETERM);
+    CHECK_OK(zmq_poller_destroy(&poller));
+    close_zero_linger(client);
+    close_zero_linger(server);
+    CHECK_OK(zmq_ctx_term(ctx));
+}
+
+/* The fd wakes for a message even when another thread drains the socket's mailbox first (B, above): the
+ * application polls only the poller's fd. */
+static void poller_fd_while_others_use_it(const char *transport)
+{
+    void *ctx = CHECK_PTR(zmq_ctx_new());
+    void *server, *client;
+    uint32_t rid;
+    pair_up(ctx, transport, &server, &client, &rid);
+    void *poller = CHECK_PTR(zmq_poller_new());
+    CHECK_OK(zmq_poller_add(poller, server, NULL, ZMQ_POLLIN));
+    zmq_fd_t fd;
+    CHECK_OK(zmq_poller_fd(poller, &fd));
+    struct busy b = {.server = server, .rid = rid};
+    pthread_t tb;
+    CHECK_EQ(pthread_create(&tb, NULL, busy_main, &b), 0);
+    int missed = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        settle(poller, fd);
+        send_str(client, "round");
+        if (!fd_readable(fd, ROUND_MS)) {
+            missed++;
+            continue;
+        }
+        zmq_poller_event_t ev;
+        int64_t deadline = now_ms() + ROUND_MS;   /* readable: a spurious wake-up may come first */
+        while (zmq_poller_wait(poller, &ev, 0) < 0 && now_ms() < deadline)
+            CHECK(fd_readable(fd, ROUND_MS));
+        CHECK(ev.socket == server && ev.events == ZMQ_POLLIN);
+        char buf[16];
+        CHECK_EQ(zmq_recv(server, buf, sizeof buf, ZMQ_DONTWAIT), 5);
+    }
+    atomic_store(&b.stop, true);
+    pthread_join(tb, NULL);
+    int errors = atomic_load(&b.errors);
+    CHECK_EQ(errors, 0);
+    CHECK_EQ(missed, 0);
+    CHECK_OK(zmq_poller_destroy(&poller));
+    close_zero_linger(client);
+    close_zero_linger(server);
+    CHECK_OK(zmq_ctx_term(ctx));
+}
+
+/* CPU time this thread used, in milliseconds. */
+static int64_t thread_cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* With events 0 a thread-safe socket neither wakes the fd nor spins a wait (its unread mailbox would keep
+ * waking a poll that then never asks it), and other items are still served; events again: it wakes. */
+static void disabled_safe_socket(void)
+{
+    void *ctx = CHECK_PTR(zmq_ctx_new());
+    void *server, *client;
+    uint32_t rid;
+    pair_up(ctx, "tcp", &server, &client, &rid);
+    void *poller = CHECK_PTR(zmq_poller_new());
+    int pipefd[2];
+    CHECK_OK(pipe(pipefd));
+    CHECK_OK(zmq_poller_add(poller, server, NULL, ZMQ_POLLIN));
+    CHECK_OK(zmq_poller_add_fd(poller, pipefd[0], NULL, ZMQ_POLLIN));
+    zmq_fd_t fd;
+    CHECK_OK(zmq_poller_fd(poller, &fd));
+    settle(poller, fd);
+    CHECK_OK(zmq_poller_modify(poller, server, 0));
+    send_str(client, "quiet");
+    CHECK(!fd_readable(fd, 200));
+    zmq_poller_event_t ev;
+    int64_t t0 = now_ms(), cpu0 = thread_cpu_ms();
+    CHECK_ERR(zmq_poller_wait(poller, &ev, 300), EAGAIN);
+    CHECK(now_ms() - t0 >= 290);
+    CHECK_INT(thread_cpu_ms() - cpu0, <, 100);
+    CHECK_EQ(write(pipefd[1], "x", 1), 1);
+    CHECK_OK(zmq_poller_wait(poller, &ev, 1000));
+    CHECK(ev.socket == NULL && ev.fd == pipefd[0] && ev.events == ZMQ_POLLIN);
+    CHECK_OK(zmq_poller_modify_fd(poller, pipefd[0], 0));
+    CHECK_OK(zmq_poller_modify(poller, server, ZMQ_POLLIN));
+    CHECK(fd_readable(fd, 2000));
+    CHECK_OK(zmq_poller_wait(poller, &ev, 1000));
+    CHECK(ev.socket == server && ev.events == ZMQ_POLLIN);
+    CHECK_OK(zmq_poller_destroy(&poller));
+    close(pipefd[0]);
+    close(pipefd[1]);
+    close_zero_linger(client);
+    close_zero_linger(server);
+    CHECK_OK(zmq_ctx_term(ctx));
+}
+
+/* The poller's waiter leaves the socket's list on remove and destroy (the socket runs commands afterwards:
+ * ASan sees any write through a freed waiter), and a socket closed while still registered (undefined in
+ * libzmq's manual, but libzmq's destructor copes) lets the poller be destroyed afterwards. */
+static void lifetimes(void)
+{
+    void *ctx = CHECK_PTR(zmq_ctx_new());
+    void *server, *client;
+    uint32_t rid;
+    pair_up(ctx, "tcp", &server, &client, &rid);
+    char buf[16];
+    for (int how = 0; how < 2; how++) {
+        void *poller = CHECK_PTR(zmq_poller_new());
+        CHECK_OK(zmq_poller_add(poller, server, NULL, ZMQ_POLLIN));
+        CHECK_OK(zmq_poller_add(poller, client, NULL, ZMQ_POLLIN));
+        if (how == 0)
+            CHECK_OK(zmq_poller_remove(poller, server));
+        else
+            CHECK_OK(zmq_poller_destroy(&poller));
+        send_str(client, "after");
+        CHECK(poll_in(server, 2000));
+        CHECK_EQ(zmq_recv(server, buf, sizeof buf, ZMQ_DONTWAIT), 5);
+        if (poller)
+            CHECK_OK(zmq_poller_destroy(&poller));
+    }
+    void *poller = CHECK_PTR(zmq_poller_new());
+    CHECK_OK(zmq_poller_add(poller, server, NULL, ZMQ_POLLIN));
+    CHECK_OK(zmq_poller_add(poller, client, NULL, ZMQ_POLLIN));
+    close_zero_linger(client);
+    close_zero_linger(server);
+    CHECK_OK(zmq_poller_destroy(&poller));
+    CHECK_OK(zmq_ctx_term(ctx));
+}
+
 int main(void)
 {
     test_begin(240);
     RUN_TRANSPORTS(wakes_while_others_use_it);
     RUN_TRANSPORTS(several_pollers_one_socket);
+    RUN(poller_fd_rules);
+    RUN_TRANSPORTS(poller_fd_wakes);
+    RUN_TRANSPORTS(poller_fd_while_others_use_it);
+    RUN(disabled_safe_socket);
+    RUN(lifetimes);
     return test_end();
 }
