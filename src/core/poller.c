@@ -205,8 +205,6 @@ static int poller_reserve(struct poller *p)
     return 0;
 }
 
-/* ---- registration ----------------------------------------------------------------------------------- */
-
 /* ---- thread-safe sockets (invariant 6) -------------------------------------------------------------- */
 
 /* Makes wake_fd and ep_fd on the first thread-safe socket: 0 or -errno (EMFILE, ENFILE, ENOMEM). */
