@@ -9,6 +9,7 @@
 #include "testutil.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -396,6 +397,41 @@ static void poller_fd_while_others_use_it(const char *transport)
     CHECK_OK(zmq_ctx_term(ctx));
 }
 
+/* zmq_poller_add of the first thread-safe socket makes the poller's fds; when the process has no fd left
+ * it fails with EMFILE (libzmq: its signaler is not valid) and registers nothing; single-threaded sockets
+ * need no fd and still go in; once fds are available again the same add succeeds. */
+static void add_without_fds(void)
+{
+    void *ctx = CHECK_PTR(zmq_ctx_new());
+    void *server = test_socket(ctx, ZMQ_SERVER);
+    void *pair = test_socket(ctx, ZMQ_PAIR);
+    void *poller = CHECK_PTR(zmq_poller_new());
+    struct rlimit old;
+    CHECK_OK(getrlimit(RLIMIT_NOFILE, &old));
+    int lowest = dup(0);   /* the lowest free fd: with the soft limit there, no new fd can be made */
+    CHECK(lowest >= 0);
+    close(lowest);
+    struct rlimit tight = {(rlim_t)lowest, old.rlim_max};
+    CHECK_OK(setrlimit(RLIMIT_NOFILE, &tight));
+    int rc = zmq_poller_add(poller, server, NULL, ZMQ_POLLIN);
+    int err = errno;
+    int rc_pair = zmq_poller_add(poller, pair, NULL, ZMQ_POLLIN);
+    CHECK_OK(setrlimit(RLIMIT_NOFILE, &old));
+    CHECK_EQ(rc, -1);
+    CHECK_EQ(err, EMFILE);
+    CHECK_EQ(rc_pair, 0);
+    CHECK_EQ(zmq_poller_size(poller), 1);
+    zmq_fd_t fd;
+    CHECK_ERR(zmq_poller_fd(poller, &fd), EINVAL);
+    CHECK_OK(zmq_poller_add(poller, server, NULL, ZMQ_POLLIN));
+    CHECK_EQ(zmq_poller_size(poller), 2);
+    CHECK_OK(zmq_poller_fd(poller, &fd));
+    CHECK_OK(zmq_poller_destroy(&poller));
+    close_zero_linger(pair);
+    close_zero_linger(server);
+    CHECK_OK(zmq_ctx_term(ctx));
+}
+
 /* CPU time this thread used, in milliseconds. */
 static int64_t thread_cpu_ms(void)
 {
@@ -483,6 +519,7 @@ int main(void)
     RUN_TRANSPORTS(wakes_while_others_use_it);
     RUN_TRANSPORTS(several_pollers_one_socket);
     RUN(poller_fd_rules);
+    RUN(add_without_fds);
     RUN_TRANSPORTS(poller_fd_wakes);
     RUN_TRANSPORTS(poller_fd_while_others_use_it);
     RUN(disabled_safe_socket);
