@@ -463,7 +463,7 @@ static void disabled_safe_socket(void)
     int64_t t0 = now_ms(), cpu0 = thread_cpu_ms();
     CHECK_ERR(zmq_poller_wait(poller, &ev, 300), EAGAIN);
     CHECK(now_ms() - t0 >= 290);
-    CHECK_INT(thread_cpu_ms() - cpu0, <, 100);
+    CHECK_INT(thread_cpu_ms() - cpu0, <, 30);   /* a wait that spun would burn most of the 300 ms */
     CHECK_EQ(write(pipefd[1], "x", 1), 1);
     CHECK_OK(zmq_poller_wait(poller, &ev, 1000));
     CHECK(ev.socket == NULL && ev.fd == pipefd[0] && ev.events == ZMQ_POLLIN);
