@@ -140,7 +140,7 @@ static void bench_usage(const char *prog, const char *extra_name)
             "  -m: the two ends in two processes (default) or two threads with their own contexts\n"
             "  (inproc always uses two threads on one context); -s curve: CURVE instead of NULL;\n"
             "  -S: how the sender sends (thr): zmq_send (default) or zmq_msg_init_size + zmq_msg_send;\n"
-            "  -w (raw_lat): block in recv() (default) or wait in poll() on the socket and an eventfd first;\n"
+            "  -w (raw_lat): block in recv() (default) or poll() on the socket and an eventfd first;\n"
             "  -p (csthr, cslat): DEALER/ROUTER (default) or CLIENT/SERVER (draft API)\n",
             bench_about, prog, extra_name ? " [" : "", extra_name ? extra_name : "", extra_name ? "]" : "",
             BENCH_MAX_SIZE);

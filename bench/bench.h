@@ -25,7 +25,7 @@ struct bench_args {
     int max_sockets;       /* > 0: ZMQ_MAX_SOCKETS for every context the harness creates */
     int wait_poll;         /* -w poll (raw_lat): wait in poll() on the socket and an eventfd before each read,
                             * as a library that must also hear its own commands does; -w block: recv() */
-    int client_server;     /* -p client (csthr, cslat): CLIENT/SERVER; -p dealer (the default): DEALER/ROUTER */
+    int client_server;     /* -p client (csthr, cslat): CLIENT/SERVER; -p dealer (default): DEALER/ROUTER */
 };
 
 /* Exit status of a program that cannot run this configuration here (bench_skip); bench/run shows the

@@ -2,7 +2,8 @@
  * the client end binds and, after a warm-up, times each of count round trips on its own; the server end
  * connects and echoes each request to its sender (by routing id, or by id frame). bench/run compares the
  * two patterns on zinc with DEALER/ROUTER on libzmq (whose Debian build has no CLIENT/SERVER).
- * Prints: cslat transport=.. pattern=.. size=.. count=.. median_us=.. p99_us=.. mean_us=.. min_us=.. max_us=.. */
+ * Prints: pattern=.., then cslat transport=.. size=.. count=.. median_us=.. p99_us=.. mean_us=.. min_us=..
+ * max_us=.. */
 #include "cs.h"
 
 #include <stdio.h>
@@ -73,7 +74,8 @@ static int cslat_server(struct bench_end *end)
 int main(int argc, char **argv)
 {
     struct bench_args args;
-    bench_parse(&args, argc, argv, "CLIENT/SERVER (-p client) or DEALER/ROUTER (-p dealer) round-trip latency; "
+    bench_parse(&args, argc, argv,
+                "CLIENT/SERVER (-p client) or DEALER/ROUTER (-p dealer) round-trip latency; "
                 "count: timed round trips", NULL, -1);
     cs_require(&args);
     return bench_run(&args, cslat_client, cslat_server, NULL);

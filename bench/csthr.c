@@ -2,7 +2,7 @@
  * way to do the same: the server end binds and times count messages from the first to the last; the
  * client end connects and sends them as fast as it can with zmq_send. Every message carries its sequence
  * number, checked on arrival; a ROUTER also receives the id frame before each one.
- * Prints: csthr transport=.. pattern=.. size=.. count=.. elapsed_s=.. msgs_s=.. mb_s=..   (MB = 10^6 bytes) */
+ * Prints: csthr transport=.. pattern=.. size=.. count=.. elapsed_s=.. msgs_s=.. mb_s=..  (MB: 10^6 bytes) */
 #include "cs.h"
 
 #include <stdio.h>
