@@ -10,7 +10,8 @@
 #include <stdint.h>
 
 /* What every benchmark program takes on its command line:
- *   prog [-t seconds] [-m fork|thread] [-s null|curve] [-S send|msg] transport size count [extra]  */
+ *   prog [-t seconds] [-m fork|thread] [-s null|curve] [-S send|msg] [-p dealer|client] transport size count
+ *        [extra]  */
 struct bench_args {
     const char *prog;      /* program name, first word of every output line */
     const char *transport; /* "tcp", "ipc" or "inproc" */
@@ -24,6 +25,7 @@ struct bench_args {
     int max_sockets;       /* > 0: ZMQ_MAX_SOCKETS for every context the harness creates */
     int wait_poll;         /* -w poll (raw_lat): wait in poll() on the socket and an eventfd before each read,
                             * as a library that must also hear its own commands does; -w block: recv() */
+    int client_server;     /* -p client (csthr, cslat): CLIENT/SERVER; -p dealer (default): DEALER/ROUTER */
 };
 
 /* Exit status of a program that cannot run this configuration here (bench_skip); bench/run shows the

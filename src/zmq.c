@@ -19,6 +19,7 @@
 #include "core/socket.h"
 #include "core/timers.h"
 #include "core/z85.h"
+#include "zmq_edge.h"
 
 #ifdef ZINC_HAVE_SODIUM
 #include <sodium.h>
@@ -26,28 +27,10 @@
 
 _Static_assert(sizeof(zmq_msg_t) == sizeof(struct msg), "zmq_msg_t and struct msg must match");
 
-static int fail(int err)
-{
-    errno = err;
-    return -1;
-}
-
-/* Turns an internal result (>= 0, or -errno) into the API's convention. */
-static int api_rc(int rc)
-{
-    return rc < 0 ? fail(-rc) : rc;
-}
-
 static struct ctx *as_ctx(void *p)
 {
     struct ctx *c = p;
     return c && c->tag == CTX_TAG ? c : NULL;
-}
-
-static struct socket *as_socket(void *p)
-{
-    struct socket *s = p;
-    return s && s->tag == SOCKET_TAG ? s : NULL;
 }
 
 static struct msg *as_msg(zmq_msg_t *m)
@@ -102,7 +85,7 @@ int zmq_ctx_term(void *context)
 {
     struct ctx *c = as_ctx(context);
     if (!c)
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     return api_rc(ctx_term(c));
 }
 
@@ -110,7 +93,7 @@ int zmq_ctx_shutdown(void *context)
 {
     struct ctx *c = as_ctx(context);
     if (!c)
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     return api_rc(ctx_shutdown(c));
 }
 
@@ -118,7 +101,7 @@ int zmq_ctx_set(void *context, int option, int optval)
 {
     struct ctx *c = as_ctx(context);
     if (!c)
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     return api_rc(ctx_set(c, option, optval));
 }
 
@@ -126,10 +109,10 @@ int zmq_ctx_get(void *context, int option)
 {
     struct ctx *c = as_ctx(context);
     if (!c)
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     int value;
     int rc = ctx_get(c, option, &value);
-    return rc < 0 ? fail(-rc) : value;
+    return rc < 0 ? api_fail(-rc) : value;
 }
 
 void *zmq_init(int io_threads)
@@ -171,67 +154,67 @@ void *zmq_socket(void *context, int type)
 
 int zmq_close(void *sock)
 {
-    struct socket *s = as_socket(sock);
+    struct socket *s = api_socket(sock);
     if (!s)
-        return fail(ENOTSOCK);
+        return api_fail(ENOTSOCK);
     return api_rc(socket_close(s));
 }
 
 int zmq_setsockopt(void *sock, int option, const void *optval, size_t optvallen)
 {
-    struct socket *s = as_socket(sock);
+    struct socket *s = api_socket(sock);
     if (!s)
-        return fail(ENOTSOCK);
+        return api_fail(ENOTSOCK);
     return api_rc(socket_setopt(s, option, optval, optvallen));
 }
 
 int zmq_getsockopt(void *sock, int option, void *optval, size_t *optvallen)
 {
-    struct socket *s = as_socket(sock);
+    struct socket *s = api_socket(sock);
     if (!s)
-        return fail(ENOTSOCK);
+        return api_fail(ENOTSOCK);
     if (!optval || !optvallen)
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     return api_rc(socket_getopt(s, option, optval, optvallen));
 }
 
 int zmq_bind(void *sock, const char *addr)
 {
-    struct socket *s = as_socket(sock);
+    struct socket *s = api_socket(sock);
     if (!s)
-        return fail(ENOTSOCK);
+        return api_fail(ENOTSOCK);
     return api_rc(socket_bind(s, addr));
 }
 
 int zmq_connect(void *sock, const char *addr)
 {
-    struct socket *s = as_socket(sock);
+    struct socket *s = api_socket(sock);
     if (!s)
-        return fail(ENOTSOCK);
+        return api_fail(ENOTSOCK);
     return api_rc(socket_connect(s, addr));
 }
 
 int zmq_unbind(void *sock, const char *addr)
 {
-    struct socket *s = as_socket(sock);
+    struct socket *s = api_socket(sock);
     if (!s)
-        return fail(ENOTSOCK);
+        return api_fail(ENOTSOCK);
     return api_rc(socket_unbind(s, addr));
 }
 
 int zmq_disconnect(void *sock, const char *addr)
 {
-    struct socket *s = as_socket(sock);
+    struct socket *s = api_socket(sock);
     if (!s)
-        return fail(ENOTSOCK);
+        return api_fail(ENOTSOCK);
     return api_rc(socket_disconnect(s, addr));
 }
 
 int zmq_socket_monitor(void *sock, const char *addr, int events)
 {
-    struct socket *s = as_socket(sock);
+    struct socket *s = api_socket(sock);
     if (!s)
-        return fail(ENOTSOCK);
+        return api_fail(ENOTSOCK);
     return api_rc(monitor_start(s, addr, events));
 }
 
@@ -250,17 +233,17 @@ int zmq_msg_init_size(zmq_msg_t *msg, size_t size)
 int zmq_msg_init_data(zmq_msg_t *msg, void *data, size_t size, zmq_free_fn *ffn, void *hint)
 {
     if (!data && size)
-        return fail(EINVAL);
+        return api_fail(EINVAL);
     return api_rc(msg_init_data(as_msg(msg), data, size, ffn, hint));
 }
 
 int zmq_msg_init_buffer(zmq_msg_t *msg, const void *buf, size_t size)
 {
     if (!buf && size)
-        return fail(EINVAL);
+        return api_fail(EINVAL);
     int rc = msg_init_size(as_msg(msg), size);
     if (rc < 0)
-        return fail(-rc);
+        return api_fail(-rc);
     if (size)
         memcpy(msg_data(as_msg(msg)), buf, size);
     return 0;
@@ -275,14 +258,14 @@ int zmq_msg_close(zmq_msg_t *msg)
 int zmq_msg_move(zmq_msg_t *dest, zmq_msg_t *src)
 {
     if (!msg_valid(as_msg(dest)))
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     return api_rc(msg_move(as_msg(dest), as_msg(src)));
 }
 
 int zmq_msg_copy(zmq_msg_t *dest, zmq_msg_t *src)
 {
     if (!msg_valid(as_msg(dest)))
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     return api_rc(msg_copy(as_msg(dest), as_msg(src)));
 }
 
@@ -310,10 +293,10 @@ int zmq_msg_get(const zmq_msg_t *msg, int property)
         /* As libzmq: the fd the connection recorded in the message's properties; -1/EINVAL without one
          * (inproc, or a message made by the application). */
         const char *fd = m->meta ? msg_meta_get(m->meta, MSG_PROP_FD) : NULL;
-        return fd ? atoi(fd) : fail(EINVAL);
+        return fd ? atoi(fd) : api_fail(EINVAL);
     }
     case ZMQ_SHARED: return msg_is_shared(m);
-    default: return fail(EINVAL);
+    default: return api_fail(EINVAL);
     }
 }
 
@@ -322,7 +305,7 @@ int zmq_msg_set(zmq_msg_t *msg, int property, int optval)
     (void)msg;
     (void)property;
     (void)optval;
-    return fail(EINVAL);
+    return api_fail(EINVAL);
 }
 
 const char *zmq_msg_gets(const zmq_msg_t *msg, const char *property)
@@ -337,31 +320,31 @@ const char *zmq_msg_gets(const zmq_msg_t *msg, const char *property)
 /* ---- sending and receiving ---------------------------------------------------------------------------- */
 int zmq_msg_send(zmq_msg_t *msg, void *sock, int flags)
 {
-    struct socket *s = as_socket(sock);
+    struct socket *s = api_socket(sock);
     if (!s)
-        return fail(ENOTSOCK);
+        return api_fail(ENOTSOCK);
     struct msg *m = as_msg(msg);
     if (!msg_valid(m))
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     size_t size = msg_size(m);
     int rc = socket_send(s, m, flags);
     if (rc < 0)
-        return fail(-rc);
+        return api_fail(-rc);
     return size > INT32_MAX ? INT32_MAX : (int)size;
 }
 
 int zmq_msg_recv(zmq_msg_t *msg, void *sock, int flags)
 {
-    struct socket *s = as_socket(sock);
+    struct socket *s = api_socket(sock);
     if (!s)
-        return fail(ENOTSOCK);
+        return api_fail(ENOTSOCK);
     struct msg *m = as_msg(msg);
     if (!msg_valid(m))
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     struct msg in;
     int rc = socket_recv(s, &in, flags);
     if (rc < 0)
-        return fail(-rc);
+        return api_fail(-rc);
     msg_close(m);
     memcpy(m, &in, sizeof in);
     size_t size = msg_size(m);
@@ -380,56 +363,56 @@ int zmq_recvmsg(void *sock, zmq_msg_t *msg, int flags)
 
 int zmq_send(void *sock, const void *buf, size_t len, int flags)
 {
-    struct socket *s = as_socket(sock);
+    struct socket *s = api_socket(sock);
     if (!s)
-        return fail(ENOTSOCK);
+        return api_fail(ENOTSOCK);
     if (!buf && len)
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     struct msg m;
     int rc = msg_init_size(&m, len);
     if (rc < 0)
-        return fail(-rc);
+        return api_fail(-rc);
     if (len)
         memcpy(msg_data(&m), buf, len);
     rc = socket_send(s, &m, flags);
     if (rc < 0) {
         msg_close(&m);
-        return fail(-rc);
+        return api_fail(-rc);
     }
     return len > INT32_MAX ? INT32_MAX : (int)len;
 }
 
 int zmq_send_const(void *sock, const void *buf, size_t len, int flags)
 {
-    struct socket *s = as_socket(sock);
+    struct socket *s = api_socket(sock);
     if (!s)
-        return fail(ENOTSOCK);
+        return api_fail(ENOTSOCK);
     if (!buf && len)
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     struct msg m;
     msg_init_const(&m, buf, len);
     int rc = socket_send(s, &m, flags);
     if (rc < 0) {
         msg_close(&m);
-        return fail(-rc);
+        return api_fail(-rc);
     }
     return len > INT32_MAX ? INT32_MAX : (int)len;
 }
 
 int zmq_recv(void *sock, void *buf, size_t len, int flags)
 {
-    struct socket *s = as_socket(sock);
+    struct socket *s = api_socket(sock);
     if (!s)
-        return fail(ENOTSOCK);
+        return api_fail(ENOTSOCK);
     struct msg m;
     int rc = socket_recv(s, &m, flags);
     if (rc < 0)
-        return fail(-rc);   /* libzmq answers EAGAIN/EFSM/... before it looks at buf */
+        return api_fail(-rc);   /* libzmq answers EAGAIN/EFSM/... before it looks at buf */
     size_t size = msg_size(&m);
     size_t n = size < len ? size : len;
     if (!buf && n) {
         msg_close(&m);      /* libzmq would crash copying into NULL; we refuse instead */
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     }
     if (n)
         memcpy(buf, msg_data(&m), n);
@@ -442,24 +425,24 @@ int zmq_recv(void *sock, void *buf, size_t len, int flags)
  * the last send returned (that part's size). */
 int zmq_sendiov(void *sock, struct iovec *iov, size_t count, int flags)
 {
-    struct socket *s = as_socket(sock);
+    struct socket *s = api_socket(sock);
     if (!s)
-        return fail(ENOTSOCK);
+        return api_fail(ENOTSOCK);
     if (count == 0 || !iov)
-        return fail(EINVAL);
+        return api_fail(EINVAL);
     int last = 0;
     for (size_t i = 0; i < count; i++) {
         struct msg m;
         int rc = msg_init_size(&m, iov[i].iov_len);
         if (rc < 0)
-            return fail(-rc);
+            return api_fail(-rc);
         if (iov[i].iov_len)
             memcpy(msg_data(&m), iov[i].iov_base, iov[i].iov_len);
         int f = i + 1 < count ? flags : flags & ~ZMQ_SNDMORE;
         rc = socket_send(s, &m, f);
         if (rc < 0) {
             msg_close(&m);
-            return fail(-rc);
+            return api_fail(-rc);
         }
         last = iov[i].iov_len > INT32_MAX ? INT32_MAX : (int)iov[i].iov_len;
     }
@@ -471,11 +454,11 @@ int zmq_sendiov(void *sock, struct iovec *iov, size_t count, int flags)
  * *count stay queued (ZMQ_RCVMORE). On error: -1, with *count the parts already stored. */
 int zmq_recviov(void *sock, struct iovec *iov, size_t *count, int flags)
 {
-    struct socket *s = as_socket(sock);
+    struct socket *s = api_socket(sock);
     if (!s)
-        return fail(ENOTSOCK);
+        return api_fail(ENOTSOCK);
     if (!count || !*count || !iov)
-        return fail(EINVAL);
+        return api_fail(EINVAL);
     size_t cap = *count;
     *count = 0;
     bool more = true;
@@ -483,12 +466,12 @@ int zmq_recviov(void *sock, struct iovec *iov, size_t *count, int flags)
         struct msg m;
         int rc = socket_recv(s, &m, flags);
         if (rc < 0)
-            return fail(-rc);
+            return api_fail(-rc);
         size_t size = msg_size(&m);
         void *buf = malloc(size ? size : 1);
         if (!buf) {
             msg_close(&m);
-            return fail(ENOMEM);
+            return api_fail(ENOMEM);
         }
         if (size)
             memcpy(buf, msg_data(&m), size);
@@ -514,11 +497,11 @@ int zmq_proxy(void *frontend, void *backend, void *capture)
 
 int zmq_proxy_steerable(void *frontend, void *backend, void *capture, void *control)
 {
-    struct socket *f = as_socket(frontend), *b = as_socket(backend);
-    struct socket *cap = capture ? as_socket(capture) : NULL;
-    struct socket *ctl = control ? as_socket(control) : NULL;
+    struct socket *f = api_socket(frontend), *b = api_socket(backend);
+    struct socket *cap = capture ? api_socket(capture) : NULL;
+    struct socket *ctl = control ? api_socket(control) : NULL;
     if (!f || !b || (capture && !cap) || (control && !ctl))
-        return fail(ENOTSOCK);
+        return api_fail(ENOTSOCK);
     return api_rc(proxy_run(f, b, cap, ctl));
 }
 
@@ -564,7 +547,7 @@ int zmq_curve_keypair(char *z85_public_key, char *z85_secret_key)
 #ifdef ZINC_HAVE_SODIUM
     uint8_t pk[crypto_box_PUBLICKEYBYTES], sk[crypto_box_SECRETKEYBYTES];
     if (sodium_init() < 0)
-        return fail(ENOTSUP);
+        return api_fail(ENOTSUP);
     crypto_box_keypair(pk, sk);
     z85_encode(z85_public_key, pk, sizeof pk);
     z85_encode(z85_secret_key, sk, sizeof sk);
@@ -573,7 +556,7 @@ int zmq_curve_keypair(char *z85_public_key, char *z85_secret_key)
 #else
     (void)z85_public_key;
     (void)z85_secret_key;
-    return fail(ENOTSUP);
+    return api_fail(ENOTSUP);
 #endif
 }
 
@@ -582,9 +565,9 @@ int zmq_curve_public(char *z85_public_key, const char *z85_secret_key)
 #ifdef ZINC_HAVE_SODIUM
     uint8_t pk[crypto_box_PUBLICKEYBYTES], sk[crypto_box_SECRETKEYBYTES];
     if (sodium_init() < 0)
-        return fail(ENOTSUP);
+        return api_fail(ENOTSUP);
     if (!z85_secret_key || strlen(z85_secret_key) != 40 || !z85_decode(sk, z85_secret_key))
-        return fail(EINVAL);
+        return api_fail(EINVAL);
     crypto_scalarmult_base(pk, sk);
     z85_encode(z85_public_key, pk, sizeof pk);
     sodium_memzero(sk, sizeof sk);
@@ -592,7 +575,7 @@ int zmq_curve_public(char *z85_public_key, const char *z85_secret_key)
 #else
     (void)z85_public_key;
     (void)z85_secret_key;
-    return fail(ENOTSUP);
+    return api_fail(ENOTSUP);
 #endif
 }
 
@@ -644,7 +627,7 @@ void *zmq_timers_new(void)
 int zmq_timers_destroy(void **timers_p)
 {
     if (!timers_p || !*timers_p)
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     timers_destroy(*timers_p);
     *timers_p = NULL;
     return 0;
@@ -653,44 +636,44 @@ int zmq_timers_destroy(void **timers_p)
 int zmq_timers_add(void *timers, size_t interval, zmq_timer_fn handler, void *arg)
 {
     if (!timers)
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     if (!handler)
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     return api_rc(timers_add(timers, interval, handler, arg));
 }
 
 int zmq_timers_cancel(void *timers, int timer_id)
 {
     if (!timers)
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     return api_rc(timers_cancel(timers, timer_id));
 }
 
 int zmq_timers_set_interval(void *timers, int timer_id, size_t interval)
 {
     if (!timers)
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     return api_rc(timers_set_interval(timers, timer_id, interval));
 }
 
 int zmq_timers_reset(void *timers, int timer_id)
 {
     if (!timers)
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     return api_rc(timers_reset(timers, timer_id));
 }
 
 long zmq_timers_timeout(void *timers)
 {
     if (!timers)
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     return timers_timeout(timers);
 }
 
 int zmq_timers_execute(void *timers)
 {
     if (!timers)
-        return fail(EFAULT);
+        return api_fail(EFAULT);
     return api_rc(timers_execute(timers));
 }
 

@@ -7,14 +7,13 @@
 #include <zmq.h>
 
 #include "core/msg.h"
+#include "zmq_edge.h"
 
 /* libzmq: 0 means "no routing id" and cannot be set (EINVAL). */
 int zmq_msg_set_routing_id(zmq_msg_t *msg, uint32_t routing_id)
 {
-    if (routing_id == 0) {
-        errno = EINVAL;
-        return -1;
-    }
+    if (routing_id == 0)
+        return api_fail(EINVAL);
     ((struct msg *)msg)->routing_id = routing_id;
     return 0;
 }

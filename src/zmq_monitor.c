@@ -8,34 +8,21 @@
 
 #include "core/monitor.h"
 #include "core/socket.h"
-
-static struct socket *monitor_api_socket(void *p)
-{
-    struct socket *s = p;
-    return s && s->tag == SOCKET_TAG ? s : NULL;
-}
-
-static int monitor_api_rc(int rc)
-{
-    if (rc >= 0)
-        return rc;
-    errno = -rc;
-    return -1;
-}
+#include "zmq_edge.h"
 
 int zmq_socket_monitor_versioned(void *socket_, const char *endpoint_, uint64_t events_, int event_version_,
                                  int type_)
 {
-    struct socket *s = monitor_api_socket(socket_);
+    struct socket *s = api_socket(socket_);
     if (!s)
-        return monitor_api_rc(-ENOTSOCK);
-    return monitor_api_rc(monitor_start_versioned(s, endpoint_, events_, event_version_, type_));
+        return api_fail(ENOTSOCK);
+    return api_rc(monitor_start_versioned(s, endpoint_, events_, event_version_, type_));
 }
 
 int zmq_socket_monitor_pipes_stats(void *socket_)
 {
-    struct socket *s = monitor_api_socket(socket_);
+    struct socket *s = api_socket(socket_);
     if (!s)
-        return monitor_api_rc(-ENOTSOCK);
-    return monitor_api_rc(monitor_pipes_stats(s));
+        return api_fail(ENOTSOCK);
+    return api_rc(monitor_pipes_stats(s));
 }

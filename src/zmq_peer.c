@@ -7,20 +7,12 @@
 #include <zmq.h>
 
 #include "core/socket.h"
+#include "zmq_edge.h"
 
 /* ZMQ_POLLOUT if the ROUTER's peer with this routing id can take a message now (below its high-water
  * mark), 0 if it cannot; -1 with EHOSTUNREACH (no such peer), ENOTSUP (not a ROUTER) or ENOTSOCK. */
 int zmq_socket_get_peer_state(void *socket_, const void *routing_id_, size_t routing_id_size_)
 {
-    struct socket *s = socket_;
-    if (!s || s->tag != SOCKET_TAG) {
-        errno = ENOTSOCK;
-        return -1;
-    }
-    int rc = socket_peer_state(s, routing_id_, routing_id_size_);
-    if (rc < 0) {
-        errno = -rc;
-        return -1;
-    }
-    return rc;
+    struct socket *s = api_socket(socket_);
+    return s ? api_rc(socket_peer_state(s, routing_id_, routing_id_size_)) : api_fail(ENOTSOCK);
 }

@@ -8,28 +8,12 @@
 
 #include "core/poller.h"
 #include "core/socket.h"
-
-static int poller_fail(int err)
-{
-    errno = err;
-    return -1;
-}
-
-static int poller_rc(int rc)
-{
-    return rc < 0 ? poller_fail(-rc) : rc;
-}
+#include "zmq_edge.h"
 
 static struct poller *as_poller(void *p)
 {
     struct poller *pl = p;
     return pl && poller_tag(pl) == POLLER_TAG ? pl : NULL;
-}
-
-static struct socket *as_polled_socket(void *p)
-{
-    struct socket *s = p;
-    return s && s->tag == SOCKET_TAG ? s : NULL;
 }
 
 void *zmq_poller_new(void)
@@ -44,7 +28,7 @@ int zmq_poller_destroy(void **poller_p)
 {
     struct poller *p = poller_p ? as_poller(*poller_p) : NULL;
     if (!p)
-        return poller_fail(EFAULT);
+        return api_fail(EFAULT);
     poller_destroy(p);
     *poller_p = NULL;
     return 0;
@@ -53,68 +37,68 @@ int zmq_poller_destroy(void **poller_p)
 int zmq_poller_size(void *poller)
 {
     struct poller *p = as_poller(poller);
-    return p ? poller_size(p) : poller_fail(EFAULT);
+    return p ? poller_size(p) : api_fail(EFAULT);
 }
 
 int zmq_poller_add(void *poller, void *socket, void *user_data, short events)
 {
     struct poller *p = as_poller(poller);
-    struct socket *s = as_polled_socket(socket);
+    struct socket *s = api_socket(socket);
     if (!p)
-        return poller_fail(EFAULT);
-    return s ? poller_rc(poller_add(p, s, user_data, events)) : poller_fail(ENOTSOCK);
+        return api_fail(EFAULT);
+    return s ? api_rc(poller_add(p, s, user_data, events)) : api_fail(ENOTSOCK);
 }
 
 int zmq_poller_modify(void *poller, void *socket, short events)
 {
     struct poller *p = as_poller(poller);
-    struct socket *s = as_polled_socket(socket);
+    struct socket *s = api_socket(socket);
     if (!p)
-        return poller_fail(EFAULT);
-    return s ? poller_rc(poller_modify(p, s, events)) : poller_fail(ENOTSOCK);
+        return api_fail(EFAULT);
+    return s ? api_rc(poller_modify(p, s, events)) : api_fail(ENOTSOCK);
 }
 
 int zmq_poller_remove(void *poller, void *socket)
 {
     struct poller *p = as_poller(poller);
-    struct socket *s = as_polled_socket(socket);
+    struct socket *s = api_socket(socket);
     if (!p)
-        return poller_fail(EFAULT);
-    return s ? poller_rc(poller_remove(p, s)) : poller_fail(ENOTSOCK);
+        return api_fail(EFAULT);
+    return s ? api_rc(poller_remove(p, s)) : api_fail(ENOTSOCK);
 }
 
 int zmq_poller_add_fd(void *poller, zmq_fd_t fd, void *user_data, short events)
 {
     struct poller *p = as_poller(poller);
     if (!p)
-        return poller_fail(EFAULT);
-    return fd >= 0 ? poller_rc(poller_add_fd(p, fd, user_data, events)) : poller_fail(EBADF);
+        return api_fail(EFAULT);
+    return fd >= 0 ? api_rc(poller_add_fd(p, fd, user_data, events)) : api_fail(EBADF);
 }
 
 int zmq_poller_modify_fd(void *poller, zmq_fd_t fd, short events)
 {
     struct poller *p = as_poller(poller);
     if (!p)
-        return poller_fail(EFAULT);
-    return fd >= 0 ? poller_rc(poller_modify_fd(p, fd, events)) : poller_fail(EBADF);
+        return api_fail(EFAULT);
+    return fd >= 0 ? api_rc(poller_modify_fd(p, fd, events)) : api_fail(EBADF);
 }
 
 int zmq_poller_remove_fd(void *poller, zmq_fd_t fd)
 {
     struct poller *p = as_poller(poller);
     if (!p)
-        return poller_fail(EFAULT);
-    return fd >= 0 ? poller_rc(poller_remove_fd(p, fd)) : poller_fail(EBADF);
+        return api_fail(EFAULT);
+    return fd >= 0 ? api_rc(poller_remove_fd(p, fd)) : api_fail(EBADF);
 }
 
 int zmq_poller_wait_all(void *poller, zmq_poller_event_t *events, int n_events, long timeout)
 {
     struct poller *p = as_poller(poller);
     if (!p || !events)
-        return poller_fail(EFAULT);
+        return api_fail(EFAULT);
     if (n_events < 0)
-        return poller_fail(EINVAL);
-    return poller_rc(poller_wait(p, events, n_events, timeout));
+        return api_fail(EINVAL);
+    return api_rc(poller_wait(p, events, n_events, timeout));
 }
 
 /* One event; 0 on success. On failure the event is cleared, as libzmq does. */
@@ -130,6 +114,6 @@ int zmq_poller_fd(void *poller, zmq_fd_t *fd)
 {
     struct poller *p = as_poller(poller);
     if (!p || !fd)
-        return poller_fail(EFAULT);
-    return poller_rc(poller_fd(p, fd));
+        return api_fail(EFAULT);
+    return api_rc(poller_fd(p, fd));
 }

@@ -3,29 +3,32 @@
  *
  * Invariants:
  *  1. items[0..n) are the registrations, dense and in no particular order (remove moves the last item
- *     into the hole). pfds[i] is what poll(2) waits on for items[i]: a socket's readiness fd with POLLIN,
- *     or the plain fd with the requested POLLIN/POLLOUT/POLLPRI; its fd is -1 (ignored by poll) while
- *     items[i].events is 0, so a disabled fd reports nothing, not even POLLHUP.
+ *     into the hole). pfds[i] is what poll(2) waits on for items[i]: a single-threaded socket's readiness
+ *     fd (its mailbox eventfd) with POLLIN, or the plain fd with the requested POLLIN/POLLOUT/POLLPRI; its
+ *     fd is -1 (ignored by poll) while items[i].events is 0, so a disabled fd reports nothing, not even
+ *     POLLHUP, and always for a thread-safe socket (invariant 6 covers those). pfds has room for one
+ *     more entry, pfds[n], which a sleeping wait fills with ep_fd.
  *  2. slots is an open-addressing index of items (linear probing, 0 empty, else item index + 1), at most
  *     half full. A socket's key is its address (even), a plain fd's key is fd * 2 + 1, so a socket and an
  *     fd never share a key and each can be registered once.
- *  3. enabled counts the items whose events are not 0, enabled_fds those of them that are plain fds.
+ *  3. enabled counts the items whose events are not 0, enabled_fds those of them that are plain fds,
+ *     enabled_safe those that are thread-safe sockets.
  *  4. A socket is ready only when socket_events says so. Its fd is readable whenever socket_events might
  *     answer differently, except for the caller's own send and recv on it, so every wait first asks
  *     socket_events of every socket (poller_wait's first pass) and then, after blocking, only of those
- *     whose fd fired.
+ *     whose fd fired (for thread-safe sockets: all of them, when ep_fd fired).
  *  5. cursor is where the next report starts: when more items are ready than the caller has room for,
  *     the next wait begins after the last one reported, so no ready item is starved (libzmq always starts
  *     from the first and may report the same subset forever; its manual allows either).
- *
- * Thread-safe sockets (CLIENT, SERVER) are waited on the same way: through poller_item_fd (their mailbox
- * fd) and judged by socket_events. KNOWN GAP: another thread using the same socket may drain that mailbox
- * between our look and our sleep, so the wait can miss a wake-up (zmq_poll registers a per-thread waiter,
- * core/poll.c poll_watch; this table does not yet). A socket that several pollers may wait
- * on at once needs a readiness fd that one waiter's socket_events does not drain from under another;
- * libzmq gives each poller its own signaler, which such sockets poke. Here that is poller_item_fd
- * returning a per-poller fd the socket knows of, and poller_fd handing the same fd out as zmq_poller_fd,
- * which libzmq offers only while such a socket is registered.
+ *  6. Thread-safe sockets (CLIENT, SERVER, and any type whose proto_ops.thread_safe is set): other threads
+ *     may drain such a socket's mailbox between our look and our sleep, so its mailbox fd alone would lose
+ *     wake-ups. From the first one added, the poller owns wake_fd, an eventfd, and ep_fd, an epoll set
+ *     holding wake_fd; both live until poller_destroy (as libzmq's signaler does). While a thread-safe
+ *     socket is registered with events, its item's waiter (wake_fd) is on the socket's waiter list
+ *     (core/socket_safe.h), so whichever thread runs the socket's commands signals wake_fd, and its
+ *     mailbox fd is in ep_fd; with events 0 it is in neither. ep_fd is therefore readable whenever one of
+ *     them may have changed since we last looked, provided wake_fd is drained before the look (never
+ *     after it): a wait sleeps on ep_fd for all of them, and zmq_poller_fd hands ep_fd out.
  */
 #define ZMQ_BUILD_DRAFT_API
 #include "core/poller.h"
@@ -33,10 +36,14 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/mailbox.h"
 #include "core/socket.h"
+#include "core/socket_safe.h"
 #include "core/util.h"
 
 #define POLLER_EVENTS (ZMQ_POLLIN | ZMQ_POLLOUT | ZMQ_POLLERR | ZMQ_POLLPRI)
@@ -46,31 +53,51 @@ struct poller_item {
     int fd;                             /* the plain fd, or -1 for a socket */
     void *user_data;                    /* handed back with every event, never touched */
     short events;                       /* ZMQ_POLLIN | ZMQ_POLLOUT | ZMQ_POLLERR | ZMQ_POLLPRI, or 0 */
+    struct safe_waiter *waiter;         /* a thread-safe socket's: our node on its waiter list
+                                         * (invariant 6; owned, at a fixed address); else NULL */
 };
 
 struct poller {
     uint32_t tag;                       /* POLLER_TAG while alive */
     struct poller_item *items;          /* invariant 1 */
-    struct pollfd *pfds;                /* parallel to items */
+    struct pollfd *pfds;                /* parallel to items, plus one (invariant 1) */
     size_t n, cap;
     uint32_t *slots;                    /* invariant 2 */
     size_t nslots;                      /* a power of two, or 0 before the first add */
     size_t enabled;                     /* invariant 3 */
     size_t enabled_fds;                 /* invariant 3 */
+    size_t enabled_safe;                /* invariant 3 */
     size_t cursor;                      /* invariant 5 */
+    int wake_fd;                        /* invariant 6: eventfd, or -1 before the first thread-safe socket */
+    int ep_fd;                          /* invariant 6: epoll set, or -1 likewise; zmq_poller_fd */
+    bool safe_fired;                    /* the last sleep found ep_fd readable */
 };
 
 struct poller *poller_new(void)
 {
     struct poller *p = calloc(1, sizeof *p);
-    if (p)
+    if (p) {
         p->tag = POLLER_TAG;
+        p->wake_fd = -1;
+        p->ep_fd = -1;
+    }
     return p;
 }
 
 void poller_destroy(struct poller *p)
 {
     p->tag = 0;
+    /* Off every waiter list before wake_fd closes: no socket may write to it afterwards. */
+    for (size_t i = 0; i < p->n; i++) {
+        if (p->items[i].waiter) {
+            socket_safe_leave(p->items[i].waiter);
+            free(p->items[i].waiter);
+        }
+    }
+    if (p->ep_fd >= 0)
+        close(p->ep_fd);
+    if (p->wake_fd >= 0)
+        close(p->wake_fd);
     free(p->items);
     free(p->pfds);
     free(p->slots);
@@ -158,7 +185,7 @@ static int poller_reserve(struct poller *p)
         if (!items)
             return -ENOMEM;
         p->items = items;
-        struct pollfd *pfds = realloc(p->pfds, cap * sizeof *pfds);
+        struct pollfd *pfds = realloc(p->pfds, (cap + 1) * sizeof *pfds);
         if (!pfds)
             return -ENOMEM;
         p->pfds = pfds;
@@ -178,37 +205,95 @@ static int poller_reserve(struct poller *p)
     return 0;
 }
 
-/* ---- registration ----------------------------------------------------------------------------------- */
+/* ---- thread-safe sockets (invariant 6) -------------------------------------------------------------- */
 
-/* What poll(2) waits on for a socket: its mailbox eventfd (ZMQ_FD). */
-static int poller_item_fd(const struct poller *p, const struct socket *s)
+/* Makes wake_fd and ep_fd on the first thread-safe socket: 0 or -errno (EMFILE, ENFILE, ENOMEM). */
+static int poller_safe_open(struct poller *p)
 {
-    (void)p;
-    return s->mbox->fd;
+    if (p->ep_fd >= 0)
+        return 0;
+    int wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wake < 0)
+        return -errno;
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN};
+    if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, wake, &ev) < 0) {
+        int err = errno;
+        if (ep >= 0)
+            close(ep);
+        close(wake);
+        return -err;
+    }
+    p->wake_fd = wake;
+    p->ep_fd = ep;
+    return 0;
 }
 
-/* Sets pfds[i] from items[i] (invariant 1) and keeps the enabled count (invariant 3). */
-static void poller_set_events(struct poller *p, size_t i, short events)
+/* Starts (on) or stops following a thread-safe socket: its mailbox fd in ep_fd, our waiter on its list.
+ * 0 or -errno (epoll refused the fd: ENOMEM, ENOSPC); stopping cannot fail. */
+static int poller_safe_follow(struct poller *p, struct poller_item *it, bool on)
+{
+    int mbox_fd = it->sock->mbox->fd;
+    if (!on) {
+        socket_safe_leave(it->waiter);
+        (void)epoll_ctl(p->ep_fd, EPOLL_CTL_DEL, mbox_fd, NULL);
+        return 0;
+    }
+    struct epoll_event ev = {.events = EPOLLIN};
+    if (epoll_ctl(p->ep_fd, EPOLL_CTL_ADD, mbox_fd, &ev) < 0)
+        return -errno;
+    socket_safe_join(&it->sock->safe, it->waiter);
+    return 0;
+}
+
+/* ---- registration ----------------------------------------------------------------------------------- */
+
+/* Sets pfds[i] from items[i] (invariant 1), follows a thread-safe socket while it has events (invariant
+ * 6) and keeps the enabled counts (invariant 3). 0, or -errno with nothing changed. */
+static int poller_set_events(struct poller *p, size_t i, short events)
 {
     struct poller_item *it = &p->items[i];
     struct pollfd *pfd = &p->pfds[i];
-    p->enabled -= it->events != 0;
-    p->enabled += events != 0;
-    p->enabled_fds -= !it->sock && it->events != 0;
-    p->enabled_fds += !it->sock && events != 0;
+    bool was = it->events != 0, now = events != 0;
+    if (it->waiter && was != now) {
+        int rc = poller_safe_follow(p, it, now);
+        if (rc < 0)
+            return rc;
+        p->enabled_safe += now ? 1 : (size_t)-1;
+    }
+    p->enabled += (size_t)now - (size_t)was;
+    if (!it->sock)
+        p->enabled_fds += (size_t)now - (size_t)was;
     it->events = events;
     pfd->revents = 0;
-    if (!events) {
+    if (!events || it->waiter) {
         pfd->fd = -1;
         pfd->events = 0;
     } else if (it->sock) {
-        pfd->fd = poller_item_fd(p, it->sock);
+        pfd->fd = it->sock->mbox->fd;
         pfd->events = POLLIN;
     } else {
         pfd->fd = it->fd;
         pfd->events = (short)((events & ZMQ_POLLIN ? POLLIN : 0) | (events & ZMQ_POLLOUT ? POLLOUT : 0) |
                               (events & ZMQ_POLLPRI ? POLLPRI : 0));
     }
+    return 0;
+}
+
+/* A thread-safe socket's item needs the poller's fds and a waiter of its own: 0 or -errno. */
+static int poller_safe_item(struct poller *p, struct socket *s, struct safe_waiter **waiter)
+{
+    *waiter = NULL;
+    if (!s || !s->safe.on)
+        return 0;
+    int rc = poller_safe_open(p);
+    if (rc < 0)
+        return rc;
+    *waiter = calloc(1, sizeof **waiter);
+    if (!*waiter)
+        return -ENOMEM;
+    (*waiter)->fd = p->wake_fd;
+    return 0;
 }
 
 static int poller_insert(struct poller *p, struct socket *s, int fd, void *user_data, short events)
@@ -219,11 +304,21 @@ static int poller_insert(struct poller *p, struct socket *s, int fd, void *user_
     if (index_find(p, key) != p->nslots)
         return -EINVAL;
     int rc = poller_reserve(p);
+    struct safe_waiter *waiter = NULL;
+    if (rc == 0)
+        rc = poller_safe_item(p, s, &waiter);
     if (rc < 0)
         return rc;
     size_t i = p->n++;
-    p->items[i] = (struct poller_item){.sock = s, .fd = s ? -1 : fd, .user_data = user_data, .events = 0};
-    poller_set_events(p, i, events);
+    p->items[i] = (struct poller_item){
+        .sock = s, .fd = s ? -1 : fd, .user_data = user_data, .events = 0, .waiter = waiter};
+    p->pfds[i] = (struct pollfd){.fd = -1};
+    rc = poller_set_events(p, i, events);
+    if (rc < 0) {
+        p->n--;
+        free(waiter);
+        return rc;
+    }
     index_put(p, i);
     return 0;
 }
@@ -235,8 +330,7 @@ static int poller_change(struct poller *p, uintptr_t key, short events)
     size_t slot = index_find(p, key);
     if (slot == p->nslots)
         return -EINVAL;
-    poller_set_events(p, p->slots[slot] - 1, events);
-    return 0;
+    return poller_set_events(p, p->slots[slot] - 1, events);
 }
 
 /* Removes the item in `slot`; the last item takes its place in the arrays and in the index. */
@@ -247,8 +341,8 @@ static int poller_delete(struct poller *p, uintptr_t key)
         return -EINVAL;
     size_t i = p->slots[slot] - 1;
     size_t last = p->n - 1;
-    p->enabled -= p->items[i].events != 0;
-    p->enabled_fds -= !p->items[i].sock && p->items[i].events != 0;
+    (void)poller_set_events(p, i, 0);   /* to 0: cannot fail; stops following a thread-safe socket */
+    free(p->items[i].waiter);
     index_delete(p, slot);
     if (i != last) {
         p->items[i] = p->items[last];
@@ -318,7 +412,7 @@ static int item_ready(struct poller *p, size_t i, bool all)
         return 0;
     if (!it->sock)
         return fd_events(p->pfds[i].revents);
-    if (!all && !p->pfds[i].revents)
+    if (!all && !(it->waiter ? p->safe_fired : p->pfds[i].revents))
         return 0;
     int ev = socket_events(it->sock);
     return ev < 0 ? ev : ev & it->events & (ZMQ_POLLIN | ZMQ_POLLOUT);
@@ -344,12 +438,18 @@ static int poller_collect(struct poller *p, zmq_poller_event_t *events, int n_ev
     return found;
 }
 
-/* poll(2) over every item: 0, -EINTR or -ENOMEM. */
+/* poll(2) over every item, and over ep_fd too when sleeping with thread-safe sockets enabled (invariant
+ * 6; it fired: wake_fd is drained before anyone looks): 0, -EINTR or -ENOMEM. */
 static int poller_poll(struct poller *p, int timeout_ms)
 {
-    if (poll(p->pfds, (nfds_t)p->n, timeout_ms) >= 0)
-        return 0;
-    return errno == EINTR ? -EINTR : -errno;
+    bool safe = timeout_ms != 0 && p->enabled_safe;
+    p->pfds[p->n] = (struct pollfd){.fd = p->ep_fd, .events = POLLIN};
+    if (poll(p->pfds, (nfds_t)p->n + safe, timeout_ms) < 0)
+        return errno == EINTR ? -EINTR : -errno;
+    p->safe_fired = safe && p->pfds[p->n].revents;
+    if (p->safe_fired)
+        socket_safe_drain(p->wake_fd);
+    return 0;
 }
 
 /* Nothing could ever be reported: libzmq refuses to block forever (EFAULT) and otherwise lets the
@@ -370,7 +470,9 @@ int poller_wait(struct poller *p, zmq_poller_event_t *events, int n_events, long
         return poller_wait_idle(timeout_ms);
     uint64_t deadline = timeout_ms > 0 ? zn_now_ms() + (uint64_t)timeout_ms : 0;
     /* First pass: plain fds through poll(2) without waiting (no system call when there are none), every
-     * socket through socket_events. */
+     * socket through socket_events, after draining wake_fd (a change after the look signals it anew). */
+    if (p->enabled_safe)
+        socket_safe_drain(p->wake_fd);
     int rc = p->enabled_fds ? poller_poll(p, 0) : 0;
     int found = rc < 0 ? rc : poller_collect(p, events, n_events, true);
     while (found == 0) {
@@ -383,7 +485,7 @@ int poller_wait(struct poller *p, zmq_poller_event_t *events, int n_events, long
                 return -EAGAIN;
             wait_ms = deadline - now > INT32_MAX ? INT32_MAX : (int)(deadline - now);
         }
-        /* Then sleep until a plain fd is ready or a socket's fd says to ask it again. */
+        /* Then sleep until a plain fd is ready or a socket's fd (or ep_fd) says to ask it again. */
         rc = poller_poll(p, wait_ms);
         found = rc < 0 ? rc : poller_collect(p, events, n_events, false);
     }
@@ -392,9 +494,8 @@ int poller_wait(struct poller *p, zmq_poller_event_t *events, int n_events, long
 
 int poller_fd(struct poller *p, int *fd)
 {
-    /* libzmq gives its poller an fd (a signaler the thread-safe sockets poke) only while a thread-safe
-     * socket is registered; every zinc socket type is single-threaded, so there is none to give. */
-    (void)p;
-    (void)fd;
-    return -EINVAL;
+    if (p->ep_fd < 0)
+        return -EINVAL;   /* no thread-safe socket was ever added (invariant 6) */
+    *fd = p->ep_fd;
+    return 0;
 }

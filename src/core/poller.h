@@ -1,9 +1,10 @@
 /* The poller behind zmq_poller_*: a registration table of sockets and plain fds, kept between waits, so a
  * wait neither rebuilds nor allocates anything. Used by one thread at a time, as in libzmq.
  *
- * Every registered item is waited on through one fd: a socket's readiness fd (today its mailbox eventfd,
- * ZMQ_FD, readable whenever socket_events could answer differently) or the plain fd itself. Whether a
- * socket is ready is only ever decided by socket_events; the fd only says when to ask again.
+ * Every registered item is waited on through one fd: a socket's readiness fd (its mailbox eventfd, ZMQ_FD,
+ * readable whenever socket_events could answer differently; for thread-safe sockets the poller's own fd,
+ * which other threads using the socket signal too) or the plain fd itself. Whether a socket is ready is
+ * only ever decided by socket_events; the fd only says when to ask again.
  */
 #ifndef ZINC_POLLER_H
 #define ZINC_POLLER_H
@@ -28,7 +29,8 @@ void poller_destroy(struct poller *p);
 uint32_t poller_tag(const struct poller *p);
 int poller_size(const struct poller *p);
 
-/* 0 or -EINVAL (already registered / not registered), -ENOMEM. events: ZMQ_POLLIN|OUT|ERR|PRI only. */
+/* 0 or -EINVAL (already registered / not registered), -ENOMEM; for a thread-safe socket also -EMFILE,
+ * -ENFILE (the poller's fds) or -ENOSPC (epoll's limit). events: ZMQ_POLLIN|OUT|ERR|PRI only. */
 int poller_add(struct poller *p, struct socket *s, void *user_data, short events);
 int poller_modify(struct poller *p, struct socket *s, short events);
 int poller_remove(struct poller *p, struct socket *s);
@@ -40,8 +42,9 @@ int poller_remove_fd(struct poller *p, int fd);
  * could ever be reported and timeout < 0), -ETERM, -EINTR, -ENOMEM. timeout: -1 forever, 0 no wait. */
 int poller_wait(struct poller *p, zmq_poller_event_t *events, int n_events, long timeout_ms);
 
-/* The poller's own pollable fd, or -EINVAL: libzmq has one only while a thread-safe socket is registered,
- * and zinc has no thread-safe socket type yet. */
+/* The poller's own pollable fd (zmq_poller_fd): readable when a registered thread-safe socket with events
+ * may have become ready; then poller_wait says which. 0, or -EINVAL before the first thread-safe socket
+ * was added (from then on it is the same fd until poller_destroy, as libzmq's signaler). */
 int poller_fd(struct poller *p, int *fd);
 
 #endif

@@ -58,6 +58,9 @@ int socket_safe_init(struct socket_safe *ss, bool on)
 
 void socket_safe_fini(struct socket_safe *ss)
 {
+    /* Invariant 4: waiters still listed (a poller that was not told) forget this socket. */
+    while (ss->waiters)
+        socket_safe_unwatch(ss, ss->waiters);
     if (ss->on)
         pthread_mutex_destroy(&ss->lock);
     ss->on = false;
@@ -74,6 +77,7 @@ void socket_safe_changed(struct socket_safe *ss)
 
 void socket_safe_watch(struct socket_safe *ss, struct safe_waiter *w)
 {
+    w->ss = ss;
     w->prev = NULL;
     w->next = ss->waiters;
     if (ss->waiters)
@@ -90,6 +94,24 @@ void socket_safe_unwatch(struct socket_safe *ss, struct safe_waiter *w)
     if (w->next)
         w->next->prev = w->prev;
     w->prev = w->next = NULL;
+    w->ss = NULL;
+}
+
+void socket_safe_join(struct socket_safe *ss, struct safe_waiter *w)
+{
+    pthread_mutex_lock(&ss->lock);
+    socket_safe_watch(ss, w);
+    pthread_mutex_unlock(&ss->lock);
+}
+
+void socket_safe_leave(struct safe_waiter *w)
+{
+    struct socket_safe *ss = w->ss;
+    if (!ss)
+        return;
+    pthread_mutex_lock(&ss->lock);
+    socket_safe_unwatch(ss, w);
+    pthread_mutex_unlock(&ss->lock);
 }
 
 void socket_safe_drain(int fd)

@@ -13,6 +13,10 @@
  *     socket's state again (a change after the look signals it anew) or after unregistering.
  *  3. For a socket that is not thread-safe every function here is a no-op but socket_safe_wait, which
  *     is never called for it.
+ *  4. A waiter may also stay registered across calls (a poller's, core/poller.c: its fd is the poller's,
+ *     not a thread's). w->ss names the socket whose list holds it, or NULL; socket_safe_fini clears it
+ *     for every waiter still listed, so a socket closed before such a waiter leaves is never touched
+ *     again by socket_safe_leave.
  */
 #ifndef ZINC_SOCKET_SAFE_H
 #define ZINC_SOCKET_SAFE_H
@@ -22,8 +26,11 @@
 
 struct socket;
 
+struct socket_safe;
+
 struct safe_waiter {
-    int fd;                             /* the waiting thread's eventfd */
+    int fd;                             /* the eventfd to signal: the waiting thread's, or a poller's */
+    struct socket_safe *ss;             /* the socket whose list holds it, or NULL (invariant 4) */
     struct safe_waiter *prev, *next;    /* on the socket's list, under its lock */
 };
 
@@ -56,7 +63,12 @@ int socket_safe_thread_fd(void);
 /* Registers w (with the calling thread's fd) on ss, or takes it off; under the lock. */
 void socket_safe_watch(struct socket_safe *ss, struct safe_waiter *w);
 void socket_safe_unwatch(struct socket_safe *ss, struct safe_waiter *w);
-/* Reads the calling thread's eventfd empty (after unwatching everything it was registered with). */
+/* Invariant 4: a waiter that stays registered across calls. join takes the lock itself; leave takes it
+ * only while the socket still exists (a no-op for a waiter its socket's close already let go of). */
+void socket_safe_join(struct socket_safe *ss, struct safe_waiter *w);
+void socket_safe_leave(struct safe_waiter *w);
+/* Reads an eventfd empty: the calling thread's (after unwatching everything it was registered with), or
+ * a poller's before it looks. */
 void socket_safe_drain(int fd);
 
 /* Called with the lock held after the caller found it must wait: sleeps up to timeout_ms (-1: for ever)

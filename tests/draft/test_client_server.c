@@ -531,9 +531,8 @@ static void poll_thread_safe(const char *transport)
     CHECK_OK(zmq_ctx_term(ctx));
 }
 
-/* zmq_poller takes CLIENT and SERVER too (one thread here: the poller waits on the socket's mailbox fd;
- * waiting while other threads use the same socket needs the poller to register as a waiter, see
- * core/socket_safe.h). */
+/* zmq_poller takes CLIENT and SERVER too (one thread here; other threads using the socket during the
+ * wait, several pollers on one socket and zmq_poller_fd: tests/draft/test_poller_safe.c). */
 static void poller_single_thread(const char *transport)
 {
     void *ctx = CHECK_PTR(zmq_ctx_new());

@@ -133,6 +133,26 @@ static void hwm(const char *transport)
     close_zero_linger(router);
 }
 
+/* A peer that left while its last message still waits unread at the ROUTER: the ROUTER keeps the pipe
+ * until that message is read (it is still delivered, with the peer's id), but no connected peer has the
+ * id any more, so its state is EHOSTUNREACH at once (router_peer_state's "peer closed" check; without it
+ * the state stays POLLOUT until the message is read). */
+static void peer_left_with_unread_input(const char *transport)
+{
+    char ep[TU_ENDPOINT_LEN];
+    void *router = bound_socket(ctx, ZMQ_ROUTER, transport, ep, sizeof ep);
+    void *a = known_dealer(router, "alpha", ep);
+    send_str(a, "unread");
+    CHECK(poll_in(router, 2000));   /* in the ROUTER's queue now */
+    close_zero_linger(a);
+    wait_state(router, "alpha", -1);
+    CHECK_EQ(errno, EHOSTUNREACH);
+    recv_expect_more(router, "alpha");
+    recv_expect(router, "unread");
+    CHECK_ERR(zmq_socket_get_peer_state(router, "alpha", 5), EHOSTUNREACH);
+    close_zero_linger(router);
+}
+
 int main(void)
 {
     test_begin(120);
@@ -142,6 +162,7 @@ int main(void)
     RUN_TRANSPORTS(known_and_unknown);
     RUN_TRANSPORTS(generated_id);
     RUN_TRANSPORTS(hwm);
+    RUN_TRANSPORTS(peer_left_with_unread_input);
     CHECK_OK(zmq_ctx_term(ctx));
     return test_end();
 }

@@ -1,10 +1,11 @@
 /* The poller's registration table and its hash index (core/poller.c, invariants 1 and 2): after any
  * seeded random sequence of adds, modifies and removes of plain fds and sockets, each key is found exactly
  * while it is registered, duplicates and unknown keys are refused with EINVAL, and the size is the count
- * of registrations. Checked against plain arrays. Sockets are stand-in addresses registered with events 0
- * (the table then never looks inside them); nothing is ever waited on. */
+ * of registrations. Checked against plain arrays. Sockets are zeroed stand-ins registered with events 0
+ * (the table then only reads safe.on: not thread-safe); nothing is ever waited on. */
 #define ZMQ_BUILD_DRAFT_API
 #include "core/poller.h"
+#include "core/socket.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -23,7 +24,8 @@ static uint32_t next_random(void)
     return rng;
 }
 
-static _Alignas(16) char arena[KEYS * 16];     /* stand-in socket addresses: &arena[k * 16] */
+static _Alignas(16) char arena[KEYS * 16];     /* user_data */
+static struct socket socks[KEYS];              /* stand-in sockets, all zero */
 static bool fd_in[KEYS], sock_in[KEYS];
 
 /* Spread fd numbers three ways: dense small numbers, a stride, and large ones. */
@@ -34,7 +36,7 @@ static int key_fd(int k)
 
 static struct socket *key_sock(int k)
 {
-    return (struct socket *)(void *)&arena[k * 16];
+    return &socks[k];
 }
 
 static int expected_size(void)
