@@ -338,12 +338,16 @@ static int send_locked(struct socket *s, struct msg *m, int flags)
     }
     int timeout = (flags & ZMQ_DONTWAIT) ? 0 : s->opt.sndtimeo;
     uint64_t deadline = timeout > 0 ? zn_now_ms() + (uint64_t)timeout : 0;
+    size_t size = msg_size(m);   /* the type takes m on success */
     for (;;) {
         int rc = s->ops->send(s->proto, m);
         if (s->ndead)
             socket_reap_dead(s);
-        if (rc == 0)
+        if (rc == 0) {
             s->sent_since_recv = true;
+            stats_bump(&s->stats.bytes_out, size);
+            stats_bump(&s->stats.msgs_out, !(flags & ZMQ_SNDMORE));
+        }
         if (rc != -EAGAIN || timeout == 0)
             return rc;
         rc = socket_wait(s, timeout, deadline, false);
@@ -369,6 +373,8 @@ static int recv_locked(struct socket *s, struct msg *m, int flags)
             socket_reap_dead(s);
         if (rc == 0) {
             s->rcvmore = msg_more(m);
+            stats_bump(&s->stats.bytes_in, msg_size(m));
+            stats_bump(&s->stats.msgs_in, !s->rcvmore);
             s->sent_since_recv = false;
             s->recvs_since_wait += !s->rcvmore;   /* whole messages */
             return 0;
@@ -622,6 +628,17 @@ static int getopt_locked(struct socket *s, int option, void *value, size_t *len)
 {
     if (s->stopped)
         return -ETERM;
+    if (option == ZINC_STATS) {       /* zinc's own, read-only: zinc_socket_stats_t, of any size >= 8 */
+        zinc_socket_stats_t st;
+        if (*len < 8)
+            return -EINVAL;
+        int rc = socket_stats(s, &st);
+        if (rc < 0)
+            return rc;
+        *len = *len < sizeof st ? *len : sizeof st;
+        memcpy(value, &st, *len);
+        return 0;
+    }
     if (option == ZINC_POLLIN_FD) {   /* zinc's own: not in libzmq's option table */
         if (*len < sizeof(int))
             return -EINVAL;           /* before the fd is made: a failed call leaves nothing behind */
