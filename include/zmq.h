@@ -555,6 +555,13 @@ ZMQ_EXPORT int zinc_socket_peers(void *socket, zinc_peer_stats_t *peers, int cou
 #define ZINC_DROP_OVERSIZE 3
 #define ZINC_DROP_CONFLATED 4
 
+/* Serves the counters of every socket of the context on endpoint (any transport; ipc:// or tcp://127.0.0.1
+ * for `zinc stats ENDPOINT` in another process) until zmq_ctx_term, from a thread of the context. A request
+ * of any content gets one frame of JSON (docs/zinc.md, "stats"). Setting the environment variable
+ * ZINC_STATS_ENDPOINT does the same for every context, when its first socket is made. 0, or -1: EFAULT (not
+ * a context), EINVAL (endpoint NULL), EBUSY (the context serves already), or the bind's errno. */
+ZMQ_EXPORT int zinc_ctx_stats_serve(void *context, const char *endpoint);
+
 /* ---- draft API -------------------------------------------------------------------------------------- */
 
 /* libzmq's unstable additions, visible only to code that asks for them. The numbers match libzmq 4.3's;

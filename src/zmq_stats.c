@@ -1,11 +1,13 @@
-/* The public zinc_socket_stats and zinc_socket_peers (zinc only): each checks its arguments, calls
+/* The public zinc_socket_stats, zinc_socket_peers and zinc_ctx_stats_serve (zinc only): each checks its arguments, calls
  * core/stats.c and sets errno from the negative code it gets back. Nothing else happens here. */
 #include <errno.h>
 #include <string.h>
 
 #include <zmq.h>
 
+#include "core/ctx.h"
 #include "core/socket.h"
+#include "core/stats_server.h"
 
 static int stats_fail(int err)
 {
@@ -48,4 +50,15 @@ int zinc_socket_peers(void *socket, zinc_peer_stats_t *peers, int count)
         return stats_fail(EFAULT);
     int rc = stats_peers_locked(s, peers, count);
     return rc < 0 ? stats_fail(-rc) : rc;
+}
+
+int zinc_ctx_stats_serve(void *context, const char *endpoint)
+{
+    struct ctx *c = context;
+    if (!c || c->tag != CTX_TAG)
+        return stats_fail(EFAULT);
+    if (!endpoint)
+        return stats_fail(EINVAL);
+    int rc = stats_server_start(c, endpoint);
+    return rc < 0 ? stats_fail(-rc) : 0;
 }

@@ -19,6 +19,7 @@
 #include "core/pipe.h"
 #include "core/reactor.h"
 #include "core/socket_safe.h"
+#include "core/stats_server.h"
 #include "core/util.h"
 #include "transport/transport.h"
 
@@ -71,6 +72,7 @@ struct socket *socket_new(struct ctx *ctx, int type, int *err)
         goto fail_init;
     }
     s->tag = SOCKET_TAG;
+    stats_server_autostart(ctx);   /* ZINC_STATS_ENDPOINT: looked at once, with the context's first socket */
     return s;
 fail_init:
     ctx_remove_socket(ctx, s);
@@ -109,6 +111,7 @@ int socket_attach_pipe(struct socket *s, struct pipe_end *e)
         return rc;
     }
     socket_safe_changed(&s->safe);   /* a thread-safe socket's blocked sender may now have a peer */
+    atomic_store_explicit(&s->stats.peers, s->npipes, memory_order_relaxed);
     return 0;
 }
 
@@ -120,6 +123,7 @@ static void socket_detach_pipe(struct socket *s, struct pipe_end *e)
     size_t i = e->sock_slot;
     s->pipes[i] = s->pipes[--s->npipes];
     s->pipes[i]->sock_slot = i;
+    atomic_store_explicit(&s->stats.peers, s->npipes, memory_order_relaxed);
     for (struct endpoint *ep = s->endpoints; ep; ep = ep->next)
         if (ep->end == e)
             ep->end = NULL;
@@ -471,6 +475,7 @@ static int socket_add_endpoint(struct socket *s, const char *uri, bool is_bind)
         s->opt.connect_routing_id_set = false;   /* ZMQ_CONNECT_ROUTING_ID names one connect only */
     const char *shown = ep->resolved ? ep->resolved : ep->uri;
     snprintf(s->last_endpoint, sizeof s->last_endpoint, "%s", shown);
+    stats_label_set(s, shown);
     return 0;
 }
 

@@ -66,6 +66,8 @@ struct socket {
     struct peer_msg *hello_msg;         /* ZMQ_HELLO_MSG (core/peer_msg.h), or NULL */
     struct peer_msg *disconnect_msg;    /* ZMQ_DISCONNECT_MSG, or NULL */
     struct sock_counters stats;         /* core/stats.h: written by the socket's thread, read by any */
+    unsigned stats_id;                  /* its number in its context, from 1 (set under the context's lock) */
+    char stats_label[128];              /* its last endpoint, for the stats server: under the context's lock */
 };
 
 #define SOCKET_TAG 0x5a494e43u

@@ -36,6 +36,7 @@ struct sock_counters {
     atomic_uint_fast64_t msgs_out;      /* whole messages the socket accepted from the application */
     atomic_uint_fast64_t bytes_out;
     atomic_uint_fast64_t dropped[STATS_REASONS];   /* drops seen on the socket's thread */
+    atomic_uint_fast64_t peers;         /* pipes attached (s->npipes), for readers on other threads */
 };
 
 /* Invariant 1: the owner's add. */
