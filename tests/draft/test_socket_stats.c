@@ -6,6 +6,8 @@
  * queues are the pipes themselves and no kernel buffer hides messages. */
 #include "testutil.h"
 
+#include <stdlib.h>
+
 static void *ctx;
 static int mon_seq;
 
@@ -571,6 +573,57 @@ static void dropped_event_from_io_thread(void)
     CHECK_OK(zmq_ctx_term(ctx));
 }
 
+/* ---- the stats server (zinc_ctx_stats_serve) -------------------------------------------------------- */
+static void json_number(const char *doc, const char *object_key, const char *key, unsigned long long *out)
+{
+    const char *o = strstr(doc, object_key);
+    CHECK(o != NULL);
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *k = strstr(o, pat);
+    CHECK(k != NULL);
+    *out = strtoull(k + strlen(pat), NULL, 10);
+}
+
+static void stats_server(void)
+{
+    ctx = zmq_ctx_new();
+    CHECK_ERR(zinc_ctx_stats_serve(NULL, "inproc://stats"), EFAULT);
+    CHECK_ERR(zinc_ctx_stats_serve(ctx, NULL), EINVAL);
+    CHECK_ERR(zinc_ctx_stats_serve(ctx, "bogus://x"), EPROTONOSUPPORT);
+    CHECK_OK(zinc_ctx_stats_serve(ctx, "inproc://stats"));   /* a failed start left nothing claimed */
+    CHECK_ERR(zinc_ctx_stats_serve(ctx, "inproc://stats-2"), EBUSY);
+    void *router = test_socket(ctx, ZMQ_ROUTER);
+    CHECK_OK(zmq_bind(router, "inproc://stats-served"));
+    send_nowhere(router, 4);
+    void *req = test_socket(ctx, ZMQ_REQ);
+    CHECK_OK(zmq_connect(req, "inproc://stats"));
+    send_str(req, "STATS");
+    char doc[4096];
+    int n = recv_timeout(req, doc, sizeof doc, 2000, NULL);
+    CHECK_INT(n, >, 0);
+    CHECK_INT(n, <, (int)sizeof doc);
+    CHECK(strncmp(doc, "{\"zinc\":", 8) == 0);
+    const char *row = strstr(doc, "\"type\":\"ROUTER\"");
+    CHECK(row != NULL);
+    CHECK(strstr(row, "\"endpoint\":\"inproc://stats-served\"") != NULL);
+    unsigned long long v;
+    json_number(doc, "\"type\":\"ROUTER\"", "dropped_no_route", &v);
+    CHECK_EQ(v, 4);
+    json_number(doc, "\"type\":\"ROUTER\"", "msgs_out", &v);
+    CHECK_EQ(v, 4);
+    json_number(doc, "\"type\":\"ROUTER\"", "bytes_out", &v);
+    CHECK_EQ(v, 40);
+    CHECK(strstr(doc, "\"type\":\"REP\"") == NULL);   /* the server's own socket is not listed */
+    /* a multipart request is one request too */
+    send_str_more(req, "STATS");
+    send_str(req, "again");
+    CHECK_INT(recv_timeout(req, doc, sizeof doc, 2000, NULL), >, 0);
+    close_zero_linger(req);
+    close_zero_linger(router);
+    CHECK_OK(zmq_ctx_term(ctx));   /* the server's thread ends with the context */
+}
+
 int main(void)
 {
     test_begin(120);
@@ -586,5 +639,6 @@ int main(void)
     RUN(dropped_event_rate_limit);
     RUN(dropped_event_only_when_asked);
     RUN(dropped_event_from_io_thread);
+    RUN(stats_server);
     return test_end();
 }
