@@ -326,12 +326,20 @@ static void oversize_drops(const char *tr)
     recv_expect(pull, "small");
     send_str(push, "eleven-byte");
     await_stat(pull, dropped_oversize, 1);
-    send_str(push, "again");   /* after the reconnect */
-    recv_expect(pull, "again");
+    /* a message sent before the pusher saw its connection end may go down with it: retry until one passes
+     * the new connection */
+    char buf[16];
+    int64_t deadline = now_ms() + 3000;
+    int got = -1;
+    while (got < 0 && now_ms() < deadline) {
+        send_str(push, "again");
+        got = recv_timeout(pull, buf, sizeof buf, 200, NULL);
+    }
+    CHECK_EQ(got, 5);
     send_str(push, "0123456789ABCDEF");
     await_stat(pull, dropped_oversize, 2);
     zinc_socket_stats_t st = stats_of(pull);
-    CHECK_EQ(st.msgs_in, 2);
+    CHECK_INT(st.msgs_in, >=, 2);
     CHECK_EQ(stats_of(push).dropped_oversize, 0);
     close_zero_linger(push);
     close_zero_linger(pull);
@@ -585,6 +593,16 @@ static void json_number(const char *doc, const char *object_key, const char *key
     *out = strtoull(k + strlen(pat), NULL, 10);
 }
 
+/* A socket busy on another thread while the server reads its counters (TSan: no race). */
+static void busy_router(void *arg)
+{
+    void *router = arg;
+    for (int i = 0; i < 20000; i++) {
+        zmq_send(router, "nobody", 6, ZMQ_SNDMORE);
+        zmq_send(router, "x", 1, 0);
+    }
+}
+
 static void stats_server(void)
 {
     ctx = zmq_ctx_new();
@@ -615,6 +633,18 @@ static void stats_server(void)
     json_number(doc, "\"type\":\"ROUTER\"", "bytes_out", &v);
     CHECK_EQ(v, 40);
     CHECK(strstr(doc, "\"type\":\"REP\"") == NULL);   /* the server's own socket is not listed */
+    /* counters read while their socket works on another thread */
+    void *busy = test_socket(ctx, ZMQ_ROUTER);
+    void *t = zmq_threadstart(busy_router, busy);
+    for (int i = 0; i < 20; i++) {
+        send_str(req, "STATS");
+        CHECK_INT(recv_timeout(req, doc, sizeof doc, 2000, NULL), >, 0);
+    }
+    zmq_threadclose(t);
+    send_str(req, "STATS");
+    CHECK_INT(recv_timeout(req, doc, sizeof doc, 2000, NULL), >, 0);
+    CHECK(strstr(doc, "\"dropped_no_route\":20000") != NULL);
+    close_zero_linger(busy);
     /* a multipart request is one request too */
     send_str_more(req, "STATS");
     send_str(req, "again");
