@@ -317,6 +317,9 @@ int zinc_cmd_stats(int argc, char **argv)
     if (rc != 0)
         return rc == 1 ? ZINC_EXIT_OK : ZINC_EXIT_USAGE;
     zinc_signals_install();
+    /* The asker never serves: with the variable exported in this shell, its own context would bind the
+     * endpoint it asks (and an ipc bind takes the path over from the process being watched). */
+    unsetenv("ZINC_STATS_ENDPOINT");
     void *ctx = zmq_ctx_new();
     void *req = ctx ? zmq_socket(ctx, ZMQ_REQ) : NULL;
     int status = ZINC_EXIT_FAIL;
