@@ -503,6 +503,65 @@ ZMQ_EXPORT const char *zinc_version(void);
  * be readable for nothing at most once per event that brought no message. docs/eventloop.md. */
 #define ZINC_POLLIN_FD 0x7a690001
 
+/* Per-socket counters (zinc only; docs/manual/seeing-into-a-socket.md). Every field is a uint64_t and new
+ * ones are only ever appended, so a program built against an older zmq.h passes its smaller size and gets
+ * the fields it knows. Messages are counted whole (bytes: every frame), when the application hands them to
+ * zmq_send (out) or takes them from zmq_recv (in). Drops count whole messages, once per peer that did not
+ * get one (a PUB message skipped by 3 subscribers at their high-water mark is 3). */
+typedef struct zinc_socket_stats_t {
+    uint64_t msgs_in;           /* messages received by the application */
+    uint64_t bytes_in;
+    uint64_t msgs_out;          /* messages accepted by zmq_send (including those then dropped) */
+    uint64_t bytes_out;
+    uint64_t dropped_hwm;       /* PUB, XPUB, XSUB, ROUTER: the peer's queue was at its high-water mark */
+    uint64_t dropped_no_route;  /* ROUTER: no peer has that routing id, or it left (ROUTER_MANDATORY off) */
+    uint64_t dropped_filtered;  /* SUB, XSUB: arrived, but no subscription matches */
+    uint64_t dropped_oversize;  /* a frame over ZMQ_MAXMSGSIZE arrived: its connection was closed */
+    uint64_t dropped_conflated; /* ZMQ_CONFLATE: replaced by a newer message before it was read or sent */
+    uint64_t peers;             /* peers (pipes) attached now */
+    uint64_t queued_in;         /* messages waiting to be received, over all peers */
+    uint64_t queued_out;        /* messages waiting to be sent, over all peers */
+} zinc_socket_stats_t;
+
+/* Fills the first size bytes of *stats (at most sizeof(zinc_socket_stats_t); size at least 8) and returns
+ * how many it filled, or -1: ENOTSOCK (not a socket), EFAULT (stats NULL), EINVAL (size under 8). It
+ * still answers while the context terminates (the counters are worth reading then). */
+ZMQ_EXPORT int zinc_socket_stats(void *socket, zinc_socket_stats_t *stats, size_t size);
+
+/* zmq_getsockopt only: the same struct (the option_len given is the size, and is set to what was filled). */
+#define ZINC_STATS 0x7a690002
+
+/* One peer of a socket: its queues and who it is. */
+typedef struct zinc_peer_stats_t {
+    uint64_t queued_in;           /* messages from this peer waiting to be received */
+    uint64_t queued_out;          /* messages waiting to go to this peer */
+    char endpoint[256];           /* the peer's address as a uri ("tcp://127.0.0.1:5555"); "" if unknown */
+    uint8_t routing_id[255];      /* the routing id it announced or was given (ROUTER, SERVER, ...) */
+    uint8_t routing_id_size;      /* 0: none */
+} zinc_peer_stats_t;
+
+/* Fills peers[0 .. min(count, n)) and returns n, the socket's number of peers now (call again with a bigger
+ * array if n > count; peers may be NULL when count is 0), or -1: ENOTSOCK, EFAULT, EINVAL (count < 0). */
+ZMQ_EXPORT int zinc_socket_peers(void *socket, zinc_peer_stats_t *peers, int count);
+
+/* A monitor event (zmq_socket_monitor_versioned, version 2 only: it is outside version 1's 16 bits and
+ * outside ZMQ_EVENT_ALL_V2, so it comes only to a monitor that names it). Sent at the first drop of a
+ * reason, then at most once a second per reason. Values: [0] messages dropped since the last such event,
+ * [1] the reason (ZINC_DROP_*); local endpoint: the reason's name ("hwm", ...); remote endpoint: empty. */
+#define ZINC_EVENT_DROPPED 0x1000000000000ULL
+#define ZINC_DROP_HWM 0
+#define ZINC_DROP_NO_ROUTE 1
+#define ZINC_DROP_FILTERED 2
+#define ZINC_DROP_OVERSIZE 3
+#define ZINC_DROP_CONFLATED 4
+
+/* Serves the counters of every socket of the context on endpoint (any transport; ipc:// or tcp://127.0.0.1
+ * for `zinc stats ENDPOINT` in another process) until zmq_ctx_term, from a thread of the context. A request
+ * of any content gets one frame of JSON (docs/zinc.md, "stats"). Setting the environment variable
+ * ZINC_STATS_ENDPOINT does the same for every context, when its first socket is made. 0, or -1: EFAULT (not
+ * a context), EINVAL (endpoint NULL), EBUSY (the context serves already), or the bind's errno. */
+ZMQ_EXPORT int zinc_ctx_stats_serve(void *context, const char *endpoint);
+
 /* ---- draft API -------------------------------------------------------------------------------------- */
 
 /* libzmq's unstable additions, visible only to code that asks for them. The numbers match libzmq 4.3's;

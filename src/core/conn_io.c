@@ -15,9 +15,11 @@
 #include <zmq.h>
 
 #include "core/mailbox.h"
+#include "core/monitor.h"
 #include "core/msg.h"
 #include "core/pipe.h"
 #include "core/reactor.h"
+#include "core/stats.h"
 #include "core/util.h"
 #include "zmtp/zmtp.h"
 
@@ -294,6 +296,13 @@ static bool active_command(struct conn *c, const uint8_t *body, size_t len)
     }
 }
 
+/* A message frame over ZMQ_MAXMSGSIZE: the connection is about to close; the socket counts the drop. */
+static void count_oversize(struct conn *c)
+{
+    if (c->p.monitor)
+        monitor_drop_io(c->p.monitor, STATS_OVERSIZE, 1);
+}
+
 /* A frame on a connection with a transform (CURVE): every frame is a box; what it holds is a message frame
  * or a command. The plaintext is copied once into its message (or used in place for a command). */
 static bool unwrap_input(struct conn *c, uint8_t flags, struct msg *m, const uint8_t *body, size_t len)
@@ -312,6 +321,7 @@ static bool unwrap_input(struct conn *c, uint8_t flags, struct msg *m, const uin
     if (c->p.opt.maxmsgsize >= 0 && data_len > (uint64_t)c->p.opt.maxmsgsize) {
         if (m)
             msg_close(m);
+        count_oversize(c);
         conn_fail(c, ZMQ_EVENT_DISCONNECTED, zmtp_strerror(ZMTP_E_TOO_LARGE));
         return false;
     }
@@ -407,6 +417,8 @@ static bool decode_frames(struct conn *c)
         if (hlen == 0)
             return true;
         if (hlen < 0) {
+            if (hlen == ZMTP_E_TOO_LARGE && c->state == CONN_ACTIVE)
+                count_oversize(c);
             conn_fail_frame(c, hlen);
             return false;
         }
@@ -702,7 +714,12 @@ static bool next_out_frame(struct conn *c, struct msg *m, bool *from_pipe)
         c->out_has_held = false;
         return true;
     }
-    return pipe_read(c->end, m);
+    bool got = pipe_read(c->end, m);
+    if (c->end->conflated && c->p.monitor) {   /* an outbound conflating queue replaced frames */
+        monitor_drop_io(c->p.monitor, STATS_CONFLATED, c->end->conflated);
+        c->end->conflated = 0;
+    }
+    return got;
 }
 
 /* Moves frames from the pipe into the output buffer until it is full or a big frame is next. A

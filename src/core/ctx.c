@@ -16,6 +16,7 @@
 #include "core/pipe.h"
 #include "core/reactor.h"
 #include "core/socket.h"
+#include "core/stats_server.h"
 #include "core/msg_pool.h"
 
 struct ctx *ctx_new(void)
@@ -85,6 +86,7 @@ int ctx_add_socket(struct ctx *c, struct socket *s)
     }
     if (rc == 0) {
         s->slot = c->nsockets;
+        s->stats_id = ++c->next_socket_id;
         c->sockets[c->nsockets++] = s;
         s->io = &c->io[c->next_io++ % (unsigned)c->nio];
     }
@@ -166,6 +168,7 @@ int ctx_term(struct ctx *c)
     int rc = ctx_wait_sockets_closed(c);
     if (rc < 0)
         return rc;
+    stats_server_join(c);   /* its socket is closed, so its thread is ending */
     for (int i = 0; i < c->nio; i++)
         reactor_stop_and_join(&c->io[i]);
     while (c->pending) {

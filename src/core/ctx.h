@@ -70,6 +70,13 @@ struct ctx {
     atomic_bool terminating;
     struct inproc_binding *bindings;
     struct inproc_pending *pending;
+    unsigned next_socket_id;            /* the last socket's stats_id (the stats server's "id") */
+    /* the stats server (core/stats_server.h): flags under the lock */
+    struct socket *stats_sock;          /* its REP socket, owned by its thread */
+    pthread_t stats_thread;
+    int stats_thread_started;           /* a start claimed the server */
+    int stats_thread_running;           /* the thread runs: ctx_term joins it */
+    int stats_autostart_tried;          /* ZINC_STATS_ENDPOINT was looked at */
 };
 
 #define CTX_TAG 0x7a637478u

@@ -15,6 +15,8 @@
 #include "core/msg.h"
 #include "core/pipe.h"
 #include "core/socket.h"
+#include "core/stats.h"
+#include "core/util.h"
 
 struct monitor {
     atomic_int refs;
@@ -22,6 +24,10 @@ struct monitor {
     struct socket *sock;     /* guarded by lock: the running monitor's PAIR, PUB or PUSH; NULL: stopped */
     uint64_t events;         /* guarded by lock: its event mask */
     int version;             /* guarded by lock: its event version, 1 or 2 */
+    atomic_bool watch_drops; /* the running monitor asked for ZINC_EVENT_DROPPED (written under lock) */
+    atomic_uint_fast64_t io_dropped[STATS_REASONS];   /* stats.h invariant 2: drops seen on I/O threads */
+    uint64_t drop_pending[STATS_REASONS];   /* guarded by lock: drops not yet reported */
+    uint64_t drop_sent_ms[STATS_REASONS];   /* guarded by lock: when the last DROPPED went out; 0: never */
 };
 
 struct monitor *monitor_new(void)
@@ -134,6 +140,7 @@ void monitor_stop(struct socket *s)
     struct socket *sock = m->sock;
     m->sock = NULL;
     m->events = 0;
+    atomic_store_explicit(&m->watch_drops, false, memory_order_relaxed);
     pthread_mutex_unlock(&m->lock);
     if (sock)
         socket_close(sock);   /* linger 0; what was sent stays readable by the application's socket */
@@ -194,6 +201,9 @@ int monitor_start_versioned(struct socket *s, const char *endpoint, uint64_t eve
     m->sock = sock;
     m->events = events;
     m->version = version;
+    memset(m->drop_pending, 0, sizeof m->drop_pending);   /* a new monitor hears of drops from now on */
+    memset(m->drop_sent_ms, 0, sizeof m->drop_sent_ms);
+    atomic_store_explicit(&m->watch_drops, version == 2 && (events & ZINC_EVENT_DROPPED), memory_order_relaxed);
     pthread_mutex_unlock(&m->lock);
     return 0;
 }
@@ -222,4 +232,50 @@ int monitor_pipes_stats(struct socket *s)
         pthread_mutex_unlock(&m->lock);
     }
     return 0;
+}
+
+/* ---- drops (core/stats.h invariant 3) ------------------------------------------------------------------ */
+/* Under m->lock: reports reason r's pending drops if it never did, or did a second ago or more. */
+static void monitor_drop_report(struct monitor *m, int r, uint64_t now)
+{
+    if (!m->drop_pending[r] || (m->drop_sent_ms[r] && now - m->drop_sent_ms[r] < 1000))
+        return;
+    if (!m->sock || !(m->events & ZINC_EVENT_DROPPED))
+        return;
+    uint64_t values[2] = {m->drop_pending[r], (uint64_t)r};
+    monitor_send_v2(m->sock, ZINC_EVENT_DROPPED, values, 2, stats_reason_name((enum stats_reason)r), "");
+    m->drop_pending[r] = 0;
+    m->drop_sent_ms[r] = now ? now : 1;
+}
+
+void monitor_drop(struct monitor *m, int reason, uint64_t n)
+{
+    if (!atomic_load_explicit(&m->watch_drops, memory_order_relaxed))
+        return;
+    pthread_mutex_lock(&m->lock);
+    m->drop_pending[reason] += n;
+    monitor_drop_report(m, reason, zn_now_ms());
+    pthread_mutex_unlock(&m->lock);
+}
+
+void monitor_drop_io(struct monitor *m, int reason, uint64_t n)
+{
+    atomic_fetch_add_explicit(&m->io_dropped[reason], n, memory_order_relaxed);
+    monitor_drop(m, reason, n);
+}
+
+uint64_t monitor_io_dropped(struct monitor *m, int reason)
+{
+    return atomic_load_explicit(&m->io_dropped[reason], memory_order_relaxed);
+}
+
+void monitor_drop_flush(struct monitor *m)
+{
+    if (!atomic_load_explicit(&m->watch_drops, memory_order_relaxed))
+        return;
+    pthread_mutex_lock(&m->lock);
+    uint64_t now = zn_now_ms();
+    for (int r = 0; r < STATS_REASONS; r++)
+        monitor_drop_report(m, r, now);
+    pthread_mutex_unlock(&m->lock);
 }

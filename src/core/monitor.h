@@ -55,4 +55,13 @@ void monitor_emit(struct monitor *m, int event, uint64_t value, const char *endp
  * asked for PIPES_STATS, -EAGAIN when s has no pipe. */
 int monitor_pipes_stats(struct socket *s);
 
+/* Drops (core/stats.h invariants 2 and 3). monitor_drop: reason's n drops seen on the socket's thread (counted
+ * there) go towards ZINC_EVENT_DROPPED, if the running monitor asked for it (one relaxed load otherwise).
+ * monitor_drop_io: the same from an I/O thread, counted here too (monitor_io_dropped reads the count).
+ * monitor_drop_flush: reports what waited for its second to pass (when the counters are read). Any thread. */
+void monitor_drop(struct monitor *m, int reason, uint64_t n);
+void monitor_drop_io(struct monitor *m, int reason, uint64_t n);
+uint64_t monitor_io_dropped(struct monitor *m, int reason);
+void monitor_drop_flush(struct monitor *m);
+
 #endif

@@ -651,6 +651,7 @@ bool pipe_read(struct pipe_end *e, struct msg *m)
     while (q->conflate && !(m->flags & MSGF_INTERNAL) && queue_newer_data(q)) {
         msg_close(m);
         queue_take(q, e, m);
+        e->conflated++;
     }
     if (q->conflate)
         m->flags &= (uint8_t)~MSGF_MORE;   /* libzmq keeps one frame: multipart is not supported */

@@ -98,6 +98,8 @@ struct pipe;
 struct pipe_end {
     struct pipe *pipe;
     int index;                           /* 0 or 1: writes queue[index], reads queue[1 - index] */
+    uint32_t conflated;                  /* reader's: frames a conflating pipe_read replaced, until the
+                                          * reader moves them to its socket's counters (core/stats.h) */
     _Atomic(struct mailbox *) mbox;      /* who is woken for this end (holds a reference); set by the
                                           * end's new owner while the peer's thread may read it to wake */
     void *owner;                         /* the socket or connection using this end */

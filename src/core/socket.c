@@ -19,6 +19,7 @@
 #include "core/pipe.h"
 #include "core/reactor.h"
 #include "core/socket_safe.h"
+#include "core/stats_server.h"
 #include "core/util.h"
 #include "transport/transport.h"
 
@@ -71,6 +72,7 @@ struct socket *socket_new(struct ctx *ctx, int type, int *err)
         goto fail_init;
     }
     s->tag = SOCKET_TAG;
+    stats_server_autostart(ctx);   /* ZINC_STATS_ENDPOINT: looked at once, with the context's first socket */
     return s;
 fail_init:
     ctx_remove_socket(ctx, s);
@@ -109,6 +111,7 @@ int socket_attach_pipe(struct socket *s, struct pipe_end *e)
         return rc;
     }
     socket_safe_changed(&s->safe);   /* a thread-safe socket's blocked sender may now have a peer */
+    atomic_store_explicit(&s->stats.peers, s->npipes, memory_order_relaxed);
     return 0;
 }
 
@@ -120,6 +123,7 @@ static void socket_detach_pipe(struct socket *s, struct pipe_end *e)
     size_t i = e->sock_slot;
     s->pipes[i] = s->pipes[--s->npipes];
     s->pipes[i]->sock_slot = i;
+    atomic_store_explicit(&s->stats.peers, s->npipes, memory_order_relaxed);
     for (struct endpoint *ep = s->endpoints; ep; ep = ep->next)
         if (ep->end == e)
             ep->end = NULL;
@@ -338,12 +342,16 @@ static int send_locked(struct socket *s, struct msg *m, int flags)
     }
     int timeout = (flags & ZMQ_DONTWAIT) ? 0 : s->opt.sndtimeo;
     uint64_t deadline = timeout > 0 ? zn_now_ms() + (uint64_t)timeout : 0;
+    size_t size = msg_size(m);   /* the type takes m on success */
     for (;;) {
         int rc = s->ops->send(s->proto, m);
         if (s->ndead)
             socket_reap_dead(s);
-        if (rc == 0)
+        if (rc == 0) {
             s->sent_since_recv = true;
+            stats_bump(&s->stats.bytes_out, size);
+            stats_bump(&s->stats.msgs_out, !(flags & ZMQ_SNDMORE));
+        }
         if (rc != -EAGAIN || timeout == 0)
             return rc;
         rc = socket_wait(s, timeout, deadline, false);
@@ -369,6 +377,8 @@ static int recv_locked(struct socket *s, struct msg *m, int flags)
             socket_reap_dead(s);
         if (rc == 0) {
             s->rcvmore = msg_more(m);
+            stats_bump(&s->stats.bytes_in, msg_size(m));
+            stats_bump(&s->stats.msgs_in, !s->rcvmore);
             s->sent_since_recv = false;
             s->recvs_since_wait += !s->rcvmore;   /* whole messages */
             return 0;
@@ -465,6 +475,7 @@ static int socket_add_endpoint(struct socket *s, const char *uri, bool is_bind)
         s->opt.connect_routing_id_set = false;   /* ZMQ_CONNECT_ROUTING_ID names one connect only */
     const char *shown = ep->resolved ? ep->resolved : ep->uri;
     snprintf(s->last_endpoint, sizeof s->last_endpoint, "%s", shown);
+    stats_label_set(s, shown);
     return 0;
 }
 
@@ -622,6 +633,17 @@ static int getopt_locked(struct socket *s, int option, void *value, size_t *len)
 {
     if (s->stopped)
         return -ETERM;
+    if (option == ZINC_STATS) {       /* zinc's own, read-only: zinc_socket_stats_t, of any size >= 8 */
+        zinc_socket_stats_t st;
+        if (*len < 8)
+            return -EINVAL;
+        int rc = socket_stats(s, &st);
+        if (rc < 0)
+            return rc;
+        *len = *len < sizeof st ? *len : sizeof st;
+        memcpy(value, &st, *len);
+        return 0;
+    }
     if (option == ZINC_POLLIN_FD) {   /* zinc's own: not in libzmq's option table */
         if (*len < sizeof(int))
             return -EINVAL;           /* before the fd is made: a failed call leaves nothing behind */

@@ -24,7 +24,9 @@
 #include <stdint.h>
 
 #include "core/options.h"
+#include "core/monitor.h"
 #include "core/socket_safe.h"
+#include "core/stats.h"
 #include "proto/proto.h"
 
 struct ctx;
@@ -63,6 +65,9 @@ struct socket {
     struct socket_safe safe;            /* thread-safe types (CLIENT, SERVER): the lock every call takes */
     struct peer_msg *hello_msg;         /* ZMQ_HELLO_MSG (core/peer_msg.h), or NULL */
     struct peer_msg *disconnect_msg;    /* ZMQ_DISCONNECT_MSG, or NULL */
+    struct sock_counters stats;         /* core/stats.h: written by the socket's thread, read by any */
+    unsigned stats_id;                  /* its number in its context, from 1 (set under the context's lock) */
+    char stats_label[128];              /* its last endpoint, for the stats server: under the context's lock */
 };
 
 #define SOCKET_TAG 0x5a494e43u
@@ -99,6 +104,24 @@ static inline void socket_level_after(struct socket *s)
     if (s->level_on)
         socket_level_sync(s);
 }
+
+/* For socket types: n messages dropped for reason r (core/stats.h), on the socket's thread. */
+static inline void socket_drop(struct socket *s, enum stats_reason r, uint64_t n)
+{
+    stats_bump(&s->stats.dropped[r], n);
+    monitor_drop(s->monitor, (int)r, n);
+}
+
+/* zinc_socket_stats and zinc_socket_peers (core/stats.c), on the socket's thread: 0 or -errno. */
+struct zinc_socket_stats_t;
+struct zinc_peer_stats_t;
+int socket_stats(struct socket *s, struct zinc_socket_stats_t *out);
+int socket_peers(struct socket *s, struct zinc_peer_stats_t *peers, int count);
+/* The same for the public functions: they take a thread-safe socket's lock. */
+int stats_socket_locked(struct socket *s, struct zinc_socket_stats_t *out);
+int stats_peers_locked(struct socket *s, struct zinc_peer_stats_t *peers, int count);
+/* The counters alone (no queue depths, no peers): any thread, any time the socket is alive. */
+void stats_counters(struct socket *s, struct zinc_socket_stats_t *out);
 
 /* For socket types and transports. */
 int socket_attach_pipe(struct socket *s, struct pipe_end *e);   /* the socket now owns e */

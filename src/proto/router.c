@@ -291,9 +291,12 @@ static int router_send(void *self, struct msg *m)
                         socket_pipe_dead(r->s, e);
                     if (r->mandatory)
                         return closed ? -EHOSTUNREACH : -EAGAIN;
+                    socket_drop(r->s, closed ? STATS_NO_ROUTE : STATS_HWM, 1);
                 }
             } else if (r->mandatory) {
                 return -EHOSTUNREACH;
+            } else {
+                socket_drop(r->s, STATS_NO_ROUTE, 1);
             }
             r->more_out = true;
         }

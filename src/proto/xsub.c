@@ -246,6 +246,7 @@ static int fetch_frame(struct xsub *x, struct msg *m)
             return 0;
         }
         /* no subscription matches: the rest of the message is in the pipe already; drop it all */
+        socket_drop(x->s, STATS_FILTERED, 1);
         while (msg_more(m)) {
             msg_close(m);
             msg_init(m);
@@ -277,8 +278,10 @@ static void conflate_drain(struct xsub *x)
     msg_init(&m);
     x->more_recv = false;
     while (fetch_frame(x, &m) == 0) {
-        if (x->has_message)
+        if (x->has_message) {
             msg_close(&x->message);
+            socket_drop(x->s, STATS_CONFLATED, 1);
+        }
         m.flags &= (uint8_t)~MSGF_MORE;
         msg_move(&x->message, &m);
         x->has_message = true;

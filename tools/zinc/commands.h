@@ -12,5 +12,7 @@ int zinc_cmd_proxy(int argc, char **argv);
 int zinc_cmd_monitor(int argc, char **argv);
 int zinc_cmd_probe(int argc, char **argv);
 int zinc_cmd_bench(int argc, char **argv);
+/* stats.c: another process's socket counters, from its context's stats server */
+int zinc_cmd_stats(int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@ static const command commands[] = {
     {"monitor", zinc_cmd_monitor, "print a socket's connection events"},
     {"probe", zinc_cmd_probe, "check that an endpoint answers the ZMTP handshake"},
     {"bench", zinc_cmd_bench, "measure throughput and latency"},
+    {"stats", zinc_cmd_stats, "print another process's socket counters, live"},
 };
 
 static const char *socket_commands[] = {

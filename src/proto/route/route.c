@@ -196,6 +196,13 @@ void fq_activated(struct fq *fq, struct pipe_end *e)
     route_set_activate(&fq->set, e);
 }
 
+/* A conflating pipe_read replaced frames: they count as drops of the socket's (core/stats.h). */
+static void fq_count_conflated(struct socket *s, struct pipe_end *e)
+{
+    socket_drop(s, STATS_CONFLATED, e->conflated);
+    e->conflated = 0;
+}
+
 int fq_recv(struct fq *fq, struct socket *s, struct msg *m, struct pipe_end **from)
 {
     struct route_set *rs = &fq->set;
@@ -205,6 +212,8 @@ int fq_recv(struct fq *fq, struct socket *s, struct msg *m, struct pipe_end **fr
         if (pipe_read(e, m)) {
             if (from)
                 *from = e;
+            if (e->conflated)
+                fq_count_conflated(s, e);
             if (!(m->flags & MSGF_MORE)) {
                 fq->receiving = NULL;
                 rs->current++;
@@ -220,6 +229,8 @@ int fq_recv(struct fq *fq, struct socket *s, struct msg *m, struct pipe_end **fr
         if (pipe_read(e, m)) {
             if (from)
                 *from = e;
+            if (e->conflated)
+                fq_count_conflated(s, e);
             if (m->flags & MSGF_MORE)
                 fq->receiving = e;
             else
@@ -308,20 +319,28 @@ void dist_match(struct dist *d, struct pipe_end *e)
 {
     struct route_set *rs = &d->set;
     size_t i = e->out_slot;
-    if (i >= rs->n || rs->pipes[i] != e || i < d->matching || i >= rs->active)
+    if (i >= rs->n || rs->pipes[i] != e || i < d->matching)
         return;
+    if (i >= rs->active) {   /* inactive: at its high-water mark (or its peer gone, which reaps it) */
+        d->skipped += !pipe_peer_closed(e);
+        return;
+    }
     set_swap(rs, i, d->matching);
     d->matching++;
 }
 
 void dist_match_all(struct dist *d)
 {
-    d->matching = d->set.active;
+    struct route_set *rs = &d->set;
+    d->matching = rs->active;
+    for (size_t i = rs->active; i < rs->n; i++)   /* inactive pipes: see dist_match */
+        d->skipped += !pipe_peer_closed(rs->pipes[i]);
 }
 
 void dist_unmatch(struct dist *d)
 {
     d->matching = 0;
+    d->skipped = 0;
 }
 
 void dist_reverse_match(struct dist *d)
@@ -329,6 +348,7 @@ void dist_reverse_match(struct dist *d)
     /* Swap the matched prefix with the unmatched tail of the active range, pair by pair from both ends. */
     struct route_set *rs = &d->set;
     size_t unmatched = rs->active - d->matching;
+    d->skipped = 0;   /* inverted: which inactive pipes would have matched is not known (not counted) */
     for (size_t i = 0; i < d->matching && i < unmatched; i++)
         set_swap(rs, i, rs->active - 1 - i);
     d->matching = unmatched;
@@ -372,12 +392,18 @@ int dist_send_to_matching(struct dist *d, struct socket *s, struct msg *m)
         for (size_t i = 0; i < d->matching;) {
             struct pipe_end *e = rs->pipes[i];
             if (pipe_peer_closed(e) || !pipe_check_write(e)) {
-                if (pipe_peer_closed(e) && !pipe_check_read(e))
+                if (!pipe_peer_closed(e))
+                    d->skipped++;
+                else if (!pipe_check_read(e))
                     socket_pipe_dead(s, e);
                 dist_deactivate_at(d, i);
                 continue;
             }
             i++;
+        }
+        if (d->skipped) {
+            socket_drop(s, STATS_HWM, d->skipped);
+            d->skipped = 0;
         }
     }
     if (d->matching == 0) {

@@ -62,6 +62,7 @@ struct dist {
     struct route_set set;           /* [0, active): pipes with room */
     size_t matching;                /* [0, matching): pipes that get the current message */
     bool more;                      /* in the middle of a multipart message */
+    size_t skipped;                 /* pipes matched for this message but at their high-water mark */
 };
 void dist_init(struct dist *d);
 int dist_attach(struct dist *d, struct pipe_end *e);
