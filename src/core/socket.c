@@ -745,7 +745,12 @@ int socket_process_commands(struct socket *s, int timeout_ms) { SOCKET_LOCKED(s,
 int socket_process_commands_held(struct socket *s, int timeout_ms) { return process_commands(s, timeout_ms); }
 int socket_bind(struct socket *s, const char *uri) { SOCKET_LOCKED(s, bind_locked(s, uri)); }
 int socket_connect(struct socket *s, const char *uri) { SOCKET_LOCKED(s, connect_locked(s, uri)); }
-int socket_connect_peer(struct socket *s, const char *uri, uint32_t *id) { SOCKET_LOCKED(s, connect_peer_locked(s, uri, id)); }
+
+int socket_connect_peer(struct socket *s, const char *uri, uint32_t *id)
+{
+    SOCKET_LOCKED(s, connect_peer_locked(s, uri, id));
+}
+
 int socket_unbind(struct socket *s, const char *uri) { SOCKET_LOCKED(s, unbind_locked(s, uri)); }
 int socket_disconnect(struct socket *s, const char *uri) { SOCKET_LOCKED(s, disconnect_locked(s, uri)); }
 

@@ -238,6 +238,45 @@ static void plain_connect(const char *transport)
     CHECK_OK(zmq_ctx_term(ctx));
 }
 
+/* RFC 51: the double queue of a connection this PEER made is kept "whether or not the connection is
+ * established": when the other side goes and a new one binds the same endpoint, the id zmq_connect_peer
+ * gave still names it (never EHOSTUNREACH) and messages sent to it reach the newcomer. */
+static void id_survives_reconnect(const char *transport)
+{
+    void *ctx = CHECK_PTR(zmq_ctx_new());
+    char ep[TU_ENDPOINT_LEN], buf[64];
+    void *bound = bound_socket(ctx, ZMQ_PEER, transport, ep, sizeof ep);
+    void *peer = test_socket(ctx, ZMQ_PEER);
+    set_int(peer, ZMQ_RECONNECT_IVL, 20);
+    uint32_t id = connect_peer(peer, ep);
+    CHECK_OK(peer_send(peer, id, "one", 0));
+    recv_msg(bound, buf, sizeof buf, 2000);
+    CHECK_STR(buf, "one");
+    close_zero_linger(bound);
+    bound = test_socket(ctx, ZMQ_PEER);
+    int64_t deadline = now_ms() + 5000;
+    while (zmq_bind(bound, ep) != 0) {   /* the old listener's port is freed by the I/O thread */
+        CHECK_EQ(errno, EADDRINUSE);
+        CHECK(now_ms() < deadline);
+        msleep(10);
+    }
+    for (;;) {   /* a message written to the old connection as it went may be lost: send until one lands */
+        CHECK(now_ms() < deadline);
+        int rc = peer_send(peer, id, "two", ZMQ_DONTWAIT);
+        CHECK(rc == 3 || (rc == -1 && errno == EAGAIN));
+        if (poll_in(bound, 50))
+            break;
+    }
+    uint32_t rid = recv_msg(bound, buf, sizeof buf, 0);
+    CHECK_STR(buf, "two");
+    CHECK_OK(peer_send(bound, rid, "back", 0));
+    CHECK_EQ(recv_msg(peer, buf, sizeof buf, 2000), id);
+    CHECK_STR(buf, "back");
+    close_zero_linger(peer);
+    close_zero_linger(bound);
+    CHECK_OK(zmq_ctx_term(ctx));
+}
+
 /* RFC 51: "SHALL return an error if the queue does not exist": id 0 (zmq_send has none), an id no peer
  * has, and a peer that has gone are EHOSTUNREACH, at once even when blocking. */
 static void unknown_id(const char *transport)
@@ -705,6 +744,7 @@ int main(void)
     RUN_TRANSPORTS(ids_distinct);
     RUN_TRANSPORTS(usable_before_handshake);
     RUN_TRANSPORTS(plain_connect);
+    RUN_ENGINE_TRANSPORTS(id_survives_reconnect);
     RUN_TRANSPORTS(unknown_id);
     RUN_TRANSPORTS(sndmore_rejected);
     RUN_TRANSPORTS(mesh);
