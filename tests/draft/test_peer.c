@@ -572,6 +572,7 @@ struct stress {
     atomic_uchar seen_echo[TOTAL];
     atomic_uchar seen_reply[TOTAL];
     atomic_int errors;
+    atomic_int connects_done;            /* the connector finished (before the context is shut down) */
 };
 
 static int stress_index(const char *buf, int len)
@@ -684,13 +685,16 @@ static void *stress_connector(void *arg)
     uint32_t ids[EXTRA_CONNECTS];
     for (int i = 0; i < EXTRA_CONNECTS; i++) {
         ids[i] = zmq_connect_peer(st->peer, st->ep);
-        if (ids[i] == 0 || ids[i] == st->id)
-            atomic_fetch_add(&st->errors, 1);
+        bool bad = ids[i] == 0 || ids[i] == st->id;
         for (int j = 0; j < i; j++)
-            if (ids[j] == ids[i])
-                atomic_fetch_add(&st->errors, 1);
+            bad = bad || ids[j] == ids[i];
+        if (bad) {
+            atomic_fetch_add(&st->errors, 1);
+            break;
+        }
         msleep(1);
     }
+    atomic_store(&st->connects_done, 1);
     return NULL;
 }
 
@@ -717,7 +721,8 @@ static void threaded(const char *transport)
     for (int i = 0; i < SENDERS; i++)
         CHECK_EQ(pthread_create(&t[n++], NULL, stress_sender, st), 0);
     int64_t deadline = now_ms() + 60000;
-    while (atomic_load(&st->replies) < TOTAL && atomic_load(&st->errors) == 0 && now_ms() < deadline)
+    while ((atomic_load(&st->replies) < TOTAL || !atomic_load(&st->connects_done)) &&
+           atomic_load(&st->errors) == 0 && now_ms() < deadline)
         msleep(5);
     msleep(50);
     CHECK_OK(zmq_ctx_shutdown(ctx));
