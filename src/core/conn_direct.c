@@ -46,6 +46,7 @@ static bool direct_send_type(int type)
     switch (type) {
     case ZMQ_PAIR: case ZMQ_PUSH: case ZMQ_DEALER: case ZMQ_ROUTER: case ZMQ_REQ: case ZMQ_REP:
     case PROTO_SERVER: case PROTO_CLIENT:   /* run under the thread-safe socket's lock (socket_safe.h) */
+    case PROTO_SCATTER: case PROTO_PEER: case PROTO_CHANNEL:
         return true;
     default:
         return false;

@@ -2,6 +2,7 @@
  * into the socket type's ops table. See socket.h for the lifetime and invariants. */
 #include "core/socket.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -489,6 +490,27 @@ static int connect_locked(struct socket *s, const char *uri)
     return socket_add_endpoint(s, uri, false);
 }
 
+/* zmq_connect_peer (RFC 51): a connect whose pipe is attached before this returns, so the PEER has given
+ * it its routing id already. libzmq's order of checks: the type (ENOTSUP), then ZMQ_IMMEDIATE (EFAULT: its
+ * pipe would wait for the handshake), then the connect's own errors. */
+static int connect_peer_locked(struct socket *s, const char *uri, uint32_t *id)
+{
+    if (s->stopped)
+        return -ETERM;
+    if (s->opt.type != PROTO_PEER)
+        return -ENOTSUP;
+    if (s->opt.immediate)
+        return -EFAULT;
+    int rc = connect_locked(s, uri);
+    if (rc < 0)
+        return rc;
+    /* The newest endpoint is this connect's; its end was attached (not immediate, not raw: listener.c). */
+    struct pipe_end *e = s->endpoints->end;
+    assert(e && e->routing_id != 0);
+    *id = e->routing_id;
+    return 0;
+}
+
 /* The name libzmq knows an endpoint by: a bind by its resolved endpoint (ZMQ_LAST_ENDPOINT, so a wildcard
  * bind is unbound by its real port), a connect by the string it was given. */
 static bool endpoint_named(const struct endpoint *ep, const char *name)
@@ -745,6 +767,12 @@ int socket_process_commands(struct socket *s, int timeout_ms) { SOCKET_LOCKED(s,
 int socket_process_commands_held(struct socket *s, int timeout_ms) { return process_commands(s, timeout_ms); }
 int socket_bind(struct socket *s, const char *uri) { SOCKET_LOCKED(s, bind_locked(s, uri)); }
 int socket_connect(struct socket *s, const char *uri) { SOCKET_LOCKED(s, connect_locked(s, uri)); }
+
+int socket_connect_peer(struct socket *s, const char *uri, uint32_t *id)
+{
+    SOCKET_LOCKED(s, connect_peer_locked(s, uri, id));
+}
+
 int socket_unbind(struct socket *s, const char *uri) { SOCKET_LOCKED(s, unbind_locked(s, uri)); }
 int socket_disconnect(struct socket *s, const char *uri) { SOCKET_LOCKED(s, disconnect_locked(s, uri)); }
 

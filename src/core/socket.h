@@ -76,6 +76,9 @@ struct socket *socket_new(struct ctx *ctx, int type, int *err);
 int socket_close(struct socket *s);
 int socket_bind(struct socket *s, const char *endpoint);
 int socket_connect(struct socket *s, const char *endpoint);
+/* zmq_connect_peer: connects a PEER and gives the new peer's routing id; -ENOTSUP (not a PEER), -EFAULT
+ * (ZMQ_IMMEDIATE is set) or socket_connect's errors. */
+int socket_connect_peer(struct socket *s, const char *endpoint, uint32_t *id);
 int socket_unbind(struct socket *s, const char *endpoint);
 int socket_disconnect(struct socket *s, const char *endpoint);
 int socket_send(struct socket *s, struct msg *m, int flags);

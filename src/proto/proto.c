@@ -9,6 +9,7 @@ extern const struct proto_ops proto_pair, proto_push, proto_pull;
 extern const struct proto_ops proto_req, proto_rep, proto_dealer, proto_router, proto_stream;
 extern const struct proto_ops proto_pub, proto_sub, proto_xpub, proto_xsub;
 extern const struct proto_ops proto_server, proto_client;
+extern const struct proto_ops proto_gather, proto_scatter, proto_peer, proto_channel;
 
 const struct proto_ops *proto_find(int type)
 {
@@ -27,6 +28,10 @@ const struct proto_ops *proto_find(int type)
     case ZMQ_STREAM: return &proto_stream;
     case PROTO_SERVER: return &proto_server;
     case PROTO_CLIENT: return &proto_client;
+    case PROTO_GATHER: return &proto_gather;
+    case PROTO_SCATTER: return &proto_scatter;
+    case PROTO_PEER: return &proto_peer;
+    case PROTO_CHANNEL: return &proto_channel;
     default: return NULL;
     }
 }

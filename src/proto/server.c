@@ -8,6 +8,9 @@
  * Each peer's id is given when its pipe attaches (socket_next_routing_id: a random start, never 0) and
  * lasts as long as the pipe: a peer that reconnects over tcp keeps its pipe, and so its id.
  *
+ * PEER (peer.c) is this socket under another name, as in libzmq: the hooks are shared through
+ * proto/server.h.
+ *
  * Invariant: every attached pipe has a route_peer in proto_data, in the table under its 4-byte id (big
  * endian) from attach to detach; pipe_end->routing_id holds the same id.
  */
@@ -18,14 +21,7 @@
 #include "core/pipe.h"
 #include "core/socket.h"
 #include "proto/proto.h"
-#include "proto/route/route.h"
-#include "proto/route/router_table.h"
-
-struct server {
-    struct socket *s;
-    struct fq fq;
-    struct router_table table;       /* routing id -> peer */
-};
+#include "proto/server.h"
 
 static void server_id_bytes(uint32_t id, uint8_t out[4])
 {
@@ -35,7 +31,7 @@ static void server_id_bytes(uint32_t id, uint8_t out[4])
     out[3] = (uint8_t)id;
 }
 
-static int server_init(void *self, struct socket *s)
+int server_init(void *self, struct socket *s)
 {
     struct server *sv = self;
     sv->s = s;
@@ -44,14 +40,14 @@ static int server_init(void *self, struct socket *s)
     return 0;
 }
 
-static void server_fini(void *self)
+void server_fini(void *self)
 {
     struct server *sv = self;
     router_table_fini(&sv->table);
     route_set_fini(&sv->fq.set);
 }
 
-static int server_attach(void *self, struct pipe_end *e)
+int server_attach(void *self, struct pipe_end *e)
 {
     struct server *sv = self;
     struct route_peer *peer = calloc(1, sizeof *peer);
@@ -78,7 +74,7 @@ fail_table:
     return -ENOMEM;
 }
 
-static void server_detach(void *self, struct pipe_end *e)
+void server_detach(void *self, struct pipe_end *e)
 {
     struct server *sv = self;
     struct route_peer *peer = e->proto_data;
@@ -88,12 +84,12 @@ static void server_detach(void *self, struct pipe_end *e)
     e->proto_data = NULL;
 }
 
-static void server_read_activated(void *self, struct pipe_end *e) { fq_activated(&((struct server *)self)->fq, e); }
+void server_read_activated(void *self, struct pipe_end *e) { fq_activated(&((struct server *)self)->fq, e); }
 
 /* Room again on e: a blocked send retries by itself (socket.c loops on EAGAIN after each wake). */
-static void server_write_activated(void *self, struct pipe_end *e) { (void)self; (void)e; }
+void server_write_activated(void *self, struct pipe_end *e) { (void)self; (void)e; }
 
-static int server_send(void *self, struct msg *m)
+int server_send(void *self, struct msg *m)
 {
     struct server *sv = self;
     if (m->flags & MSGF_MORE)
@@ -121,7 +117,7 @@ static int server_send(void *self, struct msg *m)
     return 0;
 }
 
-static int server_recv(void *self, struct msg *m)
+int server_recv(void *self, struct msg *m)
 {
     struct server *sv = self;
     struct pipe_end *from = NULL;
@@ -131,8 +127,8 @@ static int server_recv(void *self, struct msg *m)
     return rc;
 }
 
-static bool server_has_in(void *self) { struct server *sv = self; return fq_has_in(&sv->fq, sv->s); }
-static bool server_has_out(void *self) { (void)self; return true; }
+bool server_has_in(void *self) { struct server *sv = self; return fq_has_in(&sv->fq, sv->s); }
+bool server_has_out(void *self) { (void)self; return true; }
 
 const struct proto_ops proto_server = {
     .type = PROTO_SERVER,
