@@ -9,6 +9,7 @@ extern const struct proto_ops proto_pair, proto_push, proto_pull;
 extern const struct proto_ops proto_req, proto_rep, proto_dealer, proto_router, proto_stream;
 extern const struct proto_ops proto_pub, proto_sub, proto_xpub, proto_xsub;
 extern const struct proto_ops proto_server, proto_client;
+extern const struct proto_ops proto_radio, proto_dish;
 
 const struct proto_ops *proto_find(int type)
 {
@@ -27,6 +28,8 @@ const struct proto_ops *proto_find(int type)
     case ZMQ_STREAM: return &proto_stream;
     case PROTO_SERVER: return &proto_server;
     case PROTO_CLIENT: return &proto_client;
+    case PROTO_RADIO: return &proto_radio;
+    case PROTO_DISH: return &proto_dish;
     default: return NULL;
     }
 }
