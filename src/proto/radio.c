@@ -7,7 +7,8 @@
  * they are read-activated, so a join applies whether or not the application ever calls the socket, and
  * anything else a peer sends is dropped (RFC 48: "SHALL silently discard any messages that dishes send").
  * A join of a group the pipe already holds changes nothing, so the DISH's resend after a reconnect is
- * harmless; a peer's memberships end with its pipe.
+ * harmless; a peer's memberships end with its pipe. A udp:// pipe (pipe_end.datagram) gets every message:
+ * nobody on a datagram can join, and the DISH at the other end filters.
  *
  * Invariants:
  *  1. An attached pipe has its radio_pipe in proto_data and is in dist; groups holds (key, pipe) for each
@@ -34,6 +35,7 @@ struct radio {
     struct socket *s;
     struct dist dist;
     struct mtrie groups;            /* key (radio_dish.h) -> pipes whose peer joined it */
+    size_t datagram_pipes;          /* attached udp:// pipes (pipe_end.datagram): they get every group */
 };
 
 static int radio_init(void *self, struct socket *s)
@@ -92,6 +94,8 @@ static int radio_attach(void *self, struct pipe_end *e)
         return -ENOMEM;
     }
     e->proto_data = p;
+    if (e->datagram)
+        r->datagram_pipes++;
     radio_drain(r, e);
     return 0;
 }
@@ -101,6 +105,8 @@ static void radio_detach(void *self, struct pipe_end *e)
     struct radio *r = self;
     struct radio_pipe *p = e->proto_data;
     dist_detach(&r->dist, e);
+    if (p && e->datagram)
+        r->datagram_pipes--;
     if (p) {
         (void)mtrie_remove_sub(&r->groups, &p->sub, NULL, NULL);
         free(p);
@@ -127,6 +133,9 @@ static int radio_send(void *self, struct msg *m)
     size_t klen = radio_dish_key(key, group, len);
     dist_unmatch(&r->dist);
     mtrie_match(&r->groups, key, klen, radio_match, r);
+    for (size_t i = 0; r->datagram_pipes && i < r->dist.set.n; i++)
+        if (r->dist.set.pipes[i]->datagram)
+            dist_match(&r->dist, r->dist.set.pipes[i]);
     if (r->dist.matching == 0) {
         msg_close(m);   /* nobody joined: sent, as far as the application can tell */
         msg_init(m);

@@ -1,8 +1,9 @@
 /* RADIO and DISH (RFC 48, libzmq 4.3's draft types): message groups (zmq_msg_set_group, zmq_msg_group),
  * zmq_join / zmq_leave and their errno, filtering by group over inproc, ipc and tcp, many dishes, the
  * RADIO's high-water mark, joins made before connecting and resent after a reconnect, the ZMTP wire form
- * seen by raw peers (JOIN / LEAVE commands, group frame + body frame, a malformed JOIN), zmq_poll, and
- * several threads sharing one RADIO and one DISH. */
+ * seen by raw peers (JOIN / LEAVE commands, group frame + body frame, a malformed JOIN), udp:// (unicast,
+ * multicast on lo where the kernel allows it, datagrams checked), zmq_poll, and several threads sharing one
+ * RADIO and one DISH. */
 #include "testutil.h"
 #include "rawpeer.h"
 
@@ -189,13 +190,28 @@ static void send_recv_errors(void)
     zmq_close(dish);
 }
 
-/* Peer types: RADIO talks to DISH only (RFC 48); a RADIO and a SUB never get a connection going, so a
- * DISH-less RADIO's messages go nowhere. */
-static void other_types_on_udp(void)
+/* udp:// (zmq_udp): only a DISH binds and only a RADIO connects; every other type, and the other
+ * direction, is ENOCOMPATPROTO; a missing or bad port is EINVAL, an unknown interface ENODEV. */
+static void udp_errors(void)
 {
     void *pub = test_socket(ctx, ZMQ_PUB);
+    void *sub = test_socket(ctx, ZMQ_SUB);
+    void *radio = test_socket(ctx, ZMQ_RADIO);
+    void *dish = test_socket(ctx, ZMQ_DISH);
     CHECK_ERR(zmq_connect(pub, "udp://127.0.0.1:5555"), ENOCOMPATPROTO);
+    CHECK_ERR(zmq_bind(sub, "udp://127.0.0.1:5555"), ENOCOMPATPROTO);
+    CHECK_ERR(zmq_bind(radio, "udp://127.0.0.1:5555"), ENOCOMPATPROTO);
+    CHECK_ERR(zmq_connect(dish, "udp://127.0.0.1:5555"), ENOCOMPATPROTO);
+    CHECK_ERR(zmq_connect(radio, "udp://127.0.0.1"), EINVAL);
+    CHECK_ERR(zmq_connect(radio, "udp://127.0.0.1:0"), EINVAL);
+    CHECK_ERR(zmq_connect(radio, "udp://127.0.0.1:65536"), EINVAL);
+    CHECK_ERR(zmq_bind(dish, "udp://127.0.0.1:x"), EINVAL);
+    CHECK_ERR(zmq_bind(dish, "udp://nosuchif0;239.0.0.1:5555"), ENODEV);
+    CHECK_ERR(zmq_bind(dish, "udp://nosuchif0:5555"), ENODEV);
     zmq_close(pub);
+    zmq_close(sub);
+    zmq_close(radio);
+    zmq_close(dish);
 }
 
 /* ---- filtering ------------------------------------------------------------------------------------- */
@@ -455,6 +471,139 @@ static void raw_radio_peer(void)
     zmq_close(dish);
 }
 
+/* ---- udp:// -------------------------------------------------------------------------------------------- */
+
+/* A DISH bound on udp://127.0.0.1 (port "*": ephemeral, read back from ZMQ_LAST_ENDPOINT). */
+static void *udp_dish(char *ep, size_t cap)
+{
+    void *dish = test_socket(ctx, ZMQ_DISH);
+    CHECK_OK(zmq_bind(dish, "udp://127.0.0.1:*"));
+    get_last_endpoint(dish, ep, cap);
+    CHECK(strncmp(ep, "udp://127.0.0.1:", 16) == 0 && endpoint_port(ep) > 0);
+    return dish;
+}
+
+/* Sends text in group from radio until dish gets one (datagrams may be lost before the engines run). */
+static void udp_await(void *radio, void *dish, const char *group)
+{
+    await_join(radio, dish, group);
+}
+
+/* Unicast: a RADIO connected to a DISH's udp address sends every group (it cannot know the joins); the
+ * DISH keeps only the groups it joined, each with its group; zmq_leave stops one; long groups travel. */
+static void udp_unicast(void)
+{
+    char ep[256];
+    void *dish = udp_dish(ep, sizeof ep);
+    CHECK_OK(zmq_join(dish, "A"));
+    void *radio = connected_socket(ctx, ZMQ_RADIO, ep);
+    udp_await(radio, dish, "A");
+    CHECK_EQ(radio_send(radio, "B", "b", 0), 1);
+    CHECK_EQ(radio_send(radio, "A", "a1", 0), 2);
+    CHECK_EQ(radio_send(radio, NULL, "none", 0), 4);
+    CHECK_EQ(radio_send(radio, "A", "a2", 0), 2);
+    expect(dish, "A", "a1");
+    expect(dish, "A", "a2");
+    expect_no_msg(dish, 100);
+    char g255[300];
+    fill(g255, 255, 'u');
+    CHECK_OK(zmq_join(dish, g255));
+    CHECK_EQ(radio_send(radio, g255, "long", 0), 4);
+    expect(dish, g255, "long");
+    CHECK_OK(zmq_leave(dish, "A"));
+    CHECK_EQ(radio_send(radio, "A", "gone", 0), 4);
+    CHECK_EQ(radio_send(radio, g255, "still", 0), 5);
+    expect(dish, g255, "still");
+    /* a body too big for one datagram (8 KiB) is dropped; the next one still arrives */
+    static char big[9000];
+    memset(big, 'b', sizeof big - 1);
+    CHECK_EQ(radio_send(radio, g255, big, 0), (int)strlen(big));
+    CHECK_EQ(radio_send(radio, g255, "after", 0), 5);
+    expect(dish, g255, "after");
+    /* zmq_disconnect ends the RADIO's endpoint, zmq_unbind the DISH's */
+    CHECK_OK(zmq_disconnect(radio, ep));
+    CHECK_EQ(radio_send(radio, g255, "nowhere", 0), 7);
+    expect_no_msg(dish, 100);
+    CHECK_OK(zmq_unbind(dish, ep));
+    zmq_close(radio);
+    zmq_close(dish);
+}
+
+/* Datagrams from the network are checked: an empty one, one shorter than its group length says, one over
+ * 8 KiB and one of a group not joined are dropped; well-formed ones arrive (libzmq's framing: group
+ * length byte, group, body). */
+static void udp_raw_datagrams(void)
+{
+    char ep[256];
+    void *dish = udp_dish(ep, sizeof ep);
+    CHECK_OK(zmq_join(dish, "g"));
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    CHECK(fd >= 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)endpoint_port(ep))};
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    static char big[9000];
+    big[0] = 1;
+    big[1] = 'g';
+    const struct {
+        const char *data;
+        size_t len;
+    } sends[] = {{"", 0}, {"\x05gab", 4}, {big, sizeof big}, {"\x01hX", 3}, {"\x01gok", 4}, {"\x00empty", 6}};
+    for (size_t i = 0; i < sizeof sends / sizeof sends[0]; i++)
+        CHECK_EQ(sendto(fd, sends[i].data, sends[i].len, 0, (struct sockaddr *)&to, sizeof to), (ssize_t)sends[i].len);
+    expect(dish, "g", "ok");
+    expect_no_msg(dish, 100);
+    CHECK_OK(zmq_join(dish, ""));
+    CHECK_EQ(sendto(fd, "\x00" "empty", 6, 0, (struct sockaddr *)&to, sizeof to), 6);
+    expect(dish, "", "empty");
+    close(fd);
+    zmq_close(dish);
+}
+
+/* Multicast on the loopback interface with ZMQ_MULTICAST_LOOP on (the default): two DISHes bound to the
+ * same group address and port both get what a RADIO sends there. Skipped, with the reason printed, where
+ * the kernel refuses multicast on lo. (ZMQ_MULTICAST_LOOP off cannot be seen here: on lo, sending is
+ * receiving, loop or not.) */
+static void udp_multicast(void)
+{
+    char ep[256], probe[64];
+    void *d1 = test_socket(ctx, ZMQ_DISH);
+    if (zmq_bind(d1, "udp://127.0.0.1;239.193.7.9:*") != 0) {
+        printf("udp_multicast: skipped: binding to 239.193.7.9 on lo: %s\n", zmq_strerror(errno));
+        zmq_close(d1);
+        return;
+    }
+    get_last_endpoint(d1, ep, sizeof ep);
+    int port = endpoint_port(ep);
+    void *d2 = test_socket(ctx, ZMQ_DISH);
+    snprintf(probe, sizeof probe, "udp://127.0.0.1;239.193.7.9:%d", port);
+    CHECK_OK(zmq_bind(d2, probe));
+    CHECK_OK(zmq_join(d1, "m"));
+    CHECK_OK(zmq_join(d2, "m"));
+    void *radio = connected_socket(ctx, ZMQ_RADIO, probe);
+    char t[1024], g[256];
+    int got = 0;
+    int64_t deadline = now_ms() + 2000;
+    while (!got && now_ms() < deadline) {
+        CHECK_EQ(radio_send(radio, "m", "sync", 0), 4);
+        got = dish_recv(d1, t, g, 50);
+    }
+    if (!got) {
+        printf("udp_multicast: skipped: no multicast delivery on lo in this sandbox\n");
+    } else {
+        CHECK(dish_recv(d2, t, g, 2000));
+        while (dish_recv(d1, t, g, 50) || dish_recv(d2, t, g, 50))
+            ;
+        CHECK_EQ(radio_send(radio, "m", "both", 0), 4);
+        CHECK_EQ(radio_send(radio, "x", "neither", 0), 7);
+        expect(d1, "m", "both");
+        expect(d2, "m", "both");
+        expect_no_msg(d1, 50);
+    }
+    zmq_close(radio);
+    zmq_close(d1);
+    zmq_close(d2);
+}
+
 /* ---- polling and threads ----------------------------------------------------------------------------- */
 
 /* zmq_poll says POLLIN on a DISH only for a message of a joined group. */
@@ -544,7 +693,7 @@ int main(void)
     RUN(msg_group_api);
     RUN(join_errors);
     RUN(send_recv_errors);
-    RUN(other_types_on_udp);
+    RUN(udp_errors);
     RUN_TRANSPORTS(filtering);
     RUN_TRANSPORTS(many_dishes);
     RUN_TRANSPORTS(hwm_drops);
@@ -553,6 +702,9 @@ int main(void)
     RUN(raw_dish_peer);
     RUN(raw_malformed_join);
     RUN(raw_radio_peer);
+    RUN(udp_unicast);
+    RUN(udp_raw_datagrams);
+    RUN(udp_multicast);
     RUN_TRANSPORTS(poll_dish);
     RUN_TRANSPORTS(threaded);
     CHECK_OK(zmq_ctx_term(ctx));
