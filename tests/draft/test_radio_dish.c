@@ -1,9 +1,9 @@
 /* RADIO and DISH (RFC 48, libzmq 4.3's draft types): message groups (zmq_msg_set_group, zmq_msg_group),
  * zmq_join / zmq_leave and their errno, filtering by group over inproc, ipc and tcp, many dishes, the
- * RADIO's high-water mark, joins made before connecting and resent after a reconnect, the ZMTP wire form
- * seen by raw peers (JOIN / LEAVE commands, group frame + body frame, a malformed JOIN), udp:// (unicast,
- * multicast on lo where the kernel allows it, datagrams checked), zmq_poll, and several threads sharing one
- * RADIO and one DISH. */
+ * RADIO's high-water mark, joins made before connecting, past the DISH's high-water mark and resent after
+ * a reconnect, the ZMTP wire form seen by raw peers (JOIN / LEAVE commands, group frame + body frame, a
+ * malformed JOIN), udp:// (unicast, multicast on lo where the kernel allows it, datagrams checked),
+ * zmq_poll, and several threads sharing one RADIO and one DISH. */
 #include "testutil.h"
 #include "rawpeer.h"
 
@@ -362,6 +362,29 @@ static void join_after_reconnect(const char *transport)
     zmq_close(dish);
 }
 
+/* Joins are never dropped for want of queue room: a DISH whose ZMQ_SNDHWM is 1 joins 300 groups before
+ * it connects, and every one of them reaches the RADIO (libzmq's DISH can lose joins past its HWM). */
+static void joins_past_hwm(const char *transport)
+{
+    char ep[256], group[32];
+    void *radio = bound_socket(ctx, ZMQ_RADIO, transport, ep, sizeof ep);
+    void *dish = test_socket(ctx, ZMQ_DISH);
+    set_int(dish, ZMQ_SNDHWM, 1);
+    for (int i = 0; i < 300; i++) {
+        snprintf(group, sizeof group, "group-%d", i);
+        CHECK_OK(zmq_join(dish, group));
+    }
+    CHECK_OK(zmq_connect(dish, ep));
+    await_join(radio, dish, "group-299");
+    for (int i = 0; i < 300; i += 37) {
+        snprintf(group, sizeof group, "group-%d", i);
+        CHECK_EQ(radio_send(radio, group, "x", 0), 1);
+        expect(dish, group, "x");
+    }
+    zmq_close(radio);
+    zmq_close(dish);
+}
+
 /* ---- the wire -------------------------------------------------------------------------------------- */
 
 /* Reads frames from fd until a data frame (skipping commands such as PING) and returns its size. */
@@ -699,6 +722,7 @@ int main(void)
     RUN_TRANSPORTS(hwm_drops);
     RUN_TRANSPORTS(join_before_connect);
     RUN_ENGINE_TRANSPORTS(join_after_reconnect);
+    RUN_TRANSPORTS(joins_past_hwm);
     RUN(raw_dish_peer);
     RUN(raw_malformed_join);
     RUN(raw_radio_peer);
