@@ -344,7 +344,9 @@ static int udp_open(struct socket *s, const char *addr, struct endpoint *ep, boo
     if (bind_side && getsockname(u->h.fd, (struct sockaddr *)&local, &len) == 0 && a.port == 0) {
         char ip[INET_ADDRSTRLEN];
         inet_ntop(AF_INET, &a.host, ip, sizeof ip);
-        snprintf(shown, sizeof shown, "udp://%s:%u", ip, (unsigned)ntohs(local.sin_port));
+        const char *semi = strchr(addr, ';');   /* the interface part stays as it was written */
+        int iface_len = semi ? (int)(semi - addr + 1) : 0;
+        snprintf(shown, sizeof shown, "udp://%.*s%s:%u", iface_len, addr, ip, (unsigned)ntohs(local.sin_port));
     } else {
         snprintf(shown, sizeof shown, "%s", ep->uri);
     }

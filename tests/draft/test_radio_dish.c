@@ -599,6 +599,7 @@ static void udp_multicast(void)
     int port = endpoint_port(ep);
     void *d2 = test_socket(ctx, ZMQ_DISH);
     snprintf(probe, sizeof probe, "udp://127.0.0.1;239.193.7.9:%d", port);
+    CHECK_STR(ep, probe);   /* ZMQ_LAST_ENDPOINT: the real port, the interface kept */
     CHECK_OK(zmq_bind(d2, probe));
     CHECK_OK(zmq_join(d1, "m"));
     CHECK_OK(zmq_join(d2, "m"));
