@@ -439,6 +439,22 @@ static void raw_dish_peer(void)
         ;
     CHECK_EQ(radio_send(radio, "news", "old", 0), 3);
     CHECK_EQ(raw_next_data(fd, &flags, body, sizeof body, 100), -1);
+    /* a second JOIN of a group changes nothing: one LEAVE leaves it (zinc; libzmq counts them) */
+    raw_send_command(fd, "JOIN", "y", 1);
+    raw_send_command(fd, "JOIN", "y", 1);
+    raw_send_command(fd, "LEAVE", "y", 1);
+    raw_send_command(fd, "JOIN", "z", 1);
+    for (;;) {
+        CHECK(now_ms() < deadline + 10000);
+        CHECK_EQ(radio_send(radio, "z", "mark", 0), 4);
+        n = raw_next_data(fd, &flags, body, sizeof body, 20);
+        if (n == 1 && body[0] == 'z')
+            break;
+    }
+    while (raw_next_data(fd, &flags, body, sizeof body, 100) >= 0)
+        ;
+    CHECK_EQ(radio_send(radio, "y", "left", 0), 4);
+    CHECK_EQ(raw_next_data(fd, &flags, body, sizeof body, 100), -1);
     close(fd);
     zmq_close(radio);
 }
