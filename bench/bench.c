@@ -134,14 +134,15 @@ static void bench_usage(const char *prog, const char *extra_name)
     fprintf(stderr,
             "%s\n"
             "usage: %s [-t seconds] [-m fork|thread] [-s null|curve] [-S send|msg] [-w block|poll]\n"
-            "       [-p dealer|client]\n"
+            "       [-p dealer|client] [-P pubsub|radio]\n"
             "       tcp|ipc|inproc size count%s%s%s\n"
             "  size 1..%d bytes; -t: fail after this many seconds (default 60);\n"
             "  -m: the two ends in two processes (default) or two threads with their own contexts\n"
             "  (inproc always uses two threads on one context); -s curve: CURVE instead of NULL;\n"
             "  -S: how the sender sends (thr): zmq_send (default) or zmq_msg_init_size + zmq_msg_send;\n"
             "  -w (raw_lat): block in recv() (default) or poll() on the socket and an eventfd first;\n"
-            "  -p (csthr, cslat): DEALER/ROUTER (default) or CLIENT/SERVER (draft API)\n",
+            "  -p (csthr, cslat): DEALER/ROUTER (default) or CLIENT/SERVER (draft API)\n"
+            "  -P (fanout): PUB/SUB (default) or RADIO/DISH with one group (draft API; zinc only)\n",
             bench_about, prog, extra_name ? " [" : "", extra_name ? extra_name : "", extra_name ? "]" : "",
             BENCH_MAX_SIZE);
     exit(2);
@@ -165,12 +166,18 @@ void bench_parse(struct bench_args *args, int argc, char **argv, const char *abo
     memset(args, 0, sizeof *args);
     args->timeout = 60;
     int opt;
-    while ((opt = getopt(argc, argv, "t:m:s:S:w:p:h")) != -1) {
+    while ((opt = getopt(argc, argv, "t:m:s:S:w:p:P:h")) != -1) {
         switch (opt) {
         case 'p':
             if (strcmp(optarg, "client") == 0)
                 args->client_server = 1;
             else if (strcmp(optarg, "dealer") != 0)
+                bench_usage(prog, extra_name);
+            break;
+        case 'P':
+            if (strcmp(optarg, "radio") == 0)
+                args->radio_dish = 1;
+            else if (strcmp(optarg, "pubsub") != 0)
                 bench_usage(prog, extra_name);
             break;
         case 'S':

@@ -26,6 +26,8 @@ struct bench_args {
     int wait_poll;         /* -w poll (raw_lat): wait in poll() on the socket and an eventfd before each read,
                             * as a library that must also hear its own commands does; -w block: recv() */
     int client_server;     /* -p client (csthr, cslat): CLIENT/SERVER; -p dealer (default): DEALER/ROUTER */
+    int radio_dish;        /* -P radio (fanout): RADIO/DISH with one group instead of PUB/SUB (draft API:
+                            * zinc only; a libzmq built without it skips); -P pubsub: PUB/SUB */
 };
 
 /* Exit status of a program that cannot run this configuration here (bench_skip); bench/run shows the

@@ -14,7 +14,13 @@
  *   'P' probe: sent every millisecond until every SUB has had one, so no subscriber joins late;
  *   'D' data:  the count messages being measured;
  *   'E' end:   sent every millisecond after the data until every SUB has had one.
- * Prints: fanout transport=.. size=.. count=.. subs=.. elapsed_s=.. msgs_s=.. mb_s=.. delivered=..  */
+ * With -P radio the same runs on RADIO and DISH (RFC 48, libzmq's draft API) instead: every message in
+ * group "g", every DISH joined to it. Only zinc's build has the draft API here (BENCH_DRAFT_API); the libzmq
+ * build skips that mode.
+ * Prints: fanout transport=.. size=.. count=.. subs=.. elapsed_s=.. msgs_s=.. mb_s=.. delivered=.. [pattern=radio] */
+#ifdef BENCH_DRAFT_API
+#define ZMQ_BUILD_DRAFT_API
+#endif
 #include "bench.h"
 
 #include <errno.h>
@@ -26,10 +32,50 @@
 #define FANOUT_WINDOW   400 /* data messages the publisher may be ahead of the slowest subscriber */
 #define FANOUT_ACK_STEP 100 /* the subscribers report progress when the slowest has moved this far */
 
+#ifdef ZMQ_RADIO
+#define FANOUT_RADIO ZMQ_RADIO
+#define FANOUT_DISH ZMQ_DISH
+#else
+#define FANOUT_RADIO -1
+#define FANOUT_DISH -1
+#endif
+
+/* One message: zmq_send for PUB; for RADIO a message in group "g" (zmq_msg_send). */
+static int fanout_send(void *pub, const char *buf, size_t size, const struct bench_args *args)
+{
+#ifdef ZMQ_RADIO
+    if (args->radio_dish) {
+        zmq_msg_t m;
+        if (zmq_msg_init_size(&m, size) != 0)
+            return -1;
+        memcpy(zmq_msg_data(&m), buf, size);
+        int rc = zmq_msg_set_group(&m, "g");
+        if (rc == 0)
+            rc = bench_msg_send(&m, pub, 0);
+        if (rc < 0)
+            zmq_msg_close(&m);
+        return rc;
+    }
+#endif
+    (void)args;
+    return bench_send(pub, buf, size, 0);
+}
+
+/* A subscriber's subscription: everything (SUB) or group "g" (DISH). */
+static int fanout_subscribe(void *sub, const struct bench_args *args)
+{
+#ifdef ZMQ_RADIO
+    if (args->radio_dish)
+        return zmq_join(sub, "g");
+#endif
+    (void)args;
+    return zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+}
+
 static int fanout_publisher(struct bench_end *end)
 {
     const struct bench_args *args = end->args;
-    void *pub = zmq_socket(end->ctx, ZMQ_PUB);
+    void *pub = zmq_socket(end->ctx, args->radio_dish ? FANOUT_RADIO : ZMQ_PUB);
     if (!pub)
         bench_check(-1, "zmq_socket PUB");
     int no_limit = 0;
@@ -46,7 +92,7 @@ static int fanout_publisher(struct bench_end *end)
     uint64_t reply;
     buf[0] = 'P';
     do
-        bench_check(bench_send(pub, buf, args->size, 0), "zmq_send probe");
+        bench_check(fanout_send(pub, buf, args->size, args), "zmq_send probe");
     while (!bench_ctl_ready(end->ctl_in, 1));
     bench_ctl_read(end->ctl_in, &reply, sizeof reply);
 
@@ -58,14 +104,14 @@ static int fanout_publisher(struct bench_end *end)
             while (bench_ctl_ready(end->ctl_in, 0))
                 bench_ctl_read(end->ctl_in, &acked, sizeof acked);
         }
-        bench_check(bench_send(pub, buf, args->size, 0), "zmq_send");
+        bench_check(fanout_send(pub, buf, args->size, args), "zmq_send");
         bench_progress = i + 1; /* in this process: data messages published */
     }
 
     /* Progress reports may still be in the pipe ahead of the final one, which is UINT64_MAX. */
     buf[0] = 'E';
     do {
-        bench_check(bench_send(pub, buf, args->size, 0), "zmq_send end");
+        bench_check(fanout_send(pub, buf, args->size, args), "zmq_send end");
         while (bench_ctl_ready(end->ctl_in, 1)) {
             bench_ctl_read(end->ctl_in, &reply, sizeof reply);
             if (reply == UINT64_MAX)
@@ -95,13 +141,13 @@ static int fanout_subscribers(struct bench_end *end)
     if (!subs || !items)
         bench_fail("out of memory");
     for (long i = 0; i < n; i++) {
-        subs[i].socket = zmq_socket(end->ctx, ZMQ_SUB);
+        subs[i].socket = zmq_socket(end->ctx, args->radio_dish ? FANOUT_DISH : ZMQ_SUB);
         if (!subs[i].socket)
             bench_check(-1, "zmq_socket SUB %ld", i);
         int no_limit = 0;
         bench_check(zmq_setsockopt(subs[i].socket, ZMQ_RCVHWM, &no_limit, sizeof no_limit),
                     "setsockopt ZMQ_RCVHWM");
-        bench_check(zmq_setsockopt(subs[i].socket, ZMQ_SUBSCRIBE, "", 0), "setsockopt ZMQ_SUBSCRIBE");
+        bench_check(fanout_subscribe(subs[i].socket, args), "subscribe");
         bench_check(zmq_connect(subs[i].socket, endpoint), "zmq_connect %s", endpoint);
     }
 
@@ -184,10 +230,10 @@ static int fanout_subscribers(struct bench_end *end)
     if (secs <= 0)
         secs = 1e-9;
     printf(
-        "%s transport=%s size=%zu count=%ld subs=%ld elapsed_s=%.4f msgs_s=%.0f mb_s=%.2f delivered=%.3f\n",
+        "%s transport=%s size=%zu count=%ld subs=%ld elapsed_s=%.4f msgs_s=%.0f mb_s=%.2f delivered=%.3f%s\n",
         args->prog, args->transport, args->size, args->count, n, secs, (double)delivered / secs,
         (double)delivered * (double)args->size / secs / 1e6,
-        (double)delivered / ((double)args->count * (double)n));
+        (double)delivered / ((double)args->count * (double)n), args->radio_dish ? " pattern=radio" : "");
     free(items);
     free(subs);
     return 0;
@@ -208,6 +254,8 @@ int main(int argc, char **argv)
     if (bench_raise_fd_limit() < need)
         bench_skip("%ld SUBs need about %ld file descriptors; the hard limit (ulimit -Hn) is lower", args.extra,
                    need);
+    if (args.radio_dish && FANOUT_RADIO < 0)
+        bench_skip("RADIO/DISH need libzmq's draft API, which this build of libzmq does not have");
     args.max_sockets = (int)(args.extra + 16);
     return bench_run(&args, fanout_publisher, fanout_subscribers, NULL);
 }

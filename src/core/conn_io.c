@@ -21,6 +21,7 @@
 #include "core/reactor.h"
 #include "core/stats.h"
 #include "core/util.h"
+#include "proto/proto.h"
 #include "zmtp/zmtp.h"
 
 /* ---- buffers ----------------------------------------------------------------------------------------- */
@@ -206,18 +207,20 @@ static void pause_input(struct conn *c)
     (void)io_set_events(c->p.io, &c->h, c->want_out ? EPOLLOUT : 0);
 }
 
-/* Hands one frame to the pipe. false: no room (the frame waits in in_frame and input pauses). */
-static bool deliver(struct conn *c, struct msg *m, bool more)
+/* Hands one frame to the pipe with these flags (MSGF_MORE, or MSGF_COMMAND for a RADIO's JOIN/LEAVE).
+ * false: no room (the frame waits in in_frame and input pauses). */
+static bool deliver_flags(struct conn *c, struct msg *m, uint8_t flags)
 {
+    bool more = flags & MSGF_MORE;
     if (!c->in_more && !pipe_check_write(c->end)) {
         if (m != &c->in_frame)
             msg_move(&c->in_frame, m);
-        c->in_frame.flags = more ? MSGF_MORE : 0;
+        c->in_frame.flags = flags;
         c->in_pending = true;
         pause_input(c);
         return false;
     }
-    m->flags = more ? MSGF_MORE : 0;
+    m->flags = flags;
     if (c->meta && m->meta != c->meta) {
         if (m->meta)
             msg_set_meta(m, NULL);
@@ -232,6 +235,11 @@ static bool deliver(struct conn *c, struct msg *m, bool more)
     return true;
 }
 
+static bool deliver(struct conn *c, struct msg *m, bool more)
+{
+    return deliver_flags(c, m, more ? MSGF_MORE : 0);
+}
+
 /* A SUBSCRIBE/CANCEL command becomes the message form publishers read: 0x01/0x00 + topic. */
 static bool deliver_subscription(struct conn *c, bool subscribe, const uint8_t *topic, size_t len)
 {
@@ -244,6 +252,26 @@ static bool deliver_subscription(struct conn *c, bool subscribe, const uint8_t *
     d[0] = subscribe ? 1 : 0;
     memcpy(d + 1, topic, len);
     return deliver(c, &m, false);
+}
+
+/* A DISH's JOIN/LEAVE becomes the form RADIO reads from its pipes (proto/radio.c): one frame flagged
+ * MSGF_COMMAND, 0x01 (join) or 0x00 (leave) + the group. A group over 255 bytes (RFC 48) drops the peer. */
+static bool deliver_membership(struct conn *c, bool join, const uint8_t *group, size_t len)
+{
+    if (len > MSG_GROUP_MAX) {
+        conn_fail(c, ZMQ_EVENT_DISCONNECTED, join ? "malformed JOIN" : "malformed LEAVE");
+        return false;
+    }
+    struct msg m;
+    if (msg_init_size(&m, len + 1) < 0) {
+        conn_fail(c, ZMQ_EVENT_DISCONNECTED, "out of memory");
+        return false;
+    }
+    uint8_t *d = msg_data(&m);
+    d[0] = join ? 1 : 0;
+    if (len)
+        memcpy(d + 1, group, len);
+    return deliver_flags(c, &m, MSGF_COMMAND);
 }
 
 /* A command frame on an active connection. Returns false if the connection was dropped or paused. */
@@ -283,6 +311,11 @@ static bool active_command(struct conn *c, const uint8_t *body, size_t len)
         if (c->p.opt.type != ZMQ_PUB && c->p.opt.type != ZMQ_XPUB)
             return true;
         return deliver_subscription(c, cmd.id == ZMTP_CMD_SUBSCRIBE, cmd.data, cmd.data_len);
+    case ZMTP_CMD_JOIN:
+    case ZMTP_CMD_LEAVE:
+        if (c->p.opt.type != PROTO_RADIO)
+            return true;
+        return deliver_membership(c, cmd.id == ZMTP_CMD_JOIN, cmd.data, cmd.data_len);
     case ZMTP_CMD_ERROR:
         conn_fail(c, ZMQ_EVENT_DISCONNECTED, "peer sent ERROR");
         return false;
@@ -616,7 +649,7 @@ void conn_input(struct conn *c)
 void conn_resume_input(struct conn *c)
 {
     if (c->in_pending) {
-        if (!deliver(c, &c->in_frame, c->in_frame.flags & MSGF_MORE))
+        if (!deliver_flags(c, &c->in_frame, c->in_frame.flags))
             return;
         c->in_pending = false;
     }
@@ -673,6 +706,13 @@ static bool is_subscription_command(struct conn *c, struct msg *m)
     size_t size = msg_size(m);
     const uint8_t *d = msg_data(m);
     return size >= 1 && d[0] <= 1 && size <= CONN_BIG_FRAME;
+}
+
+/* Whether m is a DISH's JOIN/LEAVE (proto/dish.c: MSGF_COMMAND, 0x01/0x00 + group), sent as a command to
+ * every ZMTP 3 peer (libzmq 4.3 has no message form of it). */
+static bool is_membership_command(struct conn *c, struct msg *m)
+{
+    return c->p.opt.type == PROTO_DISH && (m->flags & MSGF_COMMAND) && !c->out_more && msg_size(m) >= 1;
 }
 
 /* A frame boxed by the transform: into the output buffer when it fits (the steady state: no allocation),
@@ -737,9 +777,10 @@ static void conn_encode(struct conn *c)
             msg_close(&m);
             continue;
         }
-        if (!c->raw && is_subscription_command(c, &m)) {
+        if (!c->raw && (is_subscription_command(c, &m) || is_membership_command(c, &m))) {
             const uint8_t *d = msg_data(&m);
-            if (!out_command(c, d[0] ? "SUBSCRIBE" : "CANCEL", d + 1, msg_size(&m) - 1)) {
+            const char *name = m.flags & MSGF_COMMAND ? (d[0] ? "JOIN" : "LEAVE") : (d[0] ? "SUBSCRIBE" : "CANCEL");
+            if (!out_command(c, name, d + 1, msg_size(&m) - 1)) {
                 msg_move(&c->out_held, &m);
                 c->out_has_held = true;
                 return;

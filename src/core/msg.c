@@ -25,6 +25,12 @@ int msg_init_size_in(struct msg *m, size_t size, struct pool_cache *cache)
         m->inline_size = (uint8_t)size;
         return 0;
     }
+    return msg_init_block(m, size, cache);
+}
+
+int msg_init_block(struct msg *m, size_t size, struct pool_cache *cache)
+{
+    msg_init(m);
     if (size > SIZE_MAX - sizeof(struct msg_content))
         return -ENOMEM;
     /* One block: the content header followed by the payload. */
@@ -133,7 +139,10 @@ int msg_close_in(struct msg *m, struct pool_cache *cache)
         content_unref(m->u.large.content, cache);
     if (m->meta)
         msg_meta_unref(m->meta);
+    if (m->flags & MSGF_GROUP)
+        msg_group_unref(m->u.grp.group);
     m->meta = NULL;
+    m->flags &= (uint8_t)~MSGF_GROUP;
     m->type = MSG_CLOSED;
     return 0;
 }
@@ -149,6 +158,8 @@ int msg_copy(struct msg *dst, struct msg *src)
             atomic_fetch_add_explicit(&src->u.large.content->refs, 1, memory_order_relaxed);
         if (src->meta)
             msg_meta_ref(src->meta);
+        if (src->flags & MSGF_GROUP)
+            msg_group_ref(src->u.grp.group);
         if (msg_size(src) > MSG_LIBZMQ_INLINE_MAX)
             src->flags |= MSGF_SHARED;
         memcpy(dst, src, sizeof *dst);
@@ -164,6 +175,8 @@ void msg_share_n(struct msg *src, int n)
         atomic_fetch_add_explicit(&src->u.large.content->refs, n, memory_order_relaxed);
     if (src->meta)
         atomic_fetch_add_explicit(&src->meta->refs, n, memory_order_relaxed);
+    if (src->flags & MSGF_GROUP)
+        atomic_fetch_add_explicit(&src->u.grp.group->refs, n, memory_order_relaxed);
     if (msg_size(src) > MSG_LIBZMQ_INLINE_MAX)
         src->flags |= MSGF_SHARED;
 }

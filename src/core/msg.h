@@ -6,6 +6,9 @@
  *  1. sizeof(struct msg) == 64 == sizeof(zmq_msg_t); a msg may be moved with memcpy (no self pointers).
  *  2. type == MSG_CLOSED only after msg_close; every other operation on a closed msg fails with EFAULT.
  *  3. A LARGE msg holds exactly one reference on its content; meta holds one reference if non-NULL.
+ *  4. MSGF_GROUP set: u.grp.group holds one reference on a RADIO/DISH group (msg_set_group), and the payload
+ *     leaves the union's last 8 bytes free (LARGE, CONST, or INLINE of at most MSG_GROUP_INLINE_MAX bytes).
+ *     Without it the group slot means nothing, so messages with no group cost what they always did.
  */
 #ifndef ZINC_MSG_H
 #define ZINC_MSG_H
@@ -30,6 +33,16 @@ enum msg_flags {
     MSGF_SUBSCRIBE = 0x04,/* internal: tags a SUBSCRIBE/CANCEL that arrived as a ZMTP 3.1 command */
     MSGF_ROUTING_ID = 0x08,/* internal: the peer's routing id, put on a ROUTER's connect pipe by its conn */
     MSGF_SHARED = 0x10,   /* zmq_msg_copy shared it (libzmq's ZMQ_SHARED: sticky, set beyond 33 bytes) */
+    MSGF_GROUP = 0x20,    /* u.grp.group holds a RADIO/DISH group (invariant 4) */
+};
+
+/* A RADIO/DISH group (RFC 48: 0..255 bytes), immutable and refcounted: shared by copies of a message and
+ * by the messages a DISH stamps with the same group. name is NUL-terminated (zmq_msg_group returns it). */
+#define MSG_GROUP_MAX 255
+struct msg_group {
+    atomic_int refs;
+    uint8_t len;
+    char name[];         /* len bytes + NUL */
 };
 
 /* libzmq keeps up to this many bytes inside zmq_msg_t; only bigger messages are shared by copies there. */
@@ -71,6 +84,10 @@ struct msg {
             const void *data;
             size_t size;
         } cnst;
+        struct {
+            uint8_t payload[MSG_INLINE_MAX - sizeof(void *)];   /* whatever the payload uses */
+            struct msg_group *group;                          /* valid only with MSGF_GROUP */
+        } grp;
     } u;
     struct msg_meta *meta;   /* peer properties, or NULL */
     uint32_t routing_id;     /* peer id for server-style sockets; 0 if none */
@@ -81,6 +98,10 @@ struct msg {
 };
 
 _Static_assert(sizeof(struct msg) == 64, "msg must be libzmq's zmq_msg_t size");
+/* An inline payload that leaves room for the group pointer; LARGE and CONST never reach it. */
+#define MSG_GROUP_INLINE_MAX (MSG_INLINE_MAX - sizeof(void *))
+_Static_assert(sizeof(((struct msg *)0)->u.large) <= MSG_GROUP_INLINE_MAX, "group slot overlaps LARGE");
+_Static_assert(sizeof(((struct msg *)0)->u.cnst) <= MSG_GROUP_INLINE_MAX, "group slot overlaps CONST");
 
 void msg_init(struct msg *m);
 int msg_init_size(struct msg *m, size_t size);           /* 0 or -ENOMEM */
@@ -94,6 +115,8 @@ int msg_close(struct msg *m);                            /* 0 or -EFAULT */
 struct pool_cache;
 int msg_init_size_in(struct msg *m, size_t size, struct pool_cache *cache);
 int msg_close_in(struct msg *m, struct pool_cache *cache);
+/* A LARGE message of size bytes whatever the size (a payload that must not be inline): 0 or -ENOMEM. */
+int msg_init_block(struct msg *m, size_t size, struct pool_cache *cache);
 int msg_copy(struct msg *dst, struct msg *src);          /* shares large content */
 /* n copies at the cost of one atomic operation (PUB: one message to n pipes): msg_share_n takes the n
  * references up front, then each msg_copy_shared makes one copy with no atomic operation. Each copy
@@ -102,6 +125,20 @@ void msg_share_n(struct msg *src, int n);
 void msg_copy_shared(struct msg *dst, const struct msg *src);
 int msg_move(struct msg *dst, struct msg *src);          /* src becomes an empty message */
 bool msg_is_shared(const struct msg *m);
+
+/* Groups (core/msg_group.c). msg_set_group copies len bytes (len 0 clears the group): 0, -EINVAL (len over
+ * MSG_GROUP_MAX, or m closed) or -ENOMEM (m unchanged); an inline payload too big to leave the group its
+ * slot moves to a block of its own. msg_set_group_ref does the same with a group someone holds (one more
+ * reference taken). msg_group gives the NUL-terminated name ("" when none) and its length. */
+int msg_set_group(struct msg *m, const void *name, size_t len);
+int msg_set_group_ref(struct msg *m, struct msg_group *g);
+const char *msg_group(const struct msg *m, size_t *len);
+struct msg_group *msg_group_new(const void *name, size_t len);   /* one reference, or NULL */
+void msg_group_unref(struct msg_group *g);
+static inline void msg_group_ref(struct msg_group *g)
+{
+    atomic_fetch_add_explicit(&g->refs, 1, memory_order_relaxed);
+}
 
 static inline bool msg_valid(const struct msg *m)
 {

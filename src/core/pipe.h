@@ -107,6 +107,10 @@ struct pipe_end {
     uint32_t routing_id;                 /* id the owner knows this pipe by (ROUTER, STREAM, ...) */
     uint8_t peer_id[256];                /* routing id bytes announced by / assigned to the peer */
     uint8_t peer_id_len;
+    bool datagram;                       /* the peer is a udp:// engine (transport/udp.c): a RADIO sends it
+                                          * every group, since a datagram peer cannot join */
+    void (*io_wake)(struct pipe_end *e); /* an I/O-thread end that is no connection (udp): its wake, run by
+                                          * the reactor instead of conn_on_pipe_wake; NULL for connections */
     bool id_in_band;                     /* ROUTER connect pipe made before the handshake: the peer's id
                                           * comes as a MSGF_ROUTING_ID message, after each handshake */
     size_t in_slot;                      /* owner-private: index in the fair-queue set */

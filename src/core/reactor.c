@@ -208,7 +208,14 @@ static void on_mailbox(struct io_handle *h, uint32_t events)
     for (size_t i = 0; i < n; i++) {
         switch (cmds[i].type) {
         case CMD_IO_CALL: cmds[i].fn(cmds[i].arg); break;
-        case CMD_PIPE_WAKE: if (cmds[i].end->owner && !cmds[i].end->closed) conn_on_pipe_wake(cmds[i].end); break;
+        case CMD_PIPE_WAKE:
+            if (cmds[i].end->owner && !cmds[i].end->closed) {
+                if (cmds[i].end->io_wake)
+                    cmds[i].end->io_wake(cmds[i].end);
+                else
+                    conn_on_pipe_wake(cmds[i].end);
+            }
+            break;
         default: break;
         }
         cmd_release(&cmds[i]);

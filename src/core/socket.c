@@ -688,6 +688,14 @@ int socket_peer_state(struct socket *s, const void *id, size_t len)
     return s->ops->peer_state(s->proto, id, len);
 }
 
+/* zmq_join / zmq_leave (RFC 48): DISH only, as libzmq (other types: ENOTSUP). */
+static int join_locked(struct socket *s, const char *group, size_t len, bool join)
+{
+    if (!s->ops->join)
+        return -ENOTSUP;
+    return s->ops->join(s->proto, group, len, join);
+}
+
 /* ---- close ------------------------------------------------------------------------------------------- */
 int socket_close(struct socket *s)
 {
@@ -784,4 +792,9 @@ int socket_setopt(struct socket *s, int option, const void *value, size_t len)
 int socket_getopt(struct socket *s, int option, void *value, size_t *len)
 {
     SOCKET_LOCKED(s, getopt_locked(s, option, value, len));
+}
+
+int socket_join(struct socket *s, const char *group, size_t len, bool join)
+{
+    SOCKET_LOCKED(s, join_locked(s, group, len, join));
 }

@@ -85,6 +85,8 @@ int socket_send(struct socket *s, struct msg *m, int flags);
 int socket_recv(struct socket *s, struct msg *m, int flags);
 int socket_setopt(struct socket *s, int option, const void *value, size_t len);
 int socket_getopt(struct socket *s, int option, void *value, size_t *len);
+/* zmq_join (join true) / zmq_leave: 0, -ENOTSUP (not a DISH), -EINVAL, -ENOMEM. Takes the socket's lock. */
+int socket_join(struct socket *s, const char *group, size_t len, bool join);
 /* Process queued commands without blocking (ZMQ_EVENTS, zmq_poll). */
 int socket_process_commands(struct socket *s, int timeout_ms);
 /* The same, for code that runs inside a socket_* call (it holds a thread-safe socket's lock already). */

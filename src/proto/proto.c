@@ -10,6 +10,7 @@ extern const struct proto_ops proto_req, proto_rep, proto_dealer, proto_router, 
 extern const struct proto_ops proto_pub, proto_sub, proto_xpub, proto_xsub;
 extern const struct proto_ops proto_server, proto_client;
 extern const struct proto_ops proto_gather, proto_scatter, proto_peer, proto_channel;
+extern const struct proto_ops proto_radio, proto_dish;
 
 const struct proto_ops *proto_find(int type)
 {
@@ -32,6 +33,8 @@ const struct proto_ops *proto_find(int type)
     case PROTO_SCATTER: return &proto_scatter;
     case PROTO_PEER: return &proto_peer;
     case PROTO_CHANNEL: return &proto_channel;
+    case PROTO_RADIO: return &proto_radio;
+    case PROTO_DISH: return &proto_dish;
     default: return NULL;
     }
 }

@@ -39,6 +39,9 @@ struct proto_ops {
     /* zmq_socket_get_peer_state (optional; NULL: -ENOTSUP): ZMQ_POLLOUT if the peer with this routing id
      * can take a message now, else 0; -EHOSTUNREACH for an id no connected peer has. */
     int (*peer_state)(void *self, const void *id, size_t len);
+    /* zmq_join (join true) / zmq_leave for a group of len bytes (optional; NULL: -ENOTSUP): 0, or -EINVAL
+     * (too long, joined twice, not joined), -ENOMEM. */
+    int (*join)(void *self, const char *group, size_t len, bool join);
 };
 
 /* libzmq's draft socket types (zmq.h defines them only under ZMQ_BUILD_DRAFT_API). */

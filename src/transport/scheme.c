@@ -1,13 +1,14 @@
 /* Endpoint strings before any transport sees them: "scheme://address" syntax and libzmq 4.3.4's errno for
  * each failure (EINVAL for a malformed string, EPROTONOSUPPORT for an unknown scheme, ENOCOMPATPROTO for a
  * multicast or datagram scheme the socket type cannot use), and the canonical form a tcp endpoint is known
- * by for zmq_unbind/zmq_disconnect. */
+ * by for zmq_unbind/zmq_disconnect. udp:// exists for RADIO and DISH only (transport/udp.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <zmq.h>
 
+#include "proto/proto.h"
 #include "transport/tcp_addr.h"
 #include "transport/transport.h"
 
@@ -23,9 +24,6 @@ static int foreign_scheme_error(const char *scheme, size_t n, int type)
     for (size_t i = 0; i < sizeof multicast / sizeof multicast[0]; i++)
         if (strlen(multicast[i]) == n && strncmp(scheme, multicast[i], n) == 0)
             return multicast_type(type) ? -EPROTONOSUPPORT : -ENOCOMPATPROTO;
-    /* udp is for RADIO/DISH/DGRAM only, which are draft types */
-    if (n == 3 && strncmp(scheme, "udp", 3) == 0)
-        return -ENOCOMPATPROTO;
     return -EPROTONOSUPPORT;
 }
 
@@ -39,6 +37,9 @@ int transport_parse(const char *uri, int type, const struct transport_ops **tp, 
     *tp = transport_find(uri, addr);
     if (!*tp)
         return foreign_scheme_error(uri, (size_t)(sep - uri), type);
+    /* udp is for RADIO/DISH only (libzmq's DGRAM too, which zinc does not have) */
+    if (*tp == &transport_udp && type != PROTO_RADIO && type != PROTO_DISH)
+        return -ENOCOMPATPROTO;
     return 0;
 }
 

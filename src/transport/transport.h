@@ -66,6 +66,7 @@ int transport_tcp_canonical(const char *addr, bool ipv6, char *out, size_t cap);
 extern const struct transport_ops transport_tcp;
 extern const struct transport_ops transport_ipc;
 extern const struct transport_ops transport_inproc;
+extern const struct transport_ops transport_udp;   /* RADIO/DISH datagrams (udp.c) */
 extern const struct stream_ops stream_tcp;
 extern const struct stream_ops stream_ipc;
 

@@ -14,7 +14,7 @@ static const struct {
     {"READY", ZMTP_CMD_READY},       {"ERROR", ZMTP_CMD_ERROR},     {"SUBSCRIBE", ZMTP_CMD_SUBSCRIBE},
     {"CANCEL", ZMTP_CMD_CANCEL},     {"PING", ZMTP_CMD_PING},       {"PONG", ZMTP_CMD_PONG},
     {"HELLO", ZMTP_CMD_HELLO},       {"WELCOME", ZMTP_CMD_WELCOME}, {"INITIATE", ZMTP_CMD_INITIATE},
-    {"MESSAGE", ZMTP_CMD_MESSAGE},
+    {"MESSAGE", ZMTP_CMD_MESSAGE},   {"JOIN", ZMTP_CMD_JOIN},       {"LEAVE", ZMTP_CMD_LEAVE},
 };
 
 static enum zmtp_command_id command_lookup(const uint8_t *name, size_t name_len)

@@ -130,6 +130,8 @@ enum zmtp_command_id {
     ZMTP_CMD_WELCOME,
     ZMTP_CMD_INITIATE,
     ZMTP_CMD_MESSAGE,
+    ZMTP_CMD_JOIN,          /* RADIO/DISH (libzmq 4.3): JOIN / LEAVE + the group's bytes, no length prefix */
+    ZMTP_CMD_LEAVE,
 };
 struct zmtp_command {
     enum zmtp_command_id id;

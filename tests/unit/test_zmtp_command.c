@@ -30,7 +30,8 @@ static void test_command_names(void)
                  {"CANCEL", ZMTP_CMD_CANCEL},   {"PING", ZMTP_CMD_PING},         {"PONG", ZMTP_CMD_PONG},
                  {"HELLO", ZMTP_CMD_HELLO},     {"WELCOME", ZMTP_CMD_WELCOME},   {"INITIATE", ZMTP_CMD_INITIATE},
                  {"MESSAGE", ZMTP_CMD_MESSAGE}, {"ready", ZMTP_CMD_UNKNOWN},     {"READ", ZMTP_CMD_UNKNOWN},
-                 {"READYY", ZMTP_CMD_UNKNOWN},  {"JOIN", ZMTP_CMD_UNKNOWN},      {"X", ZMTP_CMD_UNKNOWN}};
+                 {"READYY", ZMTP_CMD_UNKNOWN},  {"JOIN", ZMTP_CMD_JOIN},         {"LEAVE", ZMTP_CMD_LEAVE},
+                 {"join", ZMTP_CMD_UNKNOWN},    {"JOINS", ZMTP_CMD_UNKNOWN},     {"X", ZMTP_CMD_UNKNOWN}};
     uint8_t body[64];
     struct zmtp_command cmd;
 
