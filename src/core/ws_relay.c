@@ -76,6 +76,15 @@ struct ws_relay {
     size_t greet_skip;                 /* the conn's greeting bytes still to drop */
     uint64_t tx_left, tx_pos;          /* the ZMTP frame being copied: bytes left, mask position */
     uint8_t tx_mask[4];
+    /* bare "ZWS2.0" (server side only: zinc's client offers "ZWS2.0/<MECH>"): no READY on the wire; each
+     * side's first message is its routing id. The conn's READY is dropped and the peer's routing id
+     * becomes a READY for the conn, naming a socket type compatible with ours (bare ZWS sends none). */
+    bool bare;
+    bool bare_ready_dropped;           /* the conn's READY was dropped */
+    bool bare_id_seen;                 /* the peer's routing-id message became its READY */
+    int type;                          /* our socket type */
+    uint8_t routing_id[255];           /* ZMQ_ROUTING_ID, sent as our first message when bare */
+    uint8_t routing_id_len;
     uint8_t ctl[WS_FRAME_HEAD_MAX + WS_CONTROL_MAX];   /* a control frame waiting for a frame boundary */
     size_t ctl_len;
     bool close_queued;
@@ -193,6 +202,13 @@ static void relay_open(struct ws_relay *r)
     zmtp_greeting_tail_write(g + ZMTP_GREETING_MINOR, 0, r->mech, !r->as_server);
     put(&r->rx_out, g, sizeof g);   /* rx_out is empty at this point */
     r->state = RELAY_OPEN;
+    if (r->bare) {   /* our routing id, first (libzmq's routing_id_msg); tx_out has room: 101 only */
+        uint8_t f[WS_FRAME_HEAD_MAX + 1 + 255];
+        size_t n = ws_frame_head_write(f, WS_OP_BINARY, 1u + r->routing_id_len, NULL);
+        f[n++] = 0;
+        memcpy(f + n, r->routing_id, r->routing_id_len);
+        put(&r->tx_out, f, n + r->routing_id_len);
+    }
 }
 
 /* 1 progress, 0 none. */
@@ -210,6 +226,7 @@ static int relay_handshake(struct ws_relay *r)
         } else {
             char proto[32];
             n = ws_http_check_request(&h, r->mech, proto, sizeof proto);
+            r->bare = n == 0 && strcmp(proto, WS_PROTOCOL_BARE) == 0;
             int len = n == 0 ? ws_http_response(text, sizeof text, h.key, proto) : -1;
             if (len > 0)
                 put(&r->tx_out, text, (size_t)len);
@@ -259,6 +276,39 @@ static int rx_control(struct ws_relay *r, const struct ws_frame_head *h, size_t 
     return 1;
 }
 
+/* Bare ZWS2.0: the peer's first message (a single frame, its routing id: hl + len bytes in rx_in, checked)
+ * becomes the READY the conn waits for. 1 done, 0 wait for bytes or room, < 0 a protocol error. */
+static int rx_bare_id(struct ws_relay *r, const struct ws_frame_head *h, size_t hl)
+{
+    const uint8_t *p = r->rx_in.b + r->rx_in.pos;
+    if (h->len - 1 > 255)
+        return WS_E_FRAME_LENGTH;
+    if (avail(&r->rx_in) < hl + h->len)
+        return 0;
+    uint8_t id[256];
+    ws_mask(id, p + hl, (size_t)h->len, h->mask, 0);
+    if (id[0] & (WS_ZWS_MORE | WS_ZWS_COMMAND))
+        return WS_E_FRAME_OPCODE;
+    const char *peer = NULL;
+    for (int t = 0; t <= 20 && !peer; t++)
+        if (zmtp_socket_types_compatible(r->type, t) && zmtp_socket_type_name(t))
+            peer = zmtp_socket_type_name(t);
+    if (!peer)
+        return WS_E_FRAME_OPCODE;
+    uint8_t body[300], props[290];
+    size_t pn = zmtp_metadata_write(props, sizeof props, "Socket-Type", peer, strlen(peer));
+    pn += zmtp_metadata_write(props + pn, sizeof props - pn, "Identity", id + 1, (size_t)h->len - 1);
+    size_t bn = zmtp_command_write(body, sizeof body, "READY", props, pn);
+    compact(&r->rx_out);
+    if (room(&r->rx_out) < ZMTP_FRAME_HEADER_MAX + bn)
+        return 0;
+    r->rx_out.len += zmtp_frame_header_write(r->rx_out.b + r->rx_out.len, bn, ZMTP_FLAG_COMMAND);
+    put(&r->rx_out, body, bn);
+    r->rx_in.pos += hl + (size_t)h->len;
+    r->bare_id_seen = true;
+    return 1;
+}
+
 /* A frame header at rx_in.pos. 1 progress, 0 need more bytes or room. */
 static int rx_head(struct ws_relay *r)
 {
@@ -275,6 +325,12 @@ static int rx_head(struct ws_relay *r)
     }
     if (h.opcode != WS_OP_BINARY)
         return have >= (size_t)hl + h.len ? rx_control(r, &h, (size_t)hl) : 0;
+    if (r->bare && !r->bare_id_seen) {
+        rc = rx_bare_id(r, &h, (size_t)hl);
+        if (rc < 0)
+            relay_end(r, 1002, "ws: bad routing-id message", RELAY_CLOSE_MS);
+        return rc != 0;
+    }
     compact(&r->rx_out);
     if (have < (size_t)hl + 1 || room(&r->rx_out) < ZMTP_FRAME_HEADER_MAX)
         return 0;
@@ -349,6 +405,16 @@ static int tx_head(struct ws_relay *r)
     int hl = zmtp_frame_header_parse(p, avail(&r->tx_in), 3, -1, &f);
     if (hl <= 0)
         return 0;   /* our own conn writes only valid frames */
+    if (r->bare && !r->bare_ready_dropped) {   /* the conn's first frame is its READY: not on the wire */
+        if (f.size > RELAY_BUF - ZMTP_FRAME_HEADER_MAX || avail(&r->tx_in) < (size_t)hl + f.size) {
+            if (f.size > RELAY_BUF - ZMTP_FRAME_HEADER_MAX)
+                relay_end(r, 1011, "ws: READY too large", RELAY_CLOSE_MS);
+            return f.size > RELAY_BUF - ZMTP_FRAME_HEADER_MAX;
+        }
+        r->tx_in.pos += (size_t)hl + (size_t)f.size;
+        r->bare_ready_dropped = true;
+        return 1;
+    }
     uint8_t opcode;
     if ((f.flags & ZMTP_FLAG_COMMAND) && f.size <= 5 + 1 + ZMTP_PING_CONTEXT_MAX + 2) {
         if (avail(&r->tx_in) < (size_t)hl + f.size)
@@ -532,6 +598,9 @@ static int relay_setup(struct ws_relay *r, bool client, const char *addr, const 
     r->maxmsgsize = o->maxmsgsize;
     r->linger = o->linger;
     r->as_server = o->as_server != 0;
+    r->type = o->type;
+    r->routing_id_len = o->routing_id_len;
+    memcpy(r->routing_id, o->routing_id, o->routing_id_len);
     strcpy(r->mech, mech_name(o->mechanism));
     r->greet_skip = ZMTP_GREETING_SIZE;
     if (getrandom(&r->rng, sizeof r->rng, 0) != (ssize_t)sizeof r->rng || r->rng == 0)

@@ -68,8 +68,11 @@ struct ws_http_head {
 int ws_http_parse(const uint8_t *buf, size_t len, bool request, struct ws_http_head *h);
 /* The subprotocol libzmq's ZWS 2.0 names for a mechanism ("NULL" -> "ZWS2.0/NULL"). */
 int ws_protocol_for(const char *mech, char *out, size_t cap);
-/* A server's look at a request: 0 with *proto set to our ZWS2.0 subprotocol for mech if the client offers
- * it, else a WS_E_HTTP_ code. */
+/* Bare "ZWS2.0": no mechanism and no READY; each side's first message is its routing id (libzmq's form,
+ * and the only one a browser can offer: "/" is not allowed in a WebSocket subprotocol token). */
+#define WS_PROTOCOL_BARE "ZWS2.0"
+/* A server's look at a request: 0 with *proto set to the first of the client's offers we speak
+ * ("ZWS2.0/<mech>", or WS_PROTOCOL_BARE when mech is "NULL"), else a WS_E_HTTP_ code. */
 int ws_http_check_request(const struct ws_http_head *h, const char *mech, char *proto, size_t cap);
 /* A client's look at the response to the request it sent with key, offering mech's protocol. */
 int ws_http_check_response(const struct ws_http_head *h, const char *key, const char *mech);

@@ -173,13 +173,40 @@ int ws_protocol_for(const char *mech, char *out, size_t cap)
     return n > 0 && (size_t)n < cap ? n : -1;
 }
 
+/* The first of the client's offered subprotocols that we speak, in its order (as libzmq): "ZWS2.0/<mech>",
+ * or bare "ZWS2.0" (no mechanism at all: routing-id messages instead of READY) when mech is NULL. */
+static bool select_protocol(const char *list, const char *mech, char *proto, size_t cap)
+{
+    char mine[32];
+    if (ws_protocol_for(mech, mine, sizeof mine) < 0)
+        return false;
+    size_t n = strlen(list), i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && list[j] != ',')
+            j++;
+        size_t a = i, b = j;
+        while (a < b && is_ows(list[a]))
+            a++;
+        while (b > a && is_ows(list[b - 1]))
+            b--;
+        const char *pick = NULL;
+        if (b - a == strlen(mine) && strncmp(list + a, mine, b - a) == 0)
+            pick = mine;
+        else if (strcmp(mech, "NULL") == 0 && b - a == 6 && strncmp(list + a, WS_PROTOCOL_BARE, 6) == 0)
+            pick = WS_PROTOCOL_BARE;
+        if (pick)
+            return copy_field(proto, cap, pick, strlen(pick));
+        i = j + 1;
+    }
+    return false;
+}
+
 int ws_http_check_request(const struct ws_http_head *h, const char *mech, char *proto, size_t cap)
 {
     if (!h->upgrade_websocket || !h->connection_upgrade || !h->version_13 || !h->key[0])
         return WS_E_HTTP_UPGRADE;
-    if (ws_protocol_for(mech, proto, cap) < 0 || !has_token(h->protocols, strlen(h->protocols), proto))
-        return WS_E_HTTP_PROTOCOL;
-    return 0;
+    return select_protocol(h->protocols, mech, proto, cap) ? 0 : WS_E_HTTP_PROTOCOL;
 }
 
 int ws_http_check_response(const struct ws_http_head *h, const char *key, const char *mech)

@@ -362,6 +362,50 @@ static void server_bad_requests(void)
     zmq_close(rep);
 }
 
+/* Bare "ZWS2.0" (what a browser offers): no READY; each side's first message is its routing id, and
+ * zinc takes the peer for a compatible type. The server prefers the client's first offer. */
+static void server_bare_zws(void)
+{
+    void *rep = test_socket(ctx, ZMQ_ROUTER);
+    CHECK_OK(zmq_setsockopt(rep, ZMQ_ROUTING_ID, "srv", 3));
+    char ep[256], head[1024];
+    CHECK_OK(zmq_bind(rep, "ws://127.0.0.1:*"));
+    get_last_endpoint(rep, ep, sizeof ep);
+    int fd = raw_connect_port(endpoint_port(ep));
+    raw_write(fd, "GET /b HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: ZWS2.0, ZWS2.0/NULL\r\n"
+                  "Sec-WebSocket-Version: 13\r\n\r\n");
+    size_t n = read_head(fd, head, sizeof head);
+    static const char want[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                               "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+                               "Sec-WebSocket-Protocol: ZWS2.0\r\n\r\n";
+    CHECK_MEM(head, n, want, strlen(want));
+    static struct frame f;
+    get_frame(fd, &f);   /* the server's routing id, as a plain message */
+    CHECK_EQ(f.b0, 0x82);
+    CHECK_MEM(f.data, f.len, "\x00srv", 4);
+    put_zws(fd, 0x00, "peer-1", 6, true);   /* ours */
+    put_zws(fd, 0x00, "hello", 5, true);
+    recv_expect_more(rep, "peer-1");
+    recv_expect(rep, "hello");
+    send_str_more(rep, "peer-1");
+    send_str(rep, "back");
+    get_frame(fd, &f);
+    CHECK_MEM(f.data, f.len, "\x00" "back", 5);
+    close(fd);
+    /* a routing id over 255 bytes, or with MORE, is refused */
+    fd = raw_connect_port(endpoint_port(ep));
+    raw_write(fd, "GET / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: ZWS2.0\r\n"
+                  "Sec-WebSocket-Version: 13\r\n\r\n");
+    read_head(fd, head, sizeof head);
+    get_frame(fd, &f);
+    put_zws(fd, 0x01, "id", 2, true);
+    CHECK_EQ(expect_close(fd), 1002);
+    close(fd);
+    zmq_close(rep);
+}
+
 /* ---- zinc as the client ---------------------------------------------------------------------------- */
 
 /* The value of header name in head ("" if absent). */
@@ -514,6 +558,7 @@ int main(void)
     RUN(server_bad_frames);
     RUN(server_long_lengths);
     RUN(server_bad_requests);
+    RUN(server_bare_zws);
     RUN(client_exchange);
     RUN(client_wrong_accept);
     CHECK_OK(zmq_ctx_term(ctx));

@@ -100,6 +100,17 @@ static void test_request_parse(void)
     CHECK_EQ(ws_http_check_request(&h, "NULL", proto, sizeof proto), 0);
     CHECK_MEM(proto, strlen(proto), "ZWS2.0/NULL", 11);
     CHECK_EQ(ws_http_check_request(&h, "CURVE", proto, sizeof proto), WS_E_HTTP_PROTOCOL);
+    /* the client's order decides; bare ZWS2.0 only for NULL */
+    strcpy(h.protocols, "ZWS2.0 , ZWS2.0/NULL");
+    CHECK_EQ(ws_http_check_request(&h, "NULL", proto, sizeof proto), 0);
+    CHECK_MEM(proto, strlen(proto), "ZWS2.0", 6);
+    strcpy(h.protocols, "ZWS2.0");
+    CHECK_EQ(ws_http_check_request(&h, "PLAIN", proto, sizeof proto), WS_E_HTTP_PROTOCOL);
+    strcpy(h.protocols, "ZWS2.0/PLAIN,ZWS2.0");
+    CHECK_EQ(ws_http_check_request(&h, "PLAIN", proto, sizeof proto), 0);
+    CHECK_MEM(proto, strlen(proto), "ZWS2.0/PLAIN", 12);
+    strcpy(h.protocols, "zws2.0/null");
+    CHECK_EQ(ws_http_check_request(&h, "NULL", proto, sizeof proto), WS_E_HTTP_PROTOCOL);
     h.version_13 = false;
     CHECK_EQ(ws_http_check_request(&h, "NULL", proto, sizeof proto), WS_E_HTTP_UPGRADE);
 }
