@@ -1,8 +1,9 @@
 /* ws:// (libzmq's draft WebSocket transport, ZWS 2.0): the address is tcp's with an optional path,
  * "host:port[/path]"; sockets, addresses and socket options are tcp's (tcp.c, through stream_tcp), and
  * each connected or accepted fd is handed to a WebSocket relay (core/ws_relay.c) that gives the ZMTP
- * engine a plain ZMTP stream. As libzmq: ZMQ_LAST_ENDPOINT is "ws://ip:port" without the path, and a
- * server accepts any path. wss:// (TLS) is not implemented. */
+ * engine a plain ZMTP stream. As libzmq 4.3.4: ZMQ_LAST_ENDPOINT is "ws://ip:port/path" ("/" when the bind
+ * named none; libzmq's client cannot connect to an address without a path), and a server accepts any path.
+ * wss:// (TLS) is not implemented. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,8 +43,12 @@ static int ws_listen(const char *addr, const struct options *o, int *fd, char *r
     if (rc < 0)
         return rc;
     rc = stream_tcp.listen(hp, o, fd, resolved, cap);
-    if (rc == 0)
+    if (rc == 0) {   /* "ws://ip:port" and the path, "/" by default (libzmq 4.3.4's form) */
         ws_rename(resolved, cap);
+        const char *path = strchr(addr, '/');
+        size_t have = strlen(resolved);
+        snprintf(resolved + have, cap - have, "%s", path ? path : "/");
+    }
     return rc;
 }
 
