@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <zmq.h>
+
 #include "core/options.h"
 #include "core/socket.h"
 #include "core/ws_relay.h"
@@ -93,14 +95,15 @@ const struct stream_ops stream_ws = {
     .wrap = ws_relay_start,
 };
 
+/* STREAM's raw bytes have no frames for ZWS to carry. */
 static int ws_bind(struct socket *s, const char *addr, struct endpoint *ep)
 {
-    return stream_bind(s, &stream_ws, "ws", addr, ep);
+    return s->opt.type == ZMQ_STREAM ? -ENOCOMPATPROTO : stream_bind(s, &stream_ws, "ws", addr, ep);
 }
 
 static int ws_connect_ep(struct socket *s, const char *addr, struct endpoint *ep)
 {
-    return stream_connect(s, &stream_ws, "ws", addr, ep);
+    return s->opt.type == ZMQ_STREAM ? -ENOCOMPATPROTO : stream_connect(s, &stream_ws, "ws", addr, ep);
 }
 
 const struct transport_ops transport_ws = {

@@ -381,6 +381,10 @@ static void address_errors(void)
     CHECK_ERR(zmq_connect(s, "ws://127.0.0.1/path"), EINVAL);
     CHECK_ERR(zmq_bind(s, "wss://127.0.0.1:*"), EPROTONOSUPPORT);
     zmq_close(s);
+    void *stream = test_socket(ctx, ZMQ_STREAM);
+    CHECK_ERR(zmq_bind(stream, "ws://127.0.0.1:*"), ENOCOMPATPROTO);
+    CHECK_ERR(zmq_connect(stream, "ws://127.0.0.1:5555/"), ENOCOMPATPROTO);
+    zmq_close(stream);
 }
 
 /* The connecter starts before the binder exists, then the binder appears. */
