@@ -528,8 +528,10 @@ static void relay_pump(struct ws_relay *r)
         }
         progress |= w;
         w = flush(r->loc.fd, &r->rx_out);
-        if (w < 0)
-            r->loc_eof = true;   /* the conn is gone: what it did not read is lost with it */
+        if (w < 0) {   /* the conn is gone: what it did not read is lost with it */
+            r->loc_eof = true;
+            r->rx_out.pos = r->rx_out.len = 0;
+        }
         progress |= w > 0;
         if (r->state == RELAY_HANDSHAKE)
             progress |= relay_handshake(r);
@@ -540,8 +542,13 @@ static void relay_pump(struct ws_relay *r)
             progress |= fill(r->net.fd, &r->rx_in, &r->net_eof);
             progress |= fill(r->loc.fd, &r->tx_in, &r->loc_eof);
         }
-        if (r->state == RELAY_OPEN && r->loc_eof && !avail(&r->tx_in))
+        if (r->state == RELAY_OPEN && r->loc_eof && !avail(&r->tx_in)) {
+            if (r->tx_left) {   /* the conn ended inside a frame: no close frame can follow it */
+                relay_finish(r);
+                return;
+            }
             relay_end(r, 1000, "", r->linger);
+        }
     }
     if (r->finished)
         return;
