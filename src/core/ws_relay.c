@@ -535,9 +535,11 @@ static void relay_pump(struct ws_relay *r)
         progress |= w > 0;
         if (r->state == RELAY_HANDSHAKE)
             progress |= relay_handshake(r);
-        else if (r->state == RELAY_OPEN)
-            progress |= rx_transform(r);
-        progress |= tx_transform(r);
+        /* everything the buffers allow, before the next system call */
+        while (r->state == RELAY_OPEN && rx_transform(r) > 0)
+            progress = 1;
+        while (tx_transform(r) > 0)
+            progress = 1;
         if (r->state != RELAY_ENDING) {
             progress |= fill(r->net.fd, &r->rx_in, &r->net_eof);
             progress |= fill(r->loc.fd, &r->tx_in, &r->loc_eof);

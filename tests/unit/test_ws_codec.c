@@ -135,7 +135,8 @@ static void test_request_errors(void)
     int n = snprintf(big, sizeof big, "GET / HTTP/1.1\r\nSec-WebSocket-Key: %0100d\r\n\r\n", 0);
     CHECK_EQ(parse_at_guard(big, (size_t)n, true, &h), WS_E_HTTP_SYNTAX);
     /* protocols beyond WS_PROTOCOLS_MAX */
-    n = snprintf(big, sizeof big, "GET / HTTP/1.1\r\nSec-WebSocket-Protocol: %0200d\r\nSec-WebSocket-Protocol: %0200d\r\n\r\n", 0, 0);
+    n = snprintf(big, sizeof big,
+                 "GET / HTTP/1.1\r\nSec-WebSocket-Protocol: %0200d\r\nSec-WebSocket-Protocol: %0200d\r\n\r\n", 0, 0);
     CHECK_EQ(parse_at_guard(big, (size_t)n, true, &h), WS_E_HTTP_TOO_LONG);
     /* too many lines */
     size_t o = (size_t)snprintf(big, sizeof big, "GET / HTTP/1.1\r\n");
