@@ -1,6 +1,6 @@
 /* ws:// (libzmq's draft WebSocket transport, ZWS 2.0) between zinc sockets through the public API: bind
  * with an ephemeral port and ZMQ_LAST_ENDPOINT, paths, the socket patterns, multipart and big messages,
- * many connections, heartbeats (WebSocket ping/pong), ZMQ_MAXMSGSIZE, reconnects, the monitor, PLAIN and
+ * many connections, heartbeats (WebSocket ping/pong), ZMQ_MAXMSGSIZE, reconnects, the monitor, IPv6, PLAIN and
  * CURVE over ws, and the address errors. The wire bytes are tests/draft/test_ws_wire.c's. */
 #include <zmq.h>
 
@@ -387,6 +387,30 @@ static void address_errors(void)
     zmq_close(stream);
 }
 
+/* IPv6 with ZMQ_IPV6: "ws://[::1]:PORT/" (skipped on a host without IPv6 loopback). */
+static void ipv6(void)
+{
+    void *pull = test_socket(ctx, ZMQ_PULL);
+    int one = 1;
+    CHECK_OK(zmq_setsockopt(pull, ZMQ_IPV6, &one, sizeof one));
+    if (zmq_bind(pull, "ws://[::1]:*/six") != 0) {
+        printf("ipv6: no IPv6 loopback here, skipped\n");
+        zmq_close(pull);
+        return;
+    }
+    char ep[256];
+    get_last_endpoint(pull, ep, sizeof ep);
+    CHECK(strncmp(ep, "ws://[::1]:", 11) == 0);
+    CHECK_STR(strchr(ep + 5, '/'), "/six");
+    void *push = test_socket(ctx, ZMQ_PUSH);
+    CHECK_OK(zmq_setsockopt(push, ZMQ_IPV6, &one, sizeof one));
+    CHECK_OK(zmq_connect(push, ep));
+    send_str(push, "v6");
+    recv_expect(pull, "v6");
+    zmq_close(push);
+    zmq_close(pull);
+}
+
 /* The connecter starts before the binder exists, then the binder appears. */
 static void connect_first(void)
 {
@@ -425,6 +449,7 @@ int main(void)
     RUN(mechanism_mismatch);
     RUN(address_errors);
     RUN(connect_first);
+    RUN(ipv6);
     CHECK_OK(zmq_ctx_term(ctx));
     return test_end();
 }
