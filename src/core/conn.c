@@ -430,9 +430,14 @@ void conn_terminate(struct conn *c)
 /* A fresh fd (connected or accepted): start the greeting, or go straight to ACTIVE for STREAM. */
 void conn_start_stream(struct conn *c, int fd)
 {
-    c->h.fd = fd;
     c->p.stream->tune(fd, &c->p.opt);
     c->p.stream->peer_address(fd, c->peer_address, sizeof c->peer_address);
+    if (c->p.stream->wrap && (fd = c->p.stream->wrap(c->p.io, fd, c->connecter, c->p.address, &c->p.opt)) < 0) {
+        errno = -fd;
+        conn_fail(c, ZMQ_EVENT_DISCONNECTED, "ws relay failed");
+        return;
+    }
+    c->h.fd = fd;
     if (io_add(c->p.io, &c->h, EPOLLIN) < 0) {
         c->h.fd = -1;
         close(fd);

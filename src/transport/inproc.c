@@ -269,7 +269,7 @@ const struct transport_ops transport_inproc = {
 const struct transport_ops *transport_find(const char *uri, const char **addr)
 {
     static const struct transport_ops *const all[] = {&transport_tcp, &transport_ipc, &transport_inproc,
-                                                      &transport_udp};
+                                                      &transport_udp, &transport_ws};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         size_t n = strlen(all[i]->scheme);
         if (strncmp(uri, all[i]->scheme, n) == 0 && strncmp(uri + n, "://", 3) == 0) {

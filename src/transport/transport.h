@@ -14,6 +14,7 @@
 struct options;
 struct socket;
 struct endpoint;
+struct reactor;
 
 #define TRANSPORT_URI_MAX 1024
 
@@ -35,6 +36,10 @@ struct stream_ops {
     void (*unlisten)(const char *resolved);
     /* Cheap syntax check of a connect address, on the application thread: 0, -EINVAL or -ENAMETOOLONG. */
     int (*check_connect)(const char *addr, const struct options *o);
+    /* (io) May be NULL. Takes a fresh connected (client) or accepted fd, after tune and peer_address ran
+     * on it, and returns the fd the ZMTP engine runs on instead, or -errno (fd closed). ws:// puts its
+     * WebSocket relay between the two (core/ws_relay.c). addr is the connect address. */
+    int (*wrap)(struct reactor *io, int fd, bool client, const char *addr, const struct options *o);
 };
 
 struct transport_ops {
@@ -67,8 +72,10 @@ extern const struct transport_ops transport_tcp;
 extern const struct transport_ops transport_ipc;
 extern const struct transport_ops transport_inproc;
 extern const struct transport_ops transport_udp;   /* RADIO/DISH datagrams (udp.c) */
+extern const struct transport_ops transport_ws;
 extern const struct stream_ops stream_tcp;
 extern const struct stream_ops stream_ipc;
+extern const struct stream_ops stream_ws;
 
 /* The shared bind/connect/close for stream transports (core/listener.c, core/conn.c). */
 int stream_bind(struct socket *s, const struct stream_ops *st, const char *scheme, const char *addr,

@@ -324,6 +324,7 @@ struct options {
     char **command;
     int ncommand;
     int peer_connects_only;   /* skip the cases in which the peer binds (JeroMQ, see README.md) */
+    const char *bind_uri;     /* --transport: "tcp://127.0.0.1:*" or "ws://127.0.0.1:*" */
 };
 
 static int run_case(const struct options *opt, const struct pattern *pat, const struct pattern_case *c,
@@ -354,8 +355,8 @@ static int run_case(const struct options *opt, const struct pattern *pat, const 
 
     char endpoint[512];
     if (driver_binds) {
-        if (zmq_bind(sock, "tcp://127.0.0.1:*") < 0) {
-            interop_fail("zmq_bind(tcp://127.0.0.1:*): %s", zmq_strerror(errno));
+        if (zmq_bind(sock, opt->bind_uri) < 0) {
+            interop_fail("zmq_bind(%s): %s", opt->bind_uri, zmq_strerror(errno));
             goto close_socket;
         }
         size_t len = sizeof endpoint;
@@ -368,7 +369,8 @@ static int run_case(const struct options *opt, const struct pattern *pat, const 
         if (check_hello(&peer, opt->expect_lib) < 0)
             goto kill;
     } else {
-        spawn_peer(&peer, opt->command, opt->ncommand, c->peer_type, "bind", "-", c->peer_steps);
+        spawn_peer(&peer, opt->command, opt->ncommand, c->peer_type, "bind",
+                   strncmp(opt->bind_uri, "tcp:", 4) ? opt->bind_uri : "-", c->peer_steps);
         spawned = 1;
         if (check_hello(&peer, opt->expect_lib) < 0)
             goto kill;
@@ -427,7 +429,7 @@ out:
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: interop_driver --peer NAME --pattern P [--expect-lib PATH] [--skip-unless PATH]..."
+    fprintf(stderr, "usage: interop_driver --peer NAME --pattern P [--transport tcp|ws] [--expect-lib PATH] [--skip-unless PATH]..."
                     " [--peer-connects-only] -- PEER-COMMAND...\n");
     return 2;
 }
@@ -435,7 +437,7 @@ static int usage(void)
 int main(int argc, char **argv)
 {
     interop_who = "driver";
-    struct options opt = {0};
+    struct options opt = {.bind_uri = "tcp://127.0.0.1:*"};
     const char *pattern_name = NULL;
     int i = 1;
     for (; i < argc; i++) {
@@ -451,6 +453,9 @@ int main(int argc, char **argv)
             pattern_name = argv[++i];
         } else if (strcmp(argv[i], "--peer-connects-only") == 0) {
             opt.peer_connects_only = 1;
+        } else if (strcmp(argv[i], "--transport") == 0) {
+            i++;
+            opt.bind_uri = strcmp(argv[i], "ws") == 0 ? "ws://127.0.0.1:*" : "tcp://127.0.0.1:*";
         } else if (strcmp(argv[i], "--expect-lib") == 0) {
             opt.expect_lib = argv[++i];
         } else if (strcmp(argv[i], "--skip-unless") == 0) {

@@ -68,7 +68,8 @@ int main(int argc, char **argv)
         goto close;
     }
     if (strcmp(mode, "bind") == 0) {
-        if (zmq_bind(sock, "tcp://127.0.0.1:*") < 0) {
+        /* ENDPOINT "-": tcp; else the address to bind (ws://127.0.0.1:* for the ws:// runs) */
+        if (zmq_bind(sock, strcmp(endpoint, "-") ? endpoint : "tcp://127.0.0.1:*") < 0) {
             interop_ctl_send(&ctl, "FAIL zmq_bind: %s", zmq_strerror(errno));
             goto close;
         }
