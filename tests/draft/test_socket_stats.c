@@ -572,6 +572,7 @@ static void dropped_event_pending_at_close(void)
     send_nowhere(router, 1);
     expect_dropped(mon, 1, ZINC_DROP_NO_ROUTE, "no_route", 1000);
     send_nowhere(router, 4);
+    msleep(100);   /* the flush timer is armed by now */
     int64_t t0 = now_ms();
     close_zero_linger(router);
     uint64_t count = 0;
@@ -592,6 +593,7 @@ static void dropped_event_pending_monitor_stopped(void)
     send_nowhere(router, 1);
     expect_dropped(mon, 1, ZINC_DROP_NO_ROUTE, "no_route", 1000);
     send_nowhere(router, 4);
+    msleep(100);   /* the flush timer is armed by now */
     int64_t t0 = now_ms();
     CHECK_OK(zmq_socket_monitor(router, NULL, 0));
     uint64_t count = 0;
@@ -619,6 +621,7 @@ static void dropped_event_pending_at_term(void)
     send_nowhere(router, 1);
     expect_dropped(mon, 1, ZINC_DROP_NO_ROUTE, "no_route", 1000);
     send_nowhere(router, 4);
+    msleep(100);   /* the flush timer is armed by now */
     int64_t t0 = now_ms();
     int rc = -2;
     void *thread = zmq_threadstart(term_ctx, &rc);
