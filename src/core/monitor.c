@@ -3,17 +3,20 @@
 #define ZMQ_BUILD_DRAFT_API   /* ZMQ_EVENT_PIPES_STATS */
 #include "core/monitor.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <zmq.h>
 
 #include "core/msg.h"
 #include "core/pipe.h"
+#include "core/reactor.h"
 #include "core/socket.h"
 #include "core/stats.h"
 #include "core/util.h"
@@ -28,7 +31,13 @@ struct monitor {
     atomic_uint_fast64_t io_dropped[STATS_REASONS];   /* stats.h invariant 2: drops seen on I/O threads */
     uint64_t drop_pending[STATS_REASONS];   /* guarded by lock: drops not yet reported */
     uint64_t drop_sent_ms[STATS_REASONS];   /* guarded by lock: when the last DROPPED went out; 0: never */
+    struct reactor *io;      /* guarded by lock: the socket's I/O thread, where flush_timer runs (set by start) */
+    bool flush_scheduled;    /* guarded by lock: a flush job is queued or flush_timer armed; holds a reference */
+    struct io_timer flush_timer;   /* io's thread only: fires when the first pending reason's second is up */
 };
+
+static void monitor_flush_expired(struct io_timer *t);
+static void monitor_flush_end(struct monitor *m);
 
 struct monitor *monitor_new(void)
 {
@@ -37,6 +46,7 @@ struct monitor *monitor_new(void)
         return NULL;
     atomic_init(&m->refs, 1);
     pthread_mutex_init(&m->lock, NULL);
+    io_timer_init(&m->flush_timer, monitor_flush_expired);
     return m;
 }
 
@@ -109,6 +119,7 @@ void monitor_unref(struct monitor *m)
     if (atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1)
         return;
     pthread_mutex_lock(&m->lock);
+    assert(!m->flush_scheduled);   /* a scheduled flush holds a reference */
     monitor_send_stopped(m);
     struct socket *sock = m->sock;
     m->sock = NULL;
@@ -137,6 +148,7 @@ void monitor_stop(struct socket *s)
     struct monitor *m = s->monitor;
     pthread_mutex_lock(&m->lock);
     monitor_send_stopped(m);
+    monitor_flush_end(m);   /* while m->sock still holds zmq_ctx_term back (drops section) */
     struct socket *sock = m->sock;
     m->sock = NULL;
     m->events = 0;
@@ -201,6 +213,7 @@ int monitor_start_versioned(struct socket *s, const char *endpoint, uint64_t eve
     m->sock = sock;
     m->events = events;
     m->version = version;
+    m->io = s->io;
     memset(m->drop_pending, 0, sizeof m->drop_pending);   /* a new monitor hears of drops from now on */
     memset(m->drop_sent_ms, 0, sizeof m->drop_sent_ms);
     atomic_store_explicit(&m->watch_drops, version == 2 && (events & ZINC_EVENT_DROPPED), memory_order_relaxed);
@@ -235,17 +248,132 @@ int monitor_pipes_stats(struct socket *s)
 }
 
 /* ---- drops (core/stats.h invariant 3) ------------------------------------------------------------------ */
-/* Under m->lock: reports reason r's pending drops if it never did, or did a second ago or more. */
-static void monitor_drop_report(struct monitor *m, int r, uint64_t now)
+/* Drops that come within a reason's quiet second stay pending; the flush timer reports them when that second
+ * is up, even if no other drop follows and nobody reads the counters.
+ *
+ *   idle --monitor_drop leaves a count pending: flush_scheduled, ref, post monitor_flush_job--> queued
+ *   queued --monitor_flush_check on io's thread: something still pending--> armed (flush_timer)
+ *   armed --monitor_flush_expired: reports what is due, re-arms while something is pending--> armed
+ *   queued/armed --monitor_flush_check finds nothing to wait for: cancel, unref--> idle
+ *
+ * Invariants:
+ *  F1. flush_scheduled (under the lock) holds one reference to the slot, so the timer never fires into freed
+ *      memory; it is cleared, and that reference dropped, only on io's thread (monitor_flush_check).
+ *  F2. At most one timer per slot, and none while no running monitor asked for ZINC_EVENT_DROPPED: a drop
+ *      schedules only when the running monitor asks for the event and nothing is scheduled yet.
+ *  F3. zmq_ctx_term stops the I/O threads only after every socket, the monitor's too, is closed. While the
+ *      monitor runs, its socket keeps the threads alive until the timer has fired; stopping the monitor and
+ *      closing the monitored socket (monitor_drop_close) post a job first, which runs before any stop
+ *      (one FIFO mailbox) and ends the schedule. So no timer is left armed in a thread that has exited.
+ *  F4. Jobs posted to io hold their own reference (dropped when they have run). */
+
+/* Under m->lock: the running monitor asked for ZINC_EVENT_DROPPED. */
+static bool monitor_wants_drops(const struct monitor *m)
 {
-    if (!m->drop_pending[r] || (m->drop_sent_ms[r] && now - m->drop_sent_ms[r] < 1000))
-        return;
-    if (!m->sock || !(m->events & ZINC_EVENT_DROPPED))
+    return m->sock && (m->events & ZINC_EVENT_DROPPED);
+}
+
+/* Under m->lock: reports reason r's pending drops now. */
+static void monitor_drop_send(struct monitor *m, int r, uint64_t now)
+{
+    if (!m->drop_pending[r] || !monitor_wants_drops(m))
         return;
     uint64_t values[2] = {m->drop_pending[r], (uint64_t)r};
     monitor_send_v2(m->sock, ZINC_EVENT_DROPPED, values, 2, stats_reason_name((enum stats_reason)r), "");
     m->drop_pending[r] = 0;
     m->drop_sent_ms[r] = now ? now : 1;
+}
+
+/* Under m->lock: reports reason r's pending drops if it never did, or did a second ago or more. */
+static void monitor_drop_report(struct monitor *m, int r, uint64_t now)
+{
+    if (m->drop_sent_ms[r] && now - m->drop_sent_ms[r] < 1000)
+        return;
+    monitor_drop_send(m, r, now);
+}
+
+/* Under m->lock: milliseconds until the first pending reason's second is up; -1: nothing to wait for. */
+static int64_t monitor_flush_delay(const struct monitor *m, uint64_t now)
+{
+    if (!monitor_wants_drops(m))
+        return -1;
+    int64_t delay = -1;
+    for (int r = 0; r < STATS_REASONS; r++) {
+        if (!m->drop_pending[r])
+            continue;
+        uint64_t due = m->drop_sent_ms[r] + 1000;
+        int64_t d = due > now ? (int64_t)(due - now) : 0;
+        if (delay < 0 || d < delay)
+            delay = d;
+    }
+    return delay;
+}
+
+/* io's thread: reports what is due, then arms the timer for the next due second or, when nothing is left to
+ * wait for, ends the schedule (F1). */
+static void monitor_flush_check(struct monitor *m)
+{
+    pthread_mutex_lock(&m->lock);
+    uint64_t now = zn_now_ms();
+    for (int r = 0; r < STATS_REASONS; r++)
+        monitor_drop_report(m, r, now);
+    int64_t delay = monitor_flush_delay(m, now);
+    bool end = m->flush_scheduled && delay < 0;
+    if (end) {
+        io_timer_cancel(m->io, &m->flush_timer);
+        m->flush_scheduled = false;
+    } else if (m->flush_scheduled) {
+        io_timer_start(m->io, &m->flush_timer, (uint64_t)delay);
+    }
+    pthread_mutex_unlock(&m->lock);
+    if (end)
+        monitor_unref(m);   /* may be the last: flush_timer is out of the heap */
+}
+
+static void monitor_flush_expired(struct io_timer *t)
+{
+    monitor_flush_check((struct monitor *)((char *)t - offsetof(struct monitor, flush_timer)));
+}
+
+static void monitor_flush_job(void *arg)
+{
+    monitor_flush_check(arg);
+    monitor_unref(arg);   /* F4 */
+}
+
+/* Under m->lock: posts monitor_flush_job to io; retry: until the mailbox takes it (ENOMEM). The caller holds
+ * a reference, so dropping the job's on failure is never the last. */
+static int monitor_flush_post(struct monitor *m, bool retry)
+{
+    monitor_ref(m);
+    while (reactor_call(m->io, monitor_flush_job, m) < 0) {
+        if (!retry) {
+            atomic_fetch_sub_explicit(&m->refs, 1, memory_order_relaxed);
+            return -ENOMEM;
+        }
+        usleep(1000);
+    }
+    return 0;
+}
+
+/* Under m->lock, with the count left pending: schedules a flush unless one is (F2). Without memory for the
+ * job, the count waits for the next drop or read, as it would with no timer. */
+static void monitor_flush_schedule(struct monitor *m)
+{
+    if (m->flush_scheduled || !m->io || !monitor_wants_drops(m))
+        return;
+    monitor_ref(m);   /* F1 */
+    if (monitor_flush_post(m, false) == 0)
+        m->flush_scheduled = true;
+    else
+        atomic_fetch_sub_explicit(&m->refs, 1, memory_order_relaxed);
+}
+
+/* Under m->lock, before the monitor's socket goes: has io end a scheduled flush (F3). */
+static void monitor_flush_end(struct monitor *m)
+{
+    if (m->flush_scheduled)
+        (void)monitor_flush_post(m, true);
 }
 
 void monitor_drop(struct monitor *m, int reason, uint64_t n)
@@ -255,6 +383,8 @@ void monitor_drop(struct monitor *m, int reason, uint64_t n)
     pthread_mutex_lock(&m->lock);
     m->drop_pending[reason] += n;
     monitor_drop_report(m, reason, zn_now_ms());
+    if (m->drop_pending[reason])
+        monitor_flush_schedule(m);
     pthread_mutex_unlock(&m->lock);
 }
 
@@ -277,5 +407,15 @@ void monitor_drop_flush(struct monitor *m)
     uint64_t now = zn_now_ms();
     for (int r = 0; r < STATS_REASONS; r++)
         monitor_drop_report(m, r, now);
+    pthread_mutex_unlock(&m->lock);
+}
+
+void monitor_drop_close(struct monitor *m)
+{
+    pthread_mutex_lock(&m->lock);
+    uint64_t now = zn_now_ms();
+    for (int r = 0; r < STATS_REASONS; r++)
+        monitor_drop_send(m, r, now);
+    monitor_flush_end(m);
     pthread_mutex_unlock(&m->lock);
 }

@@ -56,12 +56,16 @@ void monitor_emit(struct monitor *m, int event, uint64_t value, const char *endp
 int monitor_pipes_stats(struct socket *s);
 
 /* Drops (core/stats.h invariants 2 and 3). monitor_drop: reason's n drops seen on the socket's thread (counted
- * there) go towards ZINC_EVENT_DROPPED, if the running monitor asked for it (one relaxed load otherwise).
+ * there) go towards ZINC_EVENT_DROPPED, if the running monitor asked for it (one relaxed load otherwise);
+ * drops left for their second are reported by a timer on the socket's I/O thread when it is up.
  * monitor_drop_io: the same from an I/O thread, counted here too (monitor_io_dropped reads the count).
- * monitor_drop_flush: reports what waited for its second to pass (when the counters are read). Any thread. */
+ * monitor_drop_flush: reports what waited for its second to pass (when the counters are read).
+ * monitor_drop_close: zmq_close, before the socket lets go of the slot: reports everything pending at once
+ * (the socket drops no more) and ends the timer. Any thread. */
 void monitor_drop(struct monitor *m, int reason, uint64_t n);
 void monitor_drop_io(struct monitor *m, int reason, uint64_t n);
 uint64_t monitor_io_dropped(struct monitor *m, int reason);
 void monitor_drop_flush(struct monitor *m);
+void monitor_drop_close(struct monitor *m);
 
 #endif

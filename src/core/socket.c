@@ -709,6 +709,7 @@ int socket_close(struct socket *s)
     }
     /* The monitor runs on while connections linger; the last one to end (or this, if none does) sends
      * MONITOR_STOPPED, after every event including the endpoints' CLOSED above. */
+    monitor_drop_close(s->monitor);
     monitor_unref(s->monitor);
     /* Let commands already queued (attaches) land, so their pipes are closed below rather than leaked. */
     struct cmd *cmds;

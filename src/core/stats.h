@@ -12,6 +12,9 @@
  *     hold a reference to, so they never touch the socket itself.
  *  3. A drop is reported to a monitor that asked for ZINC_EVENT_DROPPED (core/monitor.c) at once when it is
  *     the first of its reason, then at most once a second per reason with the count since the last event.
+ *     Drops left pending within a reason's second go out when that second is up, on their own (a one-shot
+ *     timer of the monitor slot on the socket's I/O thread; no further drop or read is needed), or at once
+ *     when the socket is closed (it drops no more). Each drop goes into one event at most.
  */
 #ifndef ZINC_STATS_H
 #define ZINC_STATS_H

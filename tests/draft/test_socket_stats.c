@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 static void *ctx;
+#define STATS_PENDING_REASONS 5   /* ZINC_DROP_HWM .. ZINC_DROP_CONFLATED */
 static int mon_seq;
 
 static zinc_socket_stats_t stats_of(void *sock)
@@ -486,8 +487,8 @@ static void send_nowhere(void *router, int n)
     }
 }
 
-/* The first drop at once; the next ones within the second wait, and come with the next drop after it (or
- * when the counters are read after it), counted together. */
+/* The first drop at once; the next ones within the second wait for it to be up and then come counted
+ * together, on their own: no further drop and no read of the counters is needed. */
 static void dropped_event_rate_limit(void)
 {
     ctx = zmq_ctx_new();
@@ -497,14 +498,22 @@ static void dropped_event_rate_limit(void)
     int64_t t0 = now_ms();
     send_nowhere(router, 1);
     expect_dropped(mon, 1, ZINC_DROP_NO_ROUTE, "no_route", 1000);
+    int64_t t1 = now_ms();   /* after the event went out */
     send_nowhere(router, 5);
     struct ev2 ev;
     CHECK(!read_ev2(mon, &ev, 300));
-    while (now_ms() - t0 < 1050)
-        msleep(10);
+    stats_of(router);   /* a read within the second reports nothing either */
+    CHECK(!read_ev2(mon, &ev, 100));
+    /* then nothing: the pending 5 arrive when the second is up, exactly once */
+    expect_dropped(mon, 5, ZINC_DROP_NO_ROUTE, "no_route", 1500);
+    CHECK_INT(now_ms() - t0, >=, 990);
+    CHECK_INT(now_ms() - t1, <=, 1500);
+    CHECK(!read_ev2(mon, &ev, 1300));   /* past the next second too */
+    CHECK_EQ(stats_of(router).dropped_no_route, 6);
+    CHECK(!read_ev2(mon, &ev, 100));
+    /* each reason has its own second; one timer serves both */
     send_nowhere(router, 1);
-    expect_dropped(mon, 6, ZINC_DROP_NO_ROUTE, "no_route", 1000);
-    /* a different reason has its own second */
+    expect_dropped(mon, 1, ZINC_DROP_NO_ROUTE, "no_route", 1000);
     void *dealer = test_socket(ctx, ZMQ_DEALER);
     set_int(dealer, ZMQ_RCVHWM, 1);
     CHECK_OK(zmq_setsockopt(dealer, ZMQ_ROUTING_ID, "d", 1));
@@ -517,20 +526,112 @@ static void dropped_event_rate_limit(void)
         send_routed(router, "d", 1, "x");
     expect_dropped(mon, 1, ZINC_DROP_HWM, "hwm", 1000);
     int64_t t2 = now_ms();   /* after both reasons' last events */
-    /* drops left pending go out when the counters are read a second later */
     send_nowhere(router, 3);
-    CHECK(!read_ev2(mon, &ev, 100));
-    while (now_ms() - t2 < 1050)
-        msleep(10);
-    stats_of(router);
-    expect_dropped(mon, 2, ZINC_DROP_HWM, "hwm", 1000);   /* the other 2 of the 3 at the mark: reasons in order */
-    expect_dropped(mon, 3, ZINC_DROP_NO_ROUTE, "no_route", 1000);
-    CHECK(!read_ev2(mon, &ev, 100));
+    CHECK(!read_ev2(mon, &ev, 300));
+    uint64_t got[STATS_PENDING_REASONS] = {0};   /* counts by reason (their seconds end close together) */
+    for (int i = 0; i < 2; i++) {
+        CHECK(read_ev2(mon, &ev, 1500));
+        CHECK(ev.id == ZINC_EVENT_DROPPED);
+        CHECK_INT(ev.values[1], <, STATS_PENDING_REASONS);
+        CHECK_EQ(got[ev.values[1]], 0);
+        got[ev.values[1]] = ev.values[0];
+    }
+    CHECK_INT(now_ms() - t2, <=, 1500);
+    CHECK_EQ(got[ZINC_DROP_HWM], 2);   /* the other 2 of the 3 at the mark */
+    CHECK_EQ(got[ZINC_DROP_NO_ROUTE], 3);
+    CHECK(!read_ev2(mon, &ev, 1200));
     CHECK_EQ(stats_of(router).dropped_no_route, 10);
     close_zero_linger(mon);
     close_zero_linger(dealer);
     close_zero_linger(router);
     CHECK_OK(zmq_ctx_term(ctx));
+}
+
+/* Reads events up to MONITOR_STOPPED: the DROPPED count and how many DROPPED came. */
+static int dropped_until_stopped(void *mon, uint64_t *count)
+{
+    struct ev2 ev;
+    int n = 0;
+    for (;;) {
+        CHECK(read_ev2(mon, &ev, 1000));
+        if (ev.id == ZMQ_EVENT_MONITOR_STOPPED)
+            return n;
+        CHECK(ev.id == ZINC_EVENT_DROPPED);
+        *count = ev.values[0];
+        n++;
+    }
+}
+
+/* zmq_close with drops pending: they are reported at once (the socket drops no more), before
+ * MONITOR_STOPPED, and the context ends without waiting for the second. */
+static void dropped_event_pending_at_close(void)
+{
+    ctx = zmq_ctx_new();
+    void *router = test_socket(ctx, ZMQ_ROUTER);
+    void *mon = monitor_drops(router, ZINC_EVENT_DROPPED | ZMQ_EVENT_MONITOR_STOPPED);
+    send_nowhere(router, 1);
+    expect_dropped(mon, 1, ZINC_DROP_NO_ROUTE, "no_route", 1000);
+    send_nowhere(router, 4);
+    msleep(100);   /* the flush timer is armed by now */
+    int64_t t0 = now_ms();
+    close_zero_linger(router);
+    uint64_t count = 0;
+    CHECK_EQ(dropped_until_stopped(mon, &count), 1);
+    CHECK_EQ(count, 4);
+    CHECK_INT(now_ms() - t0, <, 500);
+    close_zero_linger(mon);
+    CHECK_OK(zmq_ctx_term(ctx));
+    CHECK_INT(now_ms() - t0, <, 800);
+}
+
+/* The monitor stopped while a flush is pending: nothing more is reported, and nothing is left behind. */
+static void dropped_event_pending_monitor_stopped(void)
+{
+    ctx = zmq_ctx_new();
+    void *router = test_socket(ctx, ZMQ_ROUTER);
+    void *mon = monitor_drops(router, ZINC_EVENT_DROPPED | ZMQ_EVENT_MONITOR_STOPPED);
+    send_nowhere(router, 1);
+    expect_dropped(mon, 1, ZINC_DROP_NO_ROUTE, "no_route", 1000);
+    send_nowhere(router, 4);
+    msleep(100);   /* the flush timer is armed by now */
+    int64_t t0 = now_ms();
+    CHECK_OK(zmq_socket_monitor(router, NULL, 0));
+    uint64_t count = 0;
+    CHECK_EQ(dropped_until_stopped(mon, &count), 0);
+    struct ev2 ev;
+    CHECK(!read_ev2(mon, &ev, 1200));   /* past the second: the timer found no monitor */
+    close_zero_linger(mon);
+    close_zero_linger(router);
+    CHECK_OK(zmq_ctx_term(ctx));
+    CHECK_INT(now_ms() - t0, <, 2000);
+}
+
+static void term_ctx(void *arg)
+{
+    *(int *)arg = zmq_ctx_term(ctx);
+}
+
+/* zmq_ctx_term while a flush is pending: blocked calls get ETERM, the sockets close, and the context ends
+ * without waiting for the timer (ASan: no leak, no use after free). */
+static void dropped_event_pending_at_term(void)
+{
+    ctx = zmq_ctx_new();
+    void *router = test_socket(ctx, ZMQ_ROUTER);
+    void *mon = monitor_drops(router, ZINC_EVENT_DROPPED);
+    send_nowhere(router, 1);
+    expect_dropped(mon, 1, ZINC_DROP_NO_ROUTE, "no_route", 1000);
+    send_nowhere(router, 4);
+    msleep(100);   /* the flush timer is armed by now */
+    int64_t t0 = now_ms();
+    int rc = -2;
+    void *thread = zmq_threadstart(term_ctx, &rc);
+    char buf[8];
+    CHECK_ERR(zmq_recv(mon, buf, sizeof buf, 0), ETERM);
+    close_zero_linger(router);
+    close_zero_linger(mon);
+    zmq_threadclose(thread);
+    CHECK_EQ(rc, 0);
+    CHECK_INT(now_ms() - t0, <, 800);
 }
 
 /* Only a version 2 monitor that names the event gets it: ZMQ_EVENT_ALL_V2 does not include it, and a version
@@ -667,6 +768,9 @@ int main(void)
     RUN_ENGINE_TRANSPORTS(oversize_drops);
     RUN_TRANSPORTS(peer_depths);
     RUN(dropped_event_rate_limit);
+    RUN(dropped_event_pending_at_close);
+    RUN(dropped_event_pending_monitor_stopped);
+    RUN(dropped_event_pending_at_term);
     RUN(dropped_event_only_when_asked);
     RUN(dropped_event_from_io_thread);
     RUN(stats_server);
