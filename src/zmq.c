@@ -516,7 +516,9 @@ int zmq_has(const char *capability)
 {
     if (!capability)
         return 0;
-    if (strcmp(capability, "ipc") == 0)
+    /* libzmq 4.3.4 spells its WebSocket capability "WS" (Debian's build says 1 to "WS", 0 to "ws"); "draft":
+     * zinc always carries libzmq's draft API (the functions behind ZMQ_BUILD_DRAFT_API are exported) */
+    if (strcmp(capability, "ipc") == 0 || strcmp(capability, "WS") == 0 || strcmp(capability, "draft") == 0)
         return 1;
     /* the same switch that lets zmq_setsockopt take the mechanism's options (core/option_table.c) */
     if (strcmp(capability, "curve") == 0)
