@@ -43,23 +43,33 @@ static bool is_ows(char c)
     return c == ' ' || c == '\t';
 }
 
+/* The next comma-separated token of list[0..n) from *pos on, trimmed of optional whitespace: its bounds in
+ * *start and *end; *pos moves past it. false when the list is used up. */
+static bool next_token(const char *list, size_t n, size_t *pos, size_t *start, size_t *end)
+{
+    if (*pos >= n)
+        return false;
+    size_t j = *pos;
+    while (j < n && list[j] != ',')
+        j++;
+    size_t a = *pos, b = j;
+    while (a < b && is_ows(list[a]))
+        a++;
+    while (b > a && is_ows(list[b - 1]))
+        b--;
+    *start = a;
+    *end = b;
+    *pos = j + 1;
+    return true;
+}
+
 /* Is tok (case-insensitive) one of the comma-separated tokens of list[0..n)? */
 static bool has_token(const char *list, size_t n, const char *tok)
 {
-    size_t tl = strlen(tok), i = 0;
-    while (i < n) {
-        size_t j = i;
-        while (j < n && list[j] != ',')
-            j++;
-        size_t a = i, b = j;
-        while (a < b && is_ows(list[a]))
-            a++;
-        while (b > a && is_ows(list[b - 1]))
-            b--;
+    size_t tl = strlen(tok), pos = 0, a, b;
+    while (next_token(list, n, &pos, &a, &b))
         if (b - a == tl && strncasecmp(list + a, tok, tl) == 0)
             return true;
-        i = j + 1;
-    }
     return false;
 }
 
@@ -180,16 +190,8 @@ static bool select_protocol(const char *list, const char *mech, char *proto, siz
     char mine[32];
     if (ws_protocol_for(mech, mine, sizeof mine) < 0)
         return false;
-    size_t n = strlen(list), i = 0;
-    while (i < n) {
-        size_t j = i;
-        while (j < n && list[j] != ',')
-            j++;
-        size_t a = i, b = j;
-        while (a < b && is_ows(list[a]))
-            a++;
-        while (b > a && is_ows(list[b - 1]))
-            b--;
+    size_t n = strlen(list), pos = 0, a, b;
+    while (next_token(list, n, &pos, &a, &b)) {
         const char *pick = NULL;
         if (b - a == strlen(mine) && strncmp(list + a, mine, b - a) == 0)
             pick = mine;
@@ -197,7 +199,6 @@ static bool select_protocol(const char *list, const char *mech, char *proto, siz
             pick = WS_PROTOCOL_BARE;
         if (pick)
             return copy_field(proto, cap, pick, strlen(pick));
-        i = j + 1;
     }
     return false;
 }
