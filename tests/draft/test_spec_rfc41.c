@@ -209,7 +209,6 @@ static void client_shall_create_a_queue_for_a_peer_that_connects_and_destroy_it_
     set_int(client, ZMQ_SNDTIMEO, 2000);
     send_str(client, "first");   /* blocks until the SERVER's queue exists */
     expect_text(server, "first");
-    set_int(server, ZMQ_RCVHWM, 1);
     for (int i = 0; i < 3; i++)
         CHECK_EQ(zmq_send(client, "stale", 5, ZMQ_DONTWAIT), 5);
     close_zero_linger(server);
