@@ -1,6 +1,8 @@
-/* The interop test driver: runs one pattern (pushpull, pair, reqrep, dealerrouter, pubsub, xpubxsub)
- * against one peer program (libzmq in C, pyzmq, JeroMQ), every case with the driver binding and with the
- * peer binding, over tcp on 127.0.0.1 with an ephemeral port. Written only against <zmq.h>.
+/* The interop test driver: runs one pattern (pushpull, pair, reqrep, dealerrouter, pubsub, xpubxsub; the
+ * draft clientserver, scattergather, scattergather_lb, channel, peer) against one peer program (libzmq in
+ * C, pyzmq, JeroMQ; zinc for the draft patterns), every case with the driver binding and with the peer
+ * binding unless the case says, over tcp on 127.0.0.1 with an ephemeral port (or ipc, ws). Written only
+ * against <zmq.h>.
  *
  *   interop_driver --peer NAME --pattern P [--expect-lib PATH] [--skip-unless PATH]... [--peer-connects-only]
  *                  -- PEER-COMMAND...
@@ -337,7 +339,7 @@ struct options {
     char **command;
     int ncommand;
     int peer_connects_only;   /* skip the cases in which the peer binds (JeroMQ, see README.md) */
-    const char *bind_uri;     /* --transport: "tcp://127.0.0.1:*" or "ws://127.0.0.1:*" */
+    const char *bind_uri;     /* --transport: "tcp://127.0.0.1:*", "ipc://*" or "ws://127.0.0.1:*" */
 };
 
 static int run_case(const struct options *opt, const struct pattern *pat, const struct pattern_case *c,
