@@ -339,7 +339,7 @@ struct options {
     char **command;
     int ncommand;
     int peer_connects_only;   /* skip the cases in which the peer binds (JeroMQ, see README.md) */
-    const char *bind_uri;     /* --transport: "tcp://127.0.0.1:*", "ipc://*" or "ws://127.0.0.1:*" */
+    const char *bind_uri;     /* --transport tcp, ipc or ws: the wildcard address each side binds */
 };
 
 static int run_case(const struct options *opt, const struct pattern *pat, const struct pattern_case *c,
