@@ -321,8 +321,8 @@ static int lb_poll(struct lb_side *g, unsigned char *seen, unsigned *total, int 
         return errno == EAGAIN ? 0 : -1;
     int rc = 1;
     if (frame_is(&frame, "lb-sync")) {
-        if (*total > 0)
-            rc = interop_fail("gatherer %d: lb-sync after the indices began", which);
+        if (g->count > 0)   /* each pipe is FIFO: its syncs all come before its indices */
+            rc = interop_fail("gatherer %d: lb-sync after its indices began", which);
         g->synced = 1;
     } else if (zmq_msg_size(&frame) != 4 || zmq_msg_more(&frame)) {
         rc = interop_fail("gatherer %d: a %zu-byte message, not a 4-byte index", which, zmq_msg_size(&frame));

@@ -5,7 +5,8 @@
  *
  * Speaks the control protocol described in interop_driver.c on stdin/stdout; diagnostics go to stderr.
  * Its HELLO line names the file the loaded zmq_version() lives in, so the driver can refuse a run in which
- * the wrong libzmq.so.5 was picked up.
+ * the wrong libzmq.so.5 was picked up. Built on zinc with the draft API it is peer_zinc, the other end of
+ * the draft patterns (CMakeLists.txt: Debian's libzmq aborts in the handshake of its draft sockets).
  */
 #include "interop.h"
 
