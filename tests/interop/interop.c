@@ -655,10 +655,11 @@ int interop_run_steps(void *sock, struct interop_ctl *ctl, const char *steps)
     for (const char *p = steps; *p;) {
         size_t n = strcspn(p, ",");
         const struct step *step = find_step(p, n);
-        if (!step)
+        interop_step_fn run = step ? step->run : interop_draft_step(p, n);
+        if (!run)
             return interop_fail("unknown step \"%.*s\"", (int)n, p);
-        if (step->run(sock, ctl) < 0)
-            return interop_fail("step %s failed", step->name);
+        if (run(sock, ctl) < 0)
+            return interop_fail("step %.*s failed", (int)n, p);
         p += n;
         if (*p == ',')
             p++;
@@ -691,7 +692,7 @@ int interop_socket_type(const char *name)
     for (size_t i = 0; i < COUNT(types); i++)
         if (strcmp(types[i].name, name) == 0)
             return types[i].type;
-    return -1;
+    return interop_draft_socket_type(name);
 }
 
 /* ---- control channel ------------------------------------------------------------------------------ */

@@ -58,6 +58,15 @@ int interop_socket_setup(void *sock, const char *steps);
 /* Runs the comma-separated steps in order on sock. 0 when every byte matched, else -1. */
 int interop_run_steps(void *sock, struct interop_ctl *ctl, const char *steps);
 
+/* interop_draft.c: the steps, socket types and options of the draft socket types (CLIENT, SERVER,
+ * SCATTER, GATHER, CHANNEL, PEER), consulted by interop.c after its own tables. */
+typedef int (*interop_step_fn)(void *sock, struct interop_ctl *ctl);
+interop_step_fn interop_draft_step(const char *name, size_t len);
+int interop_draft_socket_type(const char *name);
+/* zmq_connect, or zmq_connect_peer when steps has "peer-send" or "peer-client" (its routing id is kept
+ * for that step). */
+int interop_connect(void *sock, const char *endpoint, const char *steps);
+
 /* Monotonic milliseconds. */
 long long interop_now_ms(void);
 

@@ -5,7 +5,8 @@
  *
  * Speaks the control protocol described in interop_driver.c on stdin/stdout; diagnostics go to stderr.
  * Its HELLO line names the file the loaded zmq_version() lives in, so the driver can refuse a run in which
- * the wrong libzmq.so.5 was picked up.
+ * the wrong libzmq.so.5 was picked up. Built on zinc with the draft API it is peer_zinc, the other end of
+ * the draft patterns (CMakeLists.txt: Debian's libzmq aborts in the handshake of its draft sockets).
  */
 #include "interop.h"
 
@@ -18,6 +19,10 @@
 #include <zmq.h>
 
 #define DONE_TIMEOUT_MS 60000
+/* peer_zinc is this file built on zinc (draft patterns; CMakeLists.txt) */
+#ifndef INTEROP_PEER_NAME
+#define INTEROP_PEER_NAME "peer-libzmq"
+#endif
 
 static void loaded_library(char *path, size_t cap)
 {
@@ -34,7 +39,7 @@ static void loaded_library(char *path, size_t cap)
 
 int main(int argc, char **argv)
 {
-    interop_who = "peer-libzmq";
+    interop_who = INTEROP_PEER_NAME;
     if (argc != 5) {
         fprintf(stderr, "usage: peer_libzmq SOCKET-TYPE bind|connect ENDPOINT|- STEPS\n");
         return 2;
@@ -49,7 +54,7 @@ int main(int argc, char **argv)
     zmq_version(&major, &minor, &patch);
     char lib[PATH_MAX];
     loaded_library(lib, sizeof lib);
-    interop_ctl_send(&ctl, "HELLO impl=libzmq version=%d.%d.%d lib=%s", major, minor, patch, lib);
+    interop_ctl_send(&ctl, "HELLO impl=%s version=%d.%d.%d lib=%s", interop_who + 5, major, minor, patch, lib);
 
     int type = interop_socket_type(type_name);
     if (type < 0) {
@@ -77,7 +82,7 @@ int main(int argc, char **argv)
         size_t len = sizeof bound;
         zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, bound, &len);
         interop_ctl_send(&ctl, "ENDPOINT %s", bound);
-    } else if (zmq_connect(sock, endpoint) < 0) {
+    } else if (interop_connect(sock, endpoint, steps) < 0) {
         interop_ctl_send(&ctl, "FAIL zmq_connect(%s): %s", endpoint, zmq_strerror(errno));
         goto close;
     }
