@@ -8,6 +8,7 @@
 #include <zmq.h>
 
 #include "core/options.h"
+#include "proto/proto.h"
 
 /* Security mechanisms zinc can run. An unavailable one's options are refused by zmq_setsockopt (EINVAL), as
  * libzmq refuses them when built without it: CURVE needs libsodium; GSSAPI is not implemented. */
@@ -124,7 +125,8 @@ static const struct opt_desc table[] = {
     NUM(ZMQ_HANDSHAKE_IVL, OPT_INT, handshake_ivl, 0, NOMAX, 30000, "ms, 0 = no limit"),
     STR(ZMQ_SOCKS_PROXY, socks_proxy, OPT_NULL_CLEARS, 1, OPT_STRING_MAX, ZMQ_NULL,
         "host:port; (NULL, 0) clears, \"\" refused"),
-    PROTO(ZMQ_XPUB_NODROP, OPT_INT, XPUBISH, 0, NOMAX, "EAGAIN instead of dropping at HWM"),
+    PROTO(ZMQ_XPUB_NODROP, OPT_INT, XPUBISH | OPT_TYPE(PROTO_RADIO), 0, NOMAX,
+          "EAGAIN instead of dropping at HWM (the draft RADIO takes it too)"),
     PROTO(ZMQ_XPUB_MANUAL, OPT_INT, XPUBISH, 0, NOMAX, "subscriptions set by the application"),
     PROTO(ZMQ_XPUB_WELCOME_MSG, OPT_RAW, XPUBISH, 0, 0, "any bytes, sent to each new subscriber"),
     PROTO(ZMQ_STREAM_NOTIFY, OPT_INT, T(STREAM), 0, 1, "connect/disconnect notifications"),

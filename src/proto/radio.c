@@ -1,5 +1,6 @@
 /* RADIO (RFC 48): sends each single-frame message to the DISH peers that joined its group, dropping it for
- * a peer at its high-water mark (a RADIO never blocks, like PUB); thread-safe (socket.c serialises every
+ * a peer at its high-water mark (a RADIO never blocks, like PUB), or, with ZMQ_XPUB_NODROP set (as libzmq's
+ * RADIO takes it), failing with EAGAIN until every such peer has room (blocking sends wait); thread-safe (socket.c serialises every
  * call: proto_ops.thread_safe). Sending with ZMQ_SNDMORE is EINVAL; a message without a group belongs to
  * the group "" and reaches the DISHes that joined "" (as libzmq). Receiving is ENOTSUP.
  *
@@ -17,6 +18,9 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <zmq.h>
 
 #include "core/msg.h"
 #include "core/pipe.h"
@@ -36,6 +40,7 @@ struct radio {
     struct dist dist;
     struct mtrie groups;            /* key (radio_dish.h) -> pipes whose peer joined it */
     size_t datagram_pipes;          /* attached udp:// pipes (pipe_end.datagram): they get every group */
+    bool nodrop;                    /* ZMQ_XPUB_NODROP: EAGAIN instead of dropping at a high-water mark */
 };
 
 static int radio_init(void *self, struct socket *s)
@@ -122,6 +127,17 @@ static void radio_match(void *arg, void *owner)
     dist_match(&((struct radio *)arg)->dist, owner);
 }
 
+/* ZMQ_XPUB_NODROP: may every target take a whole new message? (Arms the room wake of those that cannot.) */
+static bool radio_targets_have_room(struct radio *r)
+{
+    for (size_t i = 0; i < r->dist.matching; i++) {
+        struct pipe_end *e = r->dist.set.pipes[i];
+        if (!pipe_peer_closed(e) && !pipe_check_write(e))
+            return false;
+    }
+    return true;
+}
+
 static int radio_send(void *self, struct msg *m)
 {
     struct radio *r = self;
@@ -141,6 +157,10 @@ static int radio_send(void *self, struct msg *m)
         msg_init(m);
         return 0;
     }
+    if (r->nodrop && !radio_targets_have_room(r)) {
+        dist_unmatch(&r->dist);
+        return -EAGAIN;
+    }
     struct msg head;
     if (msg_init_size(&head, len) < 0)
         return -ENOMEM;
@@ -156,6 +176,18 @@ static int radio_recv(void *self, struct msg *m)
     (void)self;
     (void)m;
     return -ENOTSUP;
+}
+
+/* The option table gives RADIO only ZMQ_XPUB_NODROP, an int already checked for size. */
+static int radio_setopt(void *self, int option, const void *value, size_t len)
+{
+    struct radio *r = self;
+    int on;
+    if (option != ZMQ_XPUB_NODROP || len != sizeof on)
+        return -ENOENT;
+    memcpy(&on, value, sizeof on);
+    r->nodrop = on != 0;
+    return 0;
 }
 
 static bool radio_has_in(void *self) { (void)self; return false; }
@@ -176,4 +208,5 @@ const struct proto_ops proto_radio = {
     .recv = radio_recv,
     .has_in = radio_has_in,
     .has_out = radio_has_out,
+    .setopt = radio_setopt,
 };

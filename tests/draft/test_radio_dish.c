@@ -318,6 +318,61 @@ static void hwm_drops(const char *transport)
     zmq_close(dish);
 }
 
+/* ZMQ_XPUB_NODROP on a RADIO (libzmq's RADIO takes it): at the high-water mark a send fails with EAGAIN
+ * (DONTWAIT) or waits (SNDTIMEO) instead of dropping; once the DISH reads, sends go through again, and every
+ * message accepted arrives, in order, none lost. A DISH of another group never holds the RADIO back. */
+static void nodrop(const char *transport)
+{
+    char ep[256];
+    void *radio = test_socket(ctx, ZMQ_RADIO);
+    set_int(radio, ZMQ_SNDHWM, 10);
+    set_int(radio, ZMQ_XPUB_NODROP, 1);
+    bind_transport(radio, transport, ep, sizeof ep);
+    void *dish = test_socket(ctx, ZMQ_DISH);
+    set_int(dish, ZMQ_RCVHWM, 10);
+    CHECK_OK(zmq_connect(dish, ep));
+    CHECK_OK(zmq_join(dish, "g"));
+    await_join(radio, dish, "g");
+    char text[32];
+    int sent = 0;
+    int64_t start = now_ms();
+    while (sent < 100000 && now_ms() - start < 5000) {
+        snprintf(text, sizeof text, "%d", sent);
+        int rc = radio_send(radio, "g", text, ZMQ_DONTWAIT);
+        if (rc < 0) {
+            CHECK_EQ(errno, EAGAIN);
+            break;
+        }
+        sent++;
+    }
+    CHECK(sent >= 10 && sent < 100000);                 /* it stopped at a high-water mark */
+    /* A blocking send waits out its timeout. Over ipc and tcp the I/O thread may still be moving queued
+     * messages into the kernel, so a few more may go through first: each is numbered and must arrive. */
+    set_int(radio, ZMQ_SNDTIMEO, 50);
+    for (int64_t until = now_ms() + 10000;;) {
+        CHECK(now_ms() < until && sent < 1000000);   /* the kernel's buffers hold some 10^4 of these */
+        snprintf(text, sizeof text, "%d", sent);
+        int64_t t0 = now_ms();
+        if (radio_send(radio, "g", text, 0) < 0) {
+            CHECK_EQ(errno, EAGAIN);
+            CHECK(now_ms() - t0 >= 40);
+            break;
+        }
+        sent++;
+    }
+    CHECK_EQ(radio_send(radio, "other", "x", ZMQ_DONTWAIT), 1);   /* nobody joined "other": no target */
+    char t[1024], g[256];
+    for (int i = 0; i < sent; i++) {                    /* every accepted message, in order */
+        CHECK_EQ(dish_recv(dish, t, g, 2000), 1);
+        CHECK_EQ(atoi(t), i);
+    }
+    set_int(radio, ZMQ_SNDTIMEO, 2000);                 /* room again: sends go through */
+    CHECK_EQ(radio_send(radio, "g", "after", 0), 5);
+    expect(dish, "g", "after");
+    zmq_close(radio);
+    zmq_close(dish);
+}
+
 /* ---- joins and connections --------------------------------------------------------------------------- */
 
 /* A join made before connecting reaches the RADIO when the connection comes (the DISH binds here: the
@@ -737,6 +792,7 @@ int main(void)
     RUN_TRANSPORTS(filtering);
     RUN_TRANSPORTS(many_dishes);
     RUN_TRANSPORTS(hwm_drops);
+    RUN_TRANSPORTS(nodrop);
     RUN_TRANSPORTS(join_before_connect);
     RUN_ENGINE_TRANSPORTS(join_after_reconnect);
     RUN_TRANSPORTS(joins_past_hwm);
