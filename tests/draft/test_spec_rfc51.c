@@ -12,74 +12,15 @@
  *    messages it contains" for the incoming half: what a departed peer sent is indistinguishable from
  *    messages still in flight. The outgoing half (its routing id is gone) is tested. */
 #include "testutil.h"
+#include "draft_msg.h"
 
 static void *ctx;
 
 /* ---- helpers --------------------------------------------------------------------------------------- */
 
-/* Sends len bytes with routing id rid (0: none) by zmq_msg_send; returns its result with errno kept. */
-static int send_rid(void *sock, uint32_t rid, const void *data, size_t len, int flags)
-{
-    zmq_msg_t m;
-    CHECK_OK(zmq_msg_init_size(&m, len));
-    if (len)
-        memcpy(zmq_msg_data(&m), data, len);
-    if (rid)
-        CHECK_OK(zmq_msg_set_routing_id(&m, rid));
-    int rc = zmq_msg_send(&m, sock, flags);
-    int err = errno;
-    if (rc < 0)
-        zmq_msg_close(&m);
-    errno = err;
-    return rc;
-}
 
-/* Receives one message within ms into buf (NUL-terminated when it fits); returns its length, or -1 if none
- * came. *rid, if given, receives its routing id. */
-static int recv_rid(void *sock, void *buf, size_t cap, int ms, uint32_t *rid)
-{
-    int64_t deadline = now_ms() + ms;
-    zmq_msg_t m;
-    zmq_msg_init(&m);
-    int rc;
-    do {
-        int64_t left = deadline - now_ms();
-        if (!poll_in(sock, left > 0 ? (int)left : 0)) {
-            zmq_msg_close(&m);
-            return -1;
-        }
-        rc = zmq_msg_recv(&m, sock, ZMQ_DONTWAIT);
-    } while (rc < 0 && errno == EAGAIN);
-    CHECK(rc >= 0 && (size_t)rc < cap);
-    memcpy(buf, zmq_msg_data(&m), (size_t)rc);
-    ((char *)buf)[rc] = '\0';
-    CHECK_EQ(zmq_msg_more(&m), 0);
-    if (rid)
-        *rid = zmq_msg_routing_id(&m);
-    zmq_msg_close(&m);
-    return rc;
-}
 
-/* The next message on sock is text; returns its routing id. */
-static uint32_t expect_text(void *sock, const char *text)
-{
-    char buf[256];
-    uint32_t rid = 0;
-    CHECK_EQ(recv_rid(sock, buf, sizeof buf, 2000, &rid), (int)strlen(text));
-    CHECK_STR(buf, text);
-    return rid;
-}
 
-/* Binds a fresh endpoint on transport, retrying while an old listener on the same address is going. */
-static void rebind(void *sock, const char *ep)
-{
-    int64_t deadline = now_ms() + 5000;
-    while (zmq_bind(sock, ep) != 0) {
-        CHECK_EQ(errno, EADDRINUSE);
-        CHECK(now_ms() < deadline);
-        msleep(10);
-    }
-}
 
 /* At the mute state a blocking send waits ZMQ_SNDTIMEO (50 ms here), then fails with EAGAIN. Over ipc and
  * tcp the I/O thread may still be draining into the kernel, so a few sends may go through first: each is
